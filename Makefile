@@ -1,0 +1,45 @@
+# Linux Patch API + Linux Patch Manager — the two set-up commands are `make demo` and `make test`.
+SHELL := /bin/sh
+CARGO ?= cargo
+
+.PHONY: all build prereqs test lint unit demo demo-stop bench check-shared clean
+
+all: build
+
+build:
+	$(CARGO) build --workspace --bins
+
+prereqs:
+	./scripts/install-prereqs.sh
+
+## make test: everything CI runs — prerequisites, fmt, clippy, the contract crate's purity, unit and
+## integration tests (real apt/dpkg sandboxes, real TLS, the real agent binary).
+test: prereqs lint check-shared unit
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+check-shared:
+	./scripts/check-shared-deps.sh
+
+unit:
+	$(CARGO) build --workspace --bins
+	$(CARGO) test --workspace
+
+## make demo: build the agent, make throw-away certificates, run it on 127.0.0.1:12443, print curl commands.
+demo:
+	./scripts/demo.sh
+
+demo-stop:
+	@if [ -f demo/agent.pid ] && kill "$$(cat demo/agent.pid)" 2>/dev/null; then echo "demo agent stopped"; else echo "no demo agent running"; fi
+	@rm -f demo/agent.pid
+
+## make bench: figures (not assertions) for the read API on this machine's real dpkg database.
+bench: prereqs
+	$(CARGO) build --release --workspace --bins
+	$(CARGO) bench -p linux-patch-tests --bench agent_read
+
+clean:
+	$(CARGO) clean
+	rm -rf demo

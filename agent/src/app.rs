@@ -1,0 +1,141 @@
+//! Start-up: TLS, backend, state directories, then the HTTP server on the mTLS edge until a signal.
+
+use crate::audit::Auditor;
+use crate::audit_fields;
+use crate::backend::{self, CommandEnv, SharedBackend};
+use crate::config::AgentConfig;
+use crate::http;
+use crate::net::listener::{self, EdgeState};
+use crate::net::ClientIdentity;
+use crate::paths::Paths;
+use crate::state::AppState;
+use actix_service::{fn_service, map_config, ServiceFactoryExt};
+use actix_web::dev::AppConfig;
+use actix_web::{middleware::from_fn, web, App};
+use linux_patch_shared::clock::{SharedClock, SystemClock};
+use linux_patch_shared::tls::{mtls_server_config, ServerTlsFiles, TlsConfigError};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why the agent could not start; each maps to a documented exit code.
+#[derive(Debug)]
+pub enum StartError {
+    /// Certificates unusable (exit 3, like any configuration error).
+    Tls(TlsConfigError),
+    /// Could not bind, create directories, or set up the backend (exit 4).
+    Startup(String),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Tls(e) => write!(f, "TLS configuration: {e}"),
+            StartError::Startup(m) => f.write_str(m),
+        }
+    }
+}
+
+/// Builds the TLS 1.3 mTLS server configuration from the configured certificate files.
+pub fn tls_config(cfg: &AgentConfig) -> Result<rustls::ServerConfig, TlsConfigError> {
+    let files = ServerTlsFiles {
+        ca: &cfg.tls.ca_cert,
+        cert: &cfg.tls.server_cert,
+        key: &cfg.tls.server_key,
+        crl: cfg.tls.crl.as_deref(),
+    };
+    mtls_server_config(&files, &[b"http/1.1"])
+}
+
+fn create_private_dir(dir: &std::path::Path) -> Result<(), StartError> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| StartError::Startup(format!("cannot create {}: {e}", dir.display())))
+}
+
+/// Runs the agent until SIGTERM/SIGINT. Logging must already be initialised.
+pub fn run(paths: Paths, cfg: AgentConfig) -> Result<(), StartError> {
+    let tls = tls_config(&cfg).map_err(StartError::Tls)?;
+    for dir in [&paths.data_dir, &paths.jobs_dir, &paths.state_dir] {
+        create_private_dir(dir)?;
+    }
+    let cmd_env = CommandEnv {
+        env: cfg.file.backend.env.clone(),
+        extra_args: cfg.file.backend.extra_args.clone(),
+    };
+    let backend: SharedBackend = backend::select(cfg.file.backend.kind, cmd_env)
+        .map_err(|e| StartError::Startup(format!("package backend: {e}")))?;
+    let clock: SharedClock = Arc::new(SystemClock);
+    let auditor = Auditor::new(clock.clone());
+    let listener = std::net::TcpListener::bind(cfg.listen)
+        .map_err(|e| StartError::Startup(format!("cannot listen on {}: {e}", cfg.listen)))?;
+
+    let server_cfg = &cfg.file.server;
+    let state = web::Data::new(AppState::new(
+        backend.clone(),
+        clock.clone(),
+        auditor.clone(),
+        paths.clone(),
+        server_cfg.max_body_bytes,
+        cfg.file.security.rate_limit_per_minute,
+    ));
+    let edge = Arc::new(EdgeState::new(cfg.allow.clone(), tls, auditor.clone(), clock));
+    let request_timeout = Duration::from_secs(server_cfg.request_timeout_secs);
+    let max_body = server_cfg.max_body_bytes;
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get().min(4))
+        .unwrap_or(2);
+
+    let system = actix_rt::System::new();
+    system.block_on(async move {
+        let server = actix_server::Server::build()
+            .workers(workers)
+            .shutdown_timeout(10)
+            .listen("linux-patch-api", listener, move || {
+                let edge = edge.clone();
+                let state = state.clone();
+                let app = App::new()
+                    .app_data(state)
+                    .wrap(from_fn(http::middleware::gate))
+                    .configure(|c| http::config(c, max_body))
+                    .default_service(web::to(http::not_found));
+                let http = actix_http::HttpService::build()
+                    .client_request_timeout(request_timeout)
+                    .client_disconnect_timeout(Duration::from_secs(2))
+                    .on_connect_ext(
+                        |io: &tokio_rustls::server::TlsStream<tokio::net::TcpStream>, ext| {
+                            if let Some(who) = listener::identity_of(io) {
+                                ext.insert::<ClientIdentity>(who);
+                            }
+                        },
+                    )
+                    .finish(map_config(app, |_| AppConfig::default()))
+                    .map_err(|e| log::debug!("connection ended with an HTTP error: {e}"));
+                fn_service(move |tcp: tokio::net::TcpStream| listener::accept(edge.clone(), tcp))
+                    .and_then(http)
+            })
+            .map_err(|e| StartError::Startup(format!("cannot start listener: {e}")))?
+            .run();
+        log::info!(
+            "linux-patch-api {} listening on {} (TLS 1.3, client certificates required), backend {}",
+            env!("CARGO_PKG_VERSION"),
+            cfg.listen,
+            backend.name()
+        );
+        auditor.emit(
+            log::Level::Info,
+            "agent.started",
+            audit_fields! {"listen" => cfg.listen.to_string(), "backend" => backend.name(),
+            "version" => env!("CARGO_PKG_VERSION"),
+            "allow_entries" => cfg.allow.entries().len()},
+        );
+        let result = server
+            .await
+            .map_err(|e| StartError::Startup(format!("server failed: {e}")));
+        auditor.emit(log::Level::Info, "agent.stopped", audit_fields! {});
+        log::info!("linux-patch-api stopped");
+        result
+    })
+}

@@ -1,0 +1,145 @@
+//! `GET /openapi.json`: the OpenAPI 3 document generated from the route table and the DTO types.
+
+use super::{routes, RouteSpec, BASE};
+use actix_web::HttpResponse;
+use linux_patch_shared::Envelope;
+use schemars::generate::SchemaSettings;
+use serde_json::{json, Map, Value};
+use std::sync::OnceLock;
+
+/// Serves the document (built once).
+pub async fn get() -> HttpResponse {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    HttpResponse::Ok().json(DOC.get_or_init(document))
+}
+
+/// The whole OpenAPI document.
+pub fn document() -> Value {
+    let mut g = SchemaSettings::openapi3().for_serialize().into_generator();
+    let error_ref = g.subschema_for::<Envelope<()>>();
+    let mut paths = Map::new();
+    for spec in routes() {
+        let op = operation(&spec, &mut g, &error_ref);
+        let entry = paths.entry(spec.path.to_owned()).or_insert_with(|| json!({}));
+        if let Some(obj) = entry.as_object_mut() {
+            obj.insert(spec.method.as_str().to_lowercase(), op);
+        }
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Linux Patch API (agent)",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Package and patch management of one Linux host over mutual TLS. Every response \
+                            except this document is the envelope {success, request_id, timestamp, data, error}.",
+        },
+        "servers": [{ "url": BASE }],
+        "paths": paths,
+        "components": { "schemas": g.take_definitions(true) },
+    })
+}
+
+fn operation(spec: &RouteSpec, g: &mut schemars::SchemaGenerator, error_ref: &schemars::Schema) -> Value {
+    let mut params: Vec<Value> = spec
+        .path_params
+        .iter()
+        .map(|(name, desc)| {
+            json!({ "name": name, "in": "path", "required": true, "description": desc,
+                    "schema": { "type": "string", "maxLength": 128 } })
+        })
+        .collect();
+    if let Some(query) = spec.query {
+        let mut qg = SchemaSettings::openapi3()
+            .with(|s| s.inline_subschemas = true)
+            .into_generator();
+        let schema = query(&mut qg).to_value();
+        let resolved = match schema.get("$ref").and_then(Value::as_str) {
+            Some(r) => {
+                let name = r.rsplit('/').next().unwrap_or_default();
+                qg.definitions().get(name).cloned().unwrap_or(schema)
+            }
+            None => schema,
+        };
+        if let Some(props) = resolved.get("properties").and_then(Value::as_object) {
+            for (name, prop) in props {
+                let desc = prop.get("description").cloned().unwrap_or(Value::Null);
+                let mut s = prop.clone();
+                if let Some(o) = s.as_object_mut() {
+                    o.remove("description");
+                }
+                params.push(json!({ "name": name, "in": "query", "required": false,
+                                    "description": desc, "schema": s }));
+            }
+        }
+    }
+    let ok = (spec.response)(g).to_value();
+    let description = if spec.enveloped {
+        "Success (in the envelope)"
+    } else {
+        "Success"
+    };
+    let mut op = json!({
+        "operationId": spec.operation_id,
+        "summary": spec.summary,
+        "responses": {
+            "200": { "description": description, "content": { "application/json": { "schema": ok } } },
+            "default": { "description": "Error (in the envelope, with a stable error code)",
+                         "content": { "application/json": { "schema": error_ref.clone().to_value() } } },
+        },
+    });
+    if !params.is_empty() {
+        if let Some(o) = op.as_object_mut() {
+            o.insert("parameters".into(), Value::Array(params));
+        }
+    }
+    op
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_documented_with_its_method_and_parameters() {
+        let doc = document();
+        for spec in routes() {
+            let op = &doc["paths"][spec.path][spec.method.as_str().to_lowercase()];
+            assert_eq!(
+                op["operationId"], spec.operation_id,
+                "{} {}",
+                spec.method, spec.path
+            );
+            for (p, _) in spec.path_params {
+                assert!(spec.path.contains(&format!("{{{p}}}")));
+                assert!(op["parameters"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|x| x["name"] == *p));
+            }
+        }
+        let documented: usize = doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|p| p.as_object().unwrap().len())
+            .sum();
+        assert_eq!(documented, routes().len(), "no operation without a route");
+    }
+
+    #[test]
+    fn filters_and_schemas_are_present() {
+        let doc = document();
+        let params = doc["paths"]["/packages"]["get"]["parameters"].as_array().unwrap();
+        let names: Vec<&str> = params.iter().map(|p| p["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["name", "status", "upgradable", "version"]);
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        for s in ["Package", "Patch", "Health", "SystemInfo", "ApiError"] {
+            assert!(
+                schemas.contains_key(s),
+                "missing schema {s}: {:?}",
+                schemas.keys().collect::<Vec<_>>()
+            );
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! The Linux Patch API agent: configuration, mTLS transport, HTTP API, package backends and audit.
+
+pub mod app;
+pub mod audit;
+pub mod backend;
+pub mod cache_state;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod net;
+pub mod paths;
+pub mod state;
+pub mod sysinfo;

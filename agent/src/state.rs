@@ -1,0 +1,66 @@
+//! Process-wide state the HTTP handlers share: backend, clock, auditor, limits, start time.
+
+use crate::audit::limiter::WindowLimiter;
+use crate::audit::Auditor;
+use crate::backend::SharedBackend;
+use crate::paths::Paths;
+use chrono::{DateTime, Utc};
+use linux_patch_shared::clock::SharedClock;
+use std::net::IpAddr;
+use std::sync::Mutex;
+
+/// Longest request target (path + query) accepted; real requests are far shorter.
+pub const MAX_URI_BYTES: usize = 8192;
+
+/// Shared by every request handler (wrapped in `web::Data`).
+#[derive(Debug)]
+pub struct AppState {
+    /// The package backend.
+    pub backend: SharedBackend,
+    /// Where time comes from.
+    pub clock: SharedClock,
+    /// Audit sink.
+    pub auditor: Auditor,
+    /// File layout.
+    pub paths: Paths,
+    /// When the agent started.
+    pub started_at: DateTime<Utc>,
+    /// `server.max_body_bytes`.
+    pub max_body_bytes: usize,
+    /// `security.rate_limit_per_minute` (0 = unlimited) per client address.
+    pub rate: Option<Mutex<WindowLimiter<IpAddr>>>,
+}
+
+impl AppState {
+    /// State for a backend and limits; `rate_limit_per_minute` 0 disables rate limiting.
+    pub fn new(
+        backend: SharedBackend,
+        clock: SharedClock,
+        auditor: Auditor,
+        paths: Paths,
+        max_body_bytes: usize,
+        rate_limit_per_minute: u32,
+    ) -> Self {
+        let started_at = clock.now();
+        let rate = (rate_limit_per_minute > 0).then(|| {
+            Mutex::new(WindowLimiter::new(
+                rate_limit_per_minute,
+                chrono::Duration::minutes(1),
+            ))
+        });
+        Self {
+            backend,
+            clock,
+            auditor,
+            paths,
+            started_at,
+            max_body_bytes,
+            rate,
+        }
+    }
+
+    /// Seconds since start.
+    pub fn uptime_secs(&self) -> u64 {
+        u64::try_from((self.clock.now() - self.started_at).num_seconds()).unwrap_or(0)
+    }
+}

@@ -1,0 +1,3 @@
+//! API data transfer objects, one module per peer.
+
+pub mod agent;

@@ -1,0 +1,208 @@
+//! The real `linux-patch-api` binary started in a temporary prefix with per-test certificates.
+
+use crate::certs::Pki;
+use std::collections::BTreeMap;
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Path of a workspace binary next to the test executable (`target/<profile>/NAME`).
+pub fn workspace_bin(name: &str) -> PathBuf {
+    if let Ok(p) = std::env::var(format!("{}_BIN", name.to_uppercase().replace('-', "_"))) {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().unwrap();
+    let mut dir = exe.parent().unwrap().to_path_buf();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    let bin = dir.join(name);
+    assert!(
+        bin.exists(),
+        "{} not built: run `cargo build --workspace --bins` first (`make test` does)",
+        bin.display()
+    );
+    bin
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// How to configure the agent under test.
+#[derive(Debug, Clone)]
+pub struct AgentSetup {
+    /// Allow-list entries.
+    pub allow: Vec<String>,
+    /// `backend.env` (APT_CONFIG, DPKG_ADMINDIR of a sandbox; empty = this machine's own database).
+    pub backend_env: BTreeMap<String, String>,
+    /// `security.rate_limit_per_minute`.
+    pub rate_limit_per_minute: u32,
+    /// `server.max_body_bytes`.
+    pub max_body_bytes: usize,
+}
+
+impl Default for AgentSetup {
+    fn default() -> Self {
+        Self {
+            allow: vec!["127.0.0.1".into()],
+            backend_env: BTreeMap::new(),
+            rate_limit_per_minute: 600,
+            max_body_bytes: 1_048_576,
+        }
+    }
+}
+
+/// A running agent; killed and its prefix removed on drop.
+#[derive(Debug)]
+pub struct AgentProc {
+    child: Child,
+    /// The agent's prefix (config, state, logs).
+    pub prefix: tempfile::TempDir,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// The certificates it uses (CA, server, a valid client).
+    pub pki: Pki,
+}
+
+impl AgentProc {
+    /// Writes config, allow-list and certificates into a fresh prefix and starts the agent.
+    pub fn start(setup: &AgentSetup) -> Self {
+        let pki = Pki::new();
+        let prefix = tempfile::tempdir().unwrap();
+        let port = free_port();
+        write_config(prefix.path(), port, setup, &pki);
+        let child = Command::new(workspace_bin("linux-patch-api"))
+            .arg("--prefix")
+            .arg(prefix.path())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(prefix.path().join("agent.stderr")).unwrap())
+            .spawn()
+            .unwrap();
+        let mut agent = Self {
+            child,
+            prefix,
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            pki,
+        };
+        agent.wait_started();
+        agent
+    }
+
+    /// `etc/linux_patch_api` in the prefix.
+    pub fn etc(&self) -> PathBuf {
+        self.prefix.path().join("etc/linux_patch_api")
+    }
+
+    /// `audit.log` in the prefix.
+    pub fn audit_log(&self) -> PathBuf {
+        self.prefix.path().join("var/log/linux_patch_api/audit.log")
+    }
+
+    /// Parsed audit records so far.
+    pub fn audit_records(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.audit_log())
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("audit line is not JSON ({e}): {l}")))
+            .collect()
+    }
+
+    /// Waits (polling, up to `timeout`) for an audit record matching `pred`.
+    pub fn wait_audit(
+        &self,
+        timeout: Duration,
+        pred: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(r) = self.audit_records().into_iter().find(|r| pred(r)) {
+                return r;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "audit record not found; log:\n{}",
+                self.logs()
+            );
+            std::thread::yield_now();
+            wait_a_little();
+        }
+    }
+
+    /// The agent's stderr and audit log, for failure messages.
+    pub fn logs(&self) -> String {
+        let err = std::fs::read_to_string(self.prefix.path().join("agent.stderr")).unwrap_or_default();
+        let audit = std::fs::read_to_string(self.audit_log()).unwrap_or_default();
+        format!("--- stderr\n{err}--- audit.log\n{audit}")
+    }
+
+    fn wait_started(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("agent exited at start with {status}:\n{}", self.logs());
+            }
+            if self.audit_records().iter().any(|r| r["event"] == "agent.started") {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "agent did not start in 30 s:\n{}",
+                self.logs()
+            );
+            wait_a_little();
+        }
+    }
+}
+
+impl Drop for AgentProc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Writes `config.yaml`, `whitelist.yaml` and `certs/` for an agent on 127.0.0.1:`port`.
+pub fn write_config(prefix: &Path, port: u16, setup: &AgentSetup, pki: &Pki) {
+    let etc = prefix.join("etc/linux_patch_api");
+    std::fs::create_dir_all(etc.join("certs")).unwrap();
+    std::fs::write(etc.join("certs/ca.pem"), pki.ca.cert_pem()).unwrap();
+    pki.server
+        .write(&etc.join("certs/server.pem"), &etc.join("certs/server.key"));
+    let env: String = setup
+        .backend_env
+        .iter()
+        .map(|(k, v)| format!("    {k}: \"{v}\"\n"))
+        .collect();
+    let env = if env.is_empty() {
+        "  env: {}\n".to_owned()
+    } else {
+        format!("  env:\n{env}")
+    };
+    std::fs::write(
+        etc.join("config.yaml"),
+        format!(
+            "server: {{ bind_address: 127.0.0.1, port: {port}, request_timeout_secs: 10, max_body_bytes: {} }}\n\
+             tls: {{ ca_cert: certs/ca.pem, server_cert: certs/server.pem, server_key: certs/server.key }}\n\
+             logging: {{ level: debug }}\n\
+             security: {{ rate_limit_per_minute: {} }}\n\
+             backend:\n  kind: apt\n{env}",
+            setup.max_body_bytes, setup.rate_limit_per_minute
+        ),
+    )
+    .unwrap();
+    let allow: String = setup.allow.iter().map(|a| format!("  - {a}\n")).collect();
+    std::fs::write(etc.join("whitelist.yaml"), format!("allow:\n{allow}")).unwrap();
+}
+
+/// A short pause while polling for a process or file (test kit only; never in product code).
+#[allow(clippy::disallowed_methods)]
+pub fn wait_a_little() {
+    std::thread::sleep(Duration::from_millis(25));
+}

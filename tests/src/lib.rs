@@ -1,0 +1,8 @@
+//! Test kit: certificates per test, package-manager sandboxes, and the real agent binary in a temp prefix.
+// The kit exists to fail loudly: panicking on a broken fixture is its error handling.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod agent;
+pub mod apt;
+pub mod certs;
+pub mod client;
