@@ -55,6 +55,21 @@ fn create_private_dir(dir: &std::path::Path) -> Result<(), StartError> {
         .map_err(|e| StartError::Startup(format!("cannot create {}: {e}", dir.display())))
 }
 
+/// Computes the pending updates once in the background so the first `GET /patches` or `GET /packages`
+/// does not wait for the package manager's simulation.
+fn warm_upgrade_cache(backend: SharedBackend) {
+    let spawned = std::thread::Builder::new()
+        .name("warm-upgrades".into())
+        .spawn(move || {
+            if let Err(e) = backend.upgrades() {
+                log::warn!("could not compute pending updates at start: {e}");
+            }
+        });
+    if let Err(e) = spawned {
+        log::warn!("could not start the update-cache warm-up: {e}");
+    }
+}
+
 /// Runs the agent until SIGTERM/SIGINT. Logging must already be initialised.
 pub fn run(paths: Paths, cfg: AgentConfig) -> Result<(), StartError> {
     let tls = tls_config(&cfg).map_err(StartError::Tls)?;
@@ -67,6 +82,7 @@ pub fn run(paths: Paths, cfg: AgentConfig) -> Result<(), StartError> {
     };
     let backend: SharedBackend = backend::select(cfg.file.backend.kind, cmd_env)
         .map_err(|e| StartError::Startup(format!("package backend: {e}")))?;
+    warm_upgrade_cache(backend.clone());
     let clock: SharedClock = Arc::new(SystemClock);
     let auditor = Auditor::new(clock.clone());
     let listener = std::net::TcpListener::bind(cfg.listen)

@@ -14,13 +14,22 @@ struct Fixture {
 
 fn fixture(setup: AgentSetup) -> Fixture {
     let sandbox = apt_sandbox();
-    let agent = AgentProc::start(&AgentSetup { backend_env: sandbox.env(), ..setup });
+    let agent = AgentProc::start(&AgentSetup {
+        backend_env: sandbox.env(),
+        ..setup
+    });
     Fixture { agent, sandbox }
 }
 
 impl Fixture {
     async fn get(&self, target: &str) -> Response {
-        client::get(self.agent.addr, &self.agent.pki.ca.cert_pem(), &self.agent.pki.client, target).await
+        client::get(
+            self.agent.addr,
+            &self.agent.pki.ca.cert_pem(),
+            &self.agent.pki.client,
+            target,
+        )
+        .await
     }
 
     async fn send(&self, method: &str, target: &str, headers: &[(&str, &str)]) -> Response {
@@ -31,7 +40,11 @@ impl Fixture {
 }
 
 fn names(data: &Value) -> BTreeSet<String> {
-    data.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_owned()).collect()
+    data.as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 fn set(items: &[&str]) -> BTreeSet<String> {
@@ -45,7 +58,11 @@ fn assert_error(r: &Response, status: u16, code: &str) {
     assert_eq!(v["data"], Value::Null);
     assert_eq!(v["error"]["code"], code, "{v}");
     assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
-    assert_eq!(v["request_id"].as_str(), r.header("x-request-id"), "envelope and header carry the same id");
+    assert_eq!(
+        v["request_id"].as_str(),
+        r.header("x-request-id"),
+        "envelope and header carry the same id"
+    );
 }
 
 #[tokio::test]
@@ -84,7 +101,10 @@ async fn packages_equal_dpkg_query_and_filters_select_correctly() {
         ("?status=config-files", &[]),
         ("?upgradable=true", &["pmtest-hello", "pmtest-lib"]),
         ("?upgradable=false", &["pmtest-app"]),
-        ("?name=pmtest&upgradable=true&version=1.0", &["pmtest-hello", "pmtest-lib"]),
+        (
+            "?name=pmtest&upgradable=true&version=1.0",
+            &["pmtest-hello", "pmtest-lib"],
+        ),
     ];
     for (query, want) in cases {
         let r = f.get(&format!("/api/v1/packages{query}")).await;
@@ -107,16 +127,34 @@ async fn patches_are_classified_by_origin() {
     let v = f.get("/api/v1/patches").await.json();
     let patches = v["data"].as_array().unwrap();
     assert_eq!(patches.len(), 2, "{v}");
-    let by = |n: &str| patches.iter().find(|p| p["name"] == n).unwrap_or_else(|| panic!("{n} missing: {v}"));
+    let by = |n: &str| {
+        patches
+            .iter()
+            .find(|p| p["name"] == n)
+            .unwrap_or_else(|| panic!("{n} missing: {v}"))
+    };
     let hello = by("pmtest-hello");
-    assert_eq!((hello["installed_version"].as_str(), hello["candidate_version"].as_str()), (Some("1.0"), Some("1.1")));
+    assert_eq!(
+        (
+            hello["installed_version"].as_str(),
+            hello["candidate_version"].as_str()
+        ),
+        (Some("1.0"), Some("1.1"))
+    );
     assert_eq!(hello["security"], false);
     let lib = by("pmtest-lib");
     assert_eq!(lib["candidate_version"], "1.0.1");
     assert_eq!(lib["security"], true);
     assert_eq!(lib["security_source"], "origin");
-    assert!(lib["repository"].as_str().unwrap().contains("pmtest-security"), "{lib}");
-    assert_eq!(lib["cves"], serde_json::json!([]), "apt has no CVE data; none is invented");
+    assert!(
+        lib["repository"].as_str().unwrap().contains("pmtest-security"),
+        "{lib}"
+    );
+    assert_eq!(
+        lib["cves"],
+        serde_json::json!([]),
+        "apt has no CVE data; none is invented"
+    );
     assert_eq!(lib["severity"], Value::Null);
 
     let sec = f.get("/api/v1/patches?security=true").await.json();
@@ -128,39 +166,87 @@ async fn patches_are_classified_by_origin() {
 #[tokio::test]
 async fn request_ids_errors_and_hostile_input() {
     let f = fixture(AgentSetup::default());
-    let r = f.send("GET", "/api/v1/health", &[("X-Request-ID", "abc-123")]).await;
+    let r = f
+        .send("GET", "/api/v1/health", &[("X-Request-ID", "abc-123")])
+        .await;
     assert_eq!(r.header("x-request-id"), Some("abc-123"));
     assert_eq!(r.json()["request_id"], "abc-123");
-    let r = f.send("GET", "/api/v1/health", &[("X-Request-ID", "bad id;drop")]).await;
+    let r = f
+        .send("GET", "/api/v1/health", &[("X-Request-ID", "bad id;drop")])
+        .await;
     let id = r.header("x-request-id").unwrap().to_owned();
     assert_eq!(id.len(), 26, "a malformed id is replaced by a ULID");
     assert_eq!(r.json()["request_id"], id);
 
-    assert_error(&f.get("/api/v1/packages/not-installed-pkg").await, 404, "PACKAGE_NOT_FOUND");
-    for bad in ["-oAPT::Get::Foo", "foo%3Bid", "..%2Fx", "Foo", "a%20b", "%24%28id%29"] {
-        assert_error(&f.get(&format!("/api/v1/packages/{bad}")).await, 400, "INVALID_PACKAGE_NAME");
+    assert_error(
+        &f.get("/api/v1/packages/not-installed-pkg").await,
+        404,
+        "PACKAGE_NOT_FOUND",
+    );
+    for bad in [
+        "-oAPT::Get::Foo",
+        "foo%3Bid",
+        "..%2Fx",
+        "Foo",
+        "a%20b",
+        "%24%28id%29",
+    ] {
+        assert_error(
+            &f.get(&format!("/api/v1/packages/{bad}")).await,
+            400,
+            "INVALID_PACKAGE_NAME",
+        );
     }
-    assert_error(&f.get("/api/v1/packages?name=foo%3Bid").await, 400, "INVALID_FILTER");
-    assert_error(&f.get("/api/v1/packages?status=gone").await, 400, "INVALID_FILTER");
-    assert_error(&f.get("/api/v1/packages?upgradable=maybe").await, 400, "INVALID_QUERY");
+    assert_error(
+        &f.get("/api/v1/packages?name=foo%3Bid").await,
+        400,
+        "INVALID_FILTER",
+    );
+    assert_error(
+        &f.get("/api/v1/packages?status=gone").await,
+        400,
+        "INVALID_FILTER",
+    );
+    assert_error(
+        &f.get("/api/v1/packages?upgradable=maybe").await,
+        400,
+        "INVALID_QUERY",
+    );
     assert_error(&f.get("/api/v1/packages?unknown=1").await, 400, "INVALID_QUERY");
     assert_error(&f.get("/api/v1/nothing-here").await, 404, "ROUTE_NOT_FOUND");
-    assert_error(&f.send("DELETE", "/api/v1/health", &[]).await, 405, "METHOD_NOT_ALLOWED");
+    assert_error(
+        &f.send("DELETE", "/api/v1/health", &[]).await,
+        405,
+        "METHOD_NOT_ALLOWED",
+    );
 
     let huge_query = format!("/api/v1/packages?name={}", "a".repeat(20_000));
     assert_error(&f.get(&huge_query).await, 414, "URI_TOO_LONG");
-    let r = f.send("GET", "/api/v1/packages", &[("Content-Length", "50000000")]).await;
+    let r = f
+        .send("GET", "/api/v1/packages", &[("Content-Length", "50000000")])
+        .await;
     assert_error(&r, 413, "PAYLOAD_TOO_LARGE");
 
     // Nothing of the above changed the package database.
     assert_eq!(f.sandbox.dpkg_query_w().len(), 3);
-    let audited = f.agent.audit_records().iter().filter(|r| r["event"] == "http.request").count();
-    assert!(audited >= 15, "every request is audited, refused ones too ({audited})");
+    let audited = f
+        .agent
+        .audit_records()
+        .iter()
+        .filter(|r| r["event"] == "http.request")
+        .count();
+    assert!(
+        audited >= 15,
+        "every request is audited, refused ones too ({audited})"
+    );
 }
 
 #[tokio::test]
 async fn rate_limit_answers_429_with_retry_after() {
-    let f = fixture(AgentSetup { rate_limit_per_minute: 3, ..AgentSetup::default() });
+    let f = fixture(AgentSetup {
+        rate_limit_per_minute: 3,
+        ..AgentSetup::default()
+    });
     for _ in 0..3 {
         assert_eq!(f.get("/api/v1/health").await.status, 200);
     }
@@ -181,17 +267,36 @@ async fn health_reports_cache_state_and_system_info_reports_the_host() {
     assert_eq!(h["data"]["cache_status"], "unknown");
     assert_eq!(h["data"]["last_cache_update"], Value::Null);
 
-    let state = f.agent.prefix.path().join("var/lib/linux_patch_api/state/cache.json");
+    let state = f
+        .agent
+        .prefix
+        .path()
+        .join("var/lib/linux_patch_api/state/cache.json");
     let now = chrono::DateTime::parse_from_rfc3339(h["timestamp"].as_str().unwrap()).unwrap();
     let recent = (now - chrono::Duration::minutes(5)).to_rfc3339();
-    std::fs::write(&state, format!(r#"{{"last_success":"{recent}","last_attempt":"{recent}","last_ok":true}}"#)).unwrap();
+    std::fs::write(
+        &state,
+        format!(r#"{{"last_success":"{recent}","last_attempt":"{recent}","last_ok":true}}"#),
+    )
+    .unwrap();
     let h = f.get("/api/v1/health").await.json();
     assert_eq!(h["data"]["cache_status"], "fresh");
     assert!(h["data"]["last_cache_update"].is_string());
     let old = (now - chrono::Duration::hours(5)).to_rfc3339();
-    std::fs::write(&state, format!(r#"{{"last_success":"{old}","last_attempt":"{old}","last_ok":true}}"#)).unwrap();
-    assert_eq!(f.get("/api/v1/health").await.json()["data"]["cache_status"], "stale");
-    std::fs::write(&state, format!(r#"{{"last_success":"{old}","last_attempt":"{recent}","last_ok":false,"last_error":"404"}}"#)).unwrap();
+    std::fs::write(
+        &state,
+        format!(r#"{{"last_success":"{old}","last_attempt":"{old}","last_ok":true}}"#),
+    )
+    .unwrap();
+    assert_eq!(
+        f.get("/api/v1/health").await.json()["data"]["cache_status"],
+        "stale"
+    );
+    std::fs::write(
+        &state,
+        format!(r#"{{"last_success":"{old}","last_attempt":"{recent}","last_ok":false,"last_error":"404"}}"#),
+    )
+    .unwrap();
     let h = f.get("/api/v1/health").await.json();
     assert_eq!(h["data"]["cache_status"], "failed");
     assert_eq!(h["data"]["status"], "degraded");
@@ -201,11 +306,19 @@ async fn health_reports_cache_state_and_system_info_reports_the_host() {
     assert_eq!(s["hostname"], read("/proc/sys/kernel/hostname"));
     assert_eq!(s["kernel"], read("/proc/sys/kernel/osrelease"));
     assert_eq!(s["machine_id"], read("/etc/machine-id"));
-    let os_id = read("/etc/os-release").lines().find_map(|l| l.strip_prefix("ID=")).unwrap().trim_matches('"').to_owned();
+    let os_id = read("/etc/os-release")
+        .lines()
+        .find_map(|l| l.strip_prefix("ID="))
+        .unwrap()
+        .trim_matches('"')
+        .to_owned();
     assert_eq!(s["os"]["id"], os_id);
     assert!(["yes", "no", "unknown"].contains(&s["reboot_required"]["state"].as_str().unwrap()));
     assert!(!s["reboot_required"]["reason"].as_str().unwrap().is_empty());
-    assert!(s["last_update"].is_string(), "the sandbox's dpkg status has an mtime: {s}");
+    assert!(
+        s["last_update"].is_string(),
+        "the sandbox's dpkg status has an mtime: {s}"
+    );
 }
 
 #[tokio::test]
@@ -216,10 +329,17 @@ async fn openapi_documents_every_route_and_every_documented_route_answers() {
     let paths = doc["paths"].as_object().unwrap();
     let documented: BTreeSet<String> = paths
         .iter()
-        .flat_map(|(p, ops)| ops.as_object().unwrap().keys().map(move |m| format!("{} {p}", m.to_uppercase())))
+        .flat_map(|(p, ops)| {
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| format!("{} {p}", m.to_uppercase()))
+        })
         .collect();
-    let served: BTreeSet<String> =
-        linux_patch_api::http::routes().iter().map(|r| format!("{} {}", r.method, r.path)).collect();
+    let served: BTreeSet<String> = linux_patch_api::http::routes()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
     assert_eq!(documented, served);
     for (path, ops) in paths {
         if ops.get("get").is_none() {
@@ -236,7 +356,12 @@ async fn openapi_documents_every_route_and_every_documented_route_answers() {
                 .unwrap();
             let schema = &doc["components"]["schemas"][schema_ref.rsplit('/').next().unwrap()];
             let keys: BTreeSet<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-            let props: BTreeSet<&str> = schema["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+            let props: BTreeSet<&str> = schema["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
             assert_eq!(keys, props, "{target}: envelope keys match the documented schema");
         }
     }

@@ -5,7 +5,10 @@ use linux_patch_tests::certs::Pki;
 use std::process::{Command, Output};
 
 fn agent(args: &[&str]) -> Output {
-    Command::new(workspace_bin("linux-patch-api")).args(args).output().unwrap()
+    Command::new(workspace_bin("linux-patch-api"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn prefix_with_config() -> (tempfile::TempDir, String) {
@@ -27,7 +30,13 @@ fn version_and_help() {
     let h = agent(&["--help"]);
     assert_eq!(h.status.code(), Some(0));
     let text = String::from_utf8_lossy(&h.stdout);
-    for needle in ["--prefix", "--config", "--check-config", "Exit codes", "whitelist.yaml"] {
+    for needle in [
+        "--prefix",
+        "--config",
+        "--check-config",
+        "Exit codes",
+        "whitelist.yaml",
+    ] {
         assert!(text.contains(needle), "--help lacks {needle}");
     }
     assert_eq!(agent(&["--no-such-flag"]).status.code(), Some(2));
@@ -46,7 +55,14 @@ fn check_config_names_file_line_and_field() {
     let (d, p) = prefix_with_config();
     let cfg = d.path().join("etc/linux_patch_api/config.yaml");
     let text = std::fs::read_to_string(&cfg).unwrap();
-    std::fs::write(&cfg, text.replace("logging: { level: debug }", "logging: { level: debug }\nsecurity2: 1")).unwrap();
+    std::fs::write(
+        &cfg,
+        text.replace(
+            "logging: { level: debug }",
+            "logging: { level: debug }\nsecurity2: 1",
+        ),
+    )
+    .unwrap();
     let o = agent(&["--prefix", &p, "--check-config"]);
     assert_eq!(o.status.code(), Some(3));
     let e = stderr(&o);
@@ -62,11 +78,18 @@ fn check_config_names_file_line_and_field() {
 fn check_config_refuses_ipv6_allow_entries_and_missing_certificates() {
     let (d, p) = prefix_with_config();
     let etc = d.path().join("etc/linux_patch_api");
-    std::fs::write(etc.join("whitelist.yaml"), "allow:\n  - 127.0.0.1\n  - \"fe80::1\"\n").unwrap();
+    std::fs::write(
+        etc.join("whitelist.yaml"),
+        "allow:\n  - 127.0.0.1\n  - \"fe80::1\"\n",
+    )
+    .unwrap();
     let o = agent(&["--prefix", &p, "--check-config"]);
     assert_eq!(o.status.code(), Some(3));
     let e = stderr(&o);
-    assert!(e.contains("whitelist.yaml:3") && e.contains("IPv6") && e.contains("allow[1]"), "{e}");
+    assert!(
+        e.contains("whitelist.yaml:3") && e.contains("IPv6") && e.contains("allow[1]"),
+        "{e}"
+    );
 
     std::fs::write(etc.join("whitelist.yaml"), "allow: [127.0.0.1]\n").unwrap();
     std::fs::remove_file(etc.join("certs/server.key")).unwrap();

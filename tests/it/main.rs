@@ -1,4 +1,5 @@
 //! Integration tests of the real binaries against real parts (one test binary for link speed).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod api;
 mod apt_backend;
 mod cli;

@@ -3,6 +3,9 @@
 #   WORKDIR/repo/main      Origin=pmtest Label=pmtest Suite=pmtest-updates:
 #                          pmtest-hello 1.0 + 1.1, pmtest-lib 1.0, pmtest-app 1.0 (Depends: pmtest-lib (>= 1.0))
 #   WORKDIR/repo/security  Origin=pmtest Label=pmtest-Security Suite=pmtest-security: pmtest-lib 1.0.1
+# All are Architecture: all, Section: misc, Installed-Size: 8; pmtest-lib has Source: pmtest-libs (1.0.1 with a
+# "(version)" suffix, as dpkg writes when source and binary versions differ). apt-get -s prints the Label, e.g.
+#   Inst pmtest-lib [1.0] (1.0.1 pmtest-Security:pmtest-security [all])
 # Use each as `deb [trusted=yes] file:WORKDIR/repo/NAME ./`. Needs dpkg-deb, dpkg-scanpackages (dpkg-dev)
 # and apt-ftparchive (apt-utils). Self-contained: CI clones only this repository.
 # Usage: build-apt-repo.sh WORKDIR

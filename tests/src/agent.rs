@@ -95,6 +95,18 @@ impl AgentProc {
         agent
     }
 
+    /// The agent's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// A field of `/proc/PID/status` in KiB (`VmRSS`, `VmHWM`).
+    pub fn status_kib(&self, field: &str) -> Option<u64> {
+        let text = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).ok()?;
+        let line = text.lines().find(|l| l.starts_with(&format!("{field}:")))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    }
+
     /// `etc/linux_patch_api` in the prefix.
     pub fn etc(&self) -> PathBuf {
         self.prefix.path().join("etc/linux_patch_api")

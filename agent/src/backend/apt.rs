@@ -16,6 +16,7 @@ use super::{BackendError, CommandEnv, PackageBackend};
 use aptconfig::{AptKey, AptPaths};
 use dpkg_status::{DbKey, DpkgDb};
 use linux_patch_shared::api::agent::{Package, Patch, RebootRequired};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -60,7 +61,8 @@ impl AptBackend {
             )));
         }
         let apt = AptPaths::discover(&cmd_env).map_err(|e| {
-            BackendError::Command(format!("cannot ask apt-config where apt keeps its state: {e}"))
+            let (BackendError::Command(m) | BackendError::Io(m)) = e;
+            BackendError::Command(format!("cannot ask apt-config where apt keeps its state: {m}"))
         })?;
         Ok(AptBackend {
             env: cmd_env,
@@ -134,13 +136,16 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// Fills `upgradable`/`candidate_version` from the upgrade set: same name and architecture, or either
 /// side `all`.
 fn merge(pkgs: &[Package], upgrades: &[Patch]) -> Vec<Package> {
+    let mut by_name: HashMap<&str, Vec<&Patch>> = HashMap::new();
+    for u in upgrades {
+        by_name.entry(u.name.as_str()).or_default().push(u);
+    }
     pkgs.iter()
         .map(|p| {
-            let up = upgrades.iter().find(|u| {
-                u.name == p.name
-                    && (u.architecture == p.architecture
-                        || u.architecture == "all"
-                        || p.architecture == "all")
+            let up = by_name.get(p.name.as_str()).and_then(|ups| {
+                ups.iter().copied().find(|u| {
+                    u.architecture == p.architecture || u.architecture == "all" || p.architecture == "all"
+                })
             });
             Package {
                 upgradable: Some(up.is_some()),
@@ -188,11 +193,10 @@ impl PackageBackend for AptBackend {
     }
 
     fn reboot_required(&self) -> RebootRequired {
-        let installed = self.raw_packages().map(|(_, p)| p).map_err(|e| e.to_string());
-        reboot::reboot_required(
-            &self.runtime,
-            installed.as_ref().map(|p| p.as_slice()).map_err(Clone::clone),
-        )
+        match self.raw_packages() {
+            Ok((_, pkgs)) => reboot::reboot_required(&self.runtime, Ok(&pkgs)),
+            Err(e) => reboot::reboot_required(&self.runtime, Err(e.to_string())),
+        }
     }
 }
 

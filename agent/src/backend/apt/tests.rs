@@ -129,7 +129,11 @@ fn construction_fails_clearly_without_status_or_apt_config() {
     let (_t, mut env) = empty_root(ONE);
     env.extra_args = vec!["-o".into(), "no-equals-sign".into()];
     match AptBackend::new(env) {
-        Err(BackendError::Command(m)) => assert!(m.contains("apt-config") && m.contains("exited"), "{m}"),
+        Err(e @ BackendError::Command(_)) => {
+            let m = e.to_string();
+            assert!(m.contains("apt-config") && m.contains("exited with 100"), "{m}");
+            assert_eq!(m.matches("command failed").count(), 1, "{m}");
+        }
         other => panic!("want Command error, got {other:?}"),
     }
 }
