@@ -3,4 +3,5 @@
 mod api;
 mod apt_backend;
 mod cli;
+mod journal;
 mod tls;

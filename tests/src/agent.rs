@@ -1,5 +1,6 @@
 //! The real `linux-patch-api` binary started in a temporary prefix with per-test certificates.
 
+use crate::apt::{apt_sandbox, AptSandbox};
 use crate::certs::Pki;
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener};
@@ -40,12 +41,16 @@ pub fn free_port() -> u16 {
 pub struct AgentSetup {
     /// Allow-list entries.
     pub allow: Vec<String>,
-    /// `backend.env` (APT_CONFIG, DPKG_ADMINDIR of a sandbox; empty = this machine's own database).
+    /// `backend.env`; empty = a fresh apt sandbox (or the host database with `host_database`).
     pub backend_env: BTreeMap<String, String>,
     /// `security.rate_limit_per_minute`.
     pub rate_limit_per_minute: u32,
     /// `server.max_body_bytes`.
     pub max_body_bytes: usize,
+    /// Use this machine's own package database (read-only) instead of a fresh apt sandbox.
+    pub host_database: bool,
+    /// Program and arguments the agent command is appended to (e.g. `unshare ...`), empty for none.
+    pub launcher: Vec<String>,
 }
 
 impl Default for AgentSetup {
@@ -55,6 +60,8 @@ impl Default for AgentSetup {
             backend_env: BTreeMap::new(),
             rate_limit_per_minute: 600,
             max_body_bytes: 1_048_576,
+            host_database: false,
+            launcher: Vec::new(),
         }
     }
 }
@@ -69,16 +76,33 @@ pub struct AgentProc {
     pub addr: SocketAddr,
     /// The certificates it uses (CA, server, a valid client).
     pub pki: Pki,
+    /// The apt sandbox the agent reads (unless it reads the host's database); dropped after the agent.
+    pub sandbox: Option<AptSandbox>,
 }
 
 impl AgentProc {
-    /// Writes config, allow-list and certificates into a fresh prefix and starts the agent.
+    /// Writes config, allow-list and certificates into a fresh prefix and starts the agent, against a
+    /// fresh apt sandbox unless `host_database` or an explicit `backend_env` is given.
     pub fn start(setup: &AgentSetup) -> Self {
         let pki = Pki::new();
         let prefix = tempfile::tempdir().unwrap();
         let port = free_port();
-        write_config(prefix.path(), port, setup, &pki);
-        let child = Command::new(workspace_bin("linux-patch-api"))
+        let sandbox = (!setup.host_database && setup.backend_env.is_empty()).then(apt_sandbox);
+        let mut setup = setup.clone();
+        if let Some(s) = &sandbox {
+            setup.backend_env = s.env();
+        }
+        write_config(prefix.path(), port, &setup, &pki);
+        let bin = workspace_bin("linux-patch-api");
+        let mut cmd = match setup.launcher.split_first() {
+            Some((program, args)) => {
+                let mut c = Command::new(program);
+                c.args(args).arg(&bin);
+                c
+            }
+            None => Command::new(&bin),
+        };
+        let child = cmd
             .arg("--prefix")
             .arg(prefix.path())
             .stdout(Stdio::null())
@@ -90,6 +114,7 @@ impl AgentProc {
             prefix,
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
             pki,
+            sandbox,
         };
         agent.wait_started();
         agent
