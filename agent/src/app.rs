@@ -1,14 +1,22 @@
 //! Start-up: TLS, backend, state directories, then the HTTP server on the mTLS edge until a signal.
 
+use crate::actors::cache_refresher::CacheRefresher;
+use crate::actors::config_watcher;
+use crate::actors::job_manager::{JobManager, ManagerDeps};
+use crate::actors::rollback_lock::RollbackLock;
 use crate::audit::Auditor;
 use crate::audit_fields;
+use crate::backend::RunLimits;
 use crate::backend::{self, CommandEnv, SharedBackend};
 use crate::config::AgentConfig;
 use crate::http;
+use crate::jobs::changeset;
+use crate::jobs::record::{JobRecord, JobStore};
 use crate::net::listener::{self, EdgeState};
 use crate::net::ClientIdentity;
 use crate::paths::Paths;
-use crate::state::AppState;
+use crate::state::{Actors, AppState};
+use actix::Actor;
 use actix_service::{fn_service, map_config, ServiceFactoryExt};
 use actix_web::dev::AppConfig;
 use actix_web::{middleware::from_fn, web, App};
@@ -70,8 +78,98 @@ fn warm_upgrade_cache(backend: SharedBackend) {
     }
 }
 
-/// Runs the agent until SIGTERM/SIGINT. Logging must already be initialised.
-pub fn run(paths: Paths, cfg: AgentConfig) -> Result<(), StartError> {
+/// Loads the job records; an interrupted job with a before-snapshot gets the change set it left behind.
+fn load_jobs(
+    paths: &Paths,
+    cfg: &AgentConfig,
+    backend: &SharedBackend,
+    clock: &SharedClock,
+    auditor: &Auditor,
+) -> Result<Vec<JobRecord>, StartError> {
+    let store = JobStore::new(&paths.jobs_dir);
+    let retention = chrono::Duration::days(i64::from(cfg.file.security.job_retention_days));
+    let loaded = store.load(clock.now(), retention).map_err(|e| {
+        StartError::Startup(format!(
+            "cannot read job records in {}: {e}",
+            paths.jobs_dir.display()
+        ))
+    })?;
+    for (file, err) in &loaded.unreadable {
+        log::error!(
+            "job record {} is unreadable and was left in place: {err}",
+            file.display()
+        );
+    }
+    let mut records = loaded.records;
+    let current = backend.installed().ok().map(|p| changeset::snapshot(&p));
+    for r in records
+        .iter_mut()
+        .filter(|r| loaded.interrupted.contains(&r.job.id))
+    {
+        if let (Some(before), Some(now)) = (r.before_snapshot(), &current) {
+            r.job.change_set = Some(changeset::diff(&before, now));
+            if let Err(e) = store.save(r) {
+                log::error!("cannot persist job {}: {e}", r.job.id);
+            }
+        }
+        log::warn!(
+            "job {} was interrupted by the previous stop of the agent",
+            r.job.id
+        );
+        auditor.emit(
+            log::Level::Warn,
+            "job.interrupted",
+            audit_fields! {"job_id" => r.job.id, "kind" => r.job.kind, "change_set" => r.job.change_set},
+        );
+    }
+    Ok(records)
+}
+
+/// Starts the actors the handlers talk to (inside the running actix System).
+fn start_actors(
+    paths: &Paths,
+    cfg: &AgentConfig,
+    backend: &SharedBackend,
+    clock: &SharedClock,
+    auditor: &Auditor,
+    records: Vec<JobRecord>,
+) -> Actors {
+    let lock = RollbackLock::default().start();
+    let refresher = CacheRefresher::new(
+        backend.clone(),
+        paths.state_dir.join("cache.json"),
+        clock.clone(),
+        auditor.clone(),
+    )
+    .start();
+    let security = &cfg.file.security;
+    let timeout = Duration::from_secs(security.job_timeout_secs);
+    let deps = ManagerDeps {
+        store: JobStore::new(&paths.jobs_dir),
+        clock: clock.clone(),
+        auditor: auditor.clone(),
+        backend: backend.clone(),
+        limits: RunLimits {
+            timeout,
+            lock_timeout: timeout,
+        },
+        max_concurrent: security.max_concurrent_jobs as usize,
+        retention: chrono::Duration::days(i64::from(security.job_retention_days)),
+        reboot_command: cfg.file.system.reboot_command.clone(),
+        refresher: refresher.clone(),
+        lock: lock.clone(),
+    };
+    let jobs = JobManager::new(deps, records).start();
+    Actors {
+        jobs,
+        lock,
+        refresher,
+    }
+}
+
+/// Runs the agent until SIGTERM/SIGINT. Logging must already be initialised; with its handle the
+/// configuration watcher can change the log level.
+pub fn run(paths: Paths, cfg: AgentConfig, log_handle: Option<log4rs::Handle>) -> Result<(), StartError> {
     let tls = tls_config(&cfg).map_err(StartError::Tls)?;
     for dir in [&paths.data_dir, &paths.jobs_dir, &paths.state_dir] {
         create_private_dir(dir)?;
@@ -82,30 +180,40 @@ pub fn run(paths: Paths, cfg: AgentConfig) -> Result<(), StartError> {
     };
     let backend: SharedBackend = backend::select(cfg.file.backend.kind, cmd_env)
         .map_err(|e| StartError::Startup(format!("package backend: {e}")))?;
-    warm_upgrade_cache(backend.clone());
     let clock: SharedClock = Arc::new(SystemClock);
     let auditor = Auditor::new(clock.clone());
     let listener = std::net::TcpListener::bind(cfg.listen)
         .map_err(|e| StartError::Startup(format!("cannot listen on {}: {e}", cfg.listen)))?;
+    let records = load_jobs(&paths, &cfg, &backend, &clock, &auditor)?;
+    warm_upgrade_cache(backend.clone());
 
     let server_cfg = &cfg.file.server;
-    let state = web::Data::new(AppState::new(
-        backend.clone(),
-        clock.clone(),
+    let edge = Arc::new(EdgeState::new(
+        cfg.allow.clone(),
+        tls,
         auditor.clone(),
-        paths.clone(),
-        server_cfg.max_body_bytes,
-        cfg.file.security.rate_limit_per_minute,
+        clock.clone(),
     ));
-    let edge = Arc::new(EdgeState::new(cfg.allow.clone(), tls, auditor.clone(), clock));
     let request_timeout = Duration::from_secs(server_cfg.request_timeout_secs);
     let max_body = server_cfg.max_body_bytes;
+    let rate_limit = cfg.file.security.rate_limit_per_minute;
     let workers = std::thread::available_parallelism()
         .map(|n| n.get().min(4))
         .unwrap_or(2);
 
     let system = actix_rt::System::new();
     system.block_on(async move {
+        let actors = start_actors(&paths, &cfg, &backend, &clock, &auditor, records);
+        let state = web::Data::new(AppState::new(
+            backend.clone(),
+            clock.clone(),
+            auditor.clone(),
+            paths.clone(),
+            max_body,
+            rate_limit,
+            actors,
+        ));
+        let watched_edge = edge.clone();
         let server = actix_server::Server::build()
             .workers(workers)
             .shutdown_timeout(10)
@@ -134,6 +242,14 @@ pub fn run(paths: Paths, cfg: AgentConfig) -> Result<(), StartError> {
             })
             .map_err(|e| StartError::Startup(format!("cannot start listener: {e}")))?
             .run();
+        let _config_watcher = config_watcher::start_or_warn(config_watcher::Setup {
+            paths: paths.clone(),
+            started: cfg.clone(),
+            edge: watched_edge,
+            log: log_handle,
+            auditor: auditor.clone(),
+            clock: clock.clone(),
+        });
         log::info!(
             "linux-patch-api {} listening on {} (TLS 1.3, client certificates required), backend {}",
             env!("CARGO_PKG_VERSION"),

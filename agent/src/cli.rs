@@ -84,18 +84,21 @@ pub fn main() -> i32 {
             }
         };
     }
-    if let Err(e) = logging::init(
+    let log_handle = match logging::init(
         cfg.file.logging.level.filter(),
         &paths.log_dir,
         cfg.file.logging.retention_days,
     ) {
-        eprintln!(
-            "linux-patch-api: cannot set up logging in {}: {e}",
-            paths.log_dir.display()
-        );
-        return EXIT_STARTUP;
-    }
-    match app::run(paths, cfg) {
+        Ok(handle) => handle,
+        Err(e) => {
+            eprintln!(
+                "linux-patch-api: cannot set up logging in {}: {e}",
+                paths.log_dir.display()
+            );
+            return EXIT_STARTUP;
+        }
+    };
+    match app::run(paths, cfg, Some(log_handle)) {
         Ok(()) => EXIT_OK,
         Err(e) => {
             log::error!("{e}");

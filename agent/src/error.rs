@@ -25,6 +25,13 @@ pub enum AgentError {
         /// What was not found.
         message: String,
     },
+    /// The request conflicts with the current state (rollback of a rolled-back job, ...): 409.
+    Conflict {
+        /// Stable code, e.g. `ALREADY_ROLLED_BACK`, `NOTHING_TO_ROLL_BACK`.
+        code: &'static str,
+        /// Why.
+        message: String,
+    },
     /// The route exists but not with this method: 405.
     MethodNotAllowed,
     /// The body exceeds `server.max_body_bytes`: 413.
@@ -79,7 +86,9 @@ impl AgentError {
                     None => e,
                 }
             }
-            AgentError::NotFound { code, message } => ApiError::new(*code, message.clone()),
+            AgentError::NotFound { code, message } | AgentError::Conflict { code, message } => {
+                ApiError::new(*code, message.clone())
+            }
             AgentError::MethodNotAllowed => {
                 ApiError::new("METHOD_NOT_ALLOWED", "this route does not accept that method")
             }
@@ -141,6 +150,7 @@ impl ResponseError for AgentError {
         match self {
             AgentError::InvalidInput { .. } => StatusCode::BAD_REQUEST,
             AgentError::NotFound { .. } => StatusCode::NOT_FOUND,
+            AgentError::Conflict { .. } => StatusCode::CONFLICT,
             AgentError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AgentError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AgentError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,

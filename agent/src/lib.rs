@@ -1,5 +1,6 @@
 //! The Linux Patch API agent: configuration, mTLS transport, HTTP API, package backends and audit.
 
+pub mod actors;
 pub mod app;
 pub mod audit;
 pub mod backend;
@@ -8,7 +9,9 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod jobs;
 pub mod net;
 pub mod paths;
+pub mod reload;
 pub mod state;
 pub mod sysinfo;

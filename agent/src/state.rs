@@ -1,5 +1,8 @@
 //! Process-wide state the HTTP handlers share: backend, clock, auditor, limits, start time.
 
+use crate::actors::cache_refresher::CacheRefresher;
+use crate::actors::job_manager::JobManager;
+use crate::actors::rollback_lock::RollbackLock;
 use crate::audit::limiter::WindowLimiter;
 use crate::audit::Auditor;
 use crate::backend::SharedBackend;
@@ -29,6 +32,19 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// `security.rate_limit_per_minute` (0 = unlimited) per client address.
     pub rate: Option<Mutex<WindowLimiter<IpAddr>>>,
+    /// Actors the handlers talk to.
+    pub actors: Actors,
+}
+
+/// Addresses of the actors handlers reach.
+#[derive(Debug, Clone)]
+pub struct Actors {
+    /// Job queue and records.
+    pub jobs: actix::Addr<JobManager>,
+    /// Exclusive mode during rollbacks.
+    pub lock: actix::Addr<RollbackLock>,
+    /// Package-index refresher.
+    pub refresher: actix::Addr<CacheRefresher>,
 }
 
 impl AppState {
@@ -40,6 +56,7 @@ impl AppState {
         paths: Paths,
         max_body_bytes: usize,
         rate_limit_per_minute: u32,
+        actors: Actors,
     ) -> Self {
         let started_at = clock.now();
         let rate = (rate_limit_per_minute > 0).then(|| {
@@ -56,6 +73,7 @@ impl AppState {
             started_at,
             max_body_bytes,
             rate,
+            actors,
         }
     }
 

@@ -2,6 +2,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 mod api;
 mod apt_backend;
+mod apt_write;
 mod cli;
+mod jobs;
 mod journal;
+mod reload;
 mod tls;

@@ -1,8 +1,16 @@
 #!/bin/sh
-# Builds tiny test .debs (dpkg-deb, no maintainer scripts) and two flat apt repositories under WORKDIR:
+# Builds tiny test .debs (dpkg-deb) and two flat apt repositories under WORKDIR:
 #   WORKDIR/repo/main      Origin=pmtest Label=pmtest Suite=pmtest-updates:
-#                          pmtest-hello 1.0 + 1.1, pmtest-lib 1.0, pmtest-app 1.0 (Depends: pmtest-lib (>= 1.0))
+#                          pmtest-hello 1.0 + 1.1, pmtest-lib 1.0, pmtest-app 1.0 (Depends: pmtest-lib (>= 1.0)),
+#                          pmtest-new 1.0 (Depends: pmtest-dep (>= 1.0); conffile /etc/pmtest-new.conf, so `remove`
+#                          leaves it in state config-files and `purge` does not), pmtest-dep 1.0,
+#                          pmtest-slow 1.0 (postinst: sleep 4),
+#                          pmtest-hang 1.0 (postinst: sleep 3600 the FIRST time it is configured in a root, then
+#                          exit 0 at once: marker $DPKG_ROOT/var/lib/pmtest-hang/hung-once; so a killed install can be
+#                          repaired by `dpkg --configure -a` and the root stays usable)
 #   WORKDIR/repo/security  Origin=pmtest Label=pmtest-Security Suite=pmtest-security: pmtest-lib 1.0.1
+# Only pmtest-slow and pmtest-hang have maintainer scripts (POSIX sh, exit 0). In a sandbox root dpkg runs them
+# with --force-script-chrootless (no chroot: the root has no /bin/sh), where DPKG_ROOT is the root.
 # All are Architecture: all, Section: misc, Installed-Size: 8; pmtest-lib has Source: pmtest-libs (1.0.1 with a
 # "(version)" suffix, as dpkg writes when source and binary versions differ). apt-get -s prints the Label, e.g.
 #   Inst pmtest-lib [1.0] (1.0.1 pmtest-Security:pmtest-security [all])
@@ -24,7 +32,7 @@ unset APT_CONFIG
 rm -rf "$W/build" "$W/repo"
 mkdir -p "$W/build" "$W/repo/main" "$W/repo/security"
 
-mkdeb() { # repo name version [depends] [source]
+mkdeb() { # repo name version [depends] [source] [postinst body] [conffile path]
   d="$W/build/$2_$3"
   mkdir -p "$d/DEBIAN" "$d/usr/share/$2"
   echo "$2 $3" > "$d/usr/share/$2/VERSION"
@@ -41,6 +49,15 @@ mkdeb() { # repo name version [depends] [source]
     echo "Description: pm test package $2 $3"
     echo " Built by linux-patch tests/scripts/build-apt-repo.sh for sandboxed apt tests."
   } > "$d/DEBIAN/control"
+  if [ -n "${7:-}" ]; then
+    mkdir -p "$d$(dirname "$7")"
+    echo "# $2 $3 configuration" > "$d$7"
+    echo "$7" > "$d/DEBIAN/conffiles"
+  fi
+  if [ -n "${6:-}" ]; then
+    printf '#!/bin/sh\nset -e\n%s\nexit 0\n' "$6" > "$d/DEBIAN/postinst"
+    chmod 0755 "$d/DEBIAN/postinst"
+  fi
   dpkg-deb --root-owner-group -Zgzip --build "$d" "$W/repo/$1/$2_$3_all.deb" >/dev/null
 }
 
@@ -64,6 +81,14 @@ mkdeb main pmtest-hello 1.0
 mkdeb main pmtest-hello 1.1
 mkdeb main pmtest-lib 1.0 "" pmtest-libs
 mkdeb main pmtest-app 1.0 "pmtest-lib (>= 1.0)"
+mkdeb main pmtest-dep 1.0
+mkdeb main pmtest-new 1.0 "pmtest-dep (>= 1.0)" "" "" /etc/pmtest-new.conf
+mkdeb main pmtest-slow 1.0 "" "" 'sleep 4'
+mkdeb main pmtest-hang 1.0 "" "" 'm="${DPKG_ROOT:-}/var/lib/pmtest-hang"
+if [ "$1" = configure ] && [ ! -e "$m/hung-once" ]; then
+  mkdir -p "$m" && : > "$m/hung-once"
+  sleep 3600
+fi'
 mkdeb security pmtest-lib 1.0.1 "" "pmtest-libs (1.0.1-src)"
 
 mkrepo main pmtest pmtest pmtest-updates

@@ -49,6 +49,12 @@ pub struct AgentSetup {
     pub max_body_bytes: usize,
     /// Use this machine's own package database (read-only) instead of a fresh apt sandbox.
     pub host_database: bool,
+    /// `security.job_timeout_secs`.
+    pub job_timeout_secs: u64,
+    /// `security.max_concurrent_jobs`.
+    pub max_concurrent_jobs: u32,
+    /// `system.reboot_command`; tests never use the real one (default: `true`).
+    pub reboot_command: Vec<String>,
     /// Program and arguments the agent command is appended to (e.g. `unshare ...`), empty for none.
     pub launcher: Vec<String>,
 }
@@ -61,6 +67,9 @@ impl Default for AgentSetup {
             rate_limit_per_minute: 600,
             max_body_bytes: 1_048_576,
             host_database: false,
+            job_timeout_secs: 300,
+            max_concurrent_jobs: 5,
+            reboot_command: vec!["true".into()],
             launcher: Vec::new(),
         }
     }
@@ -120,6 +129,50 @@ impl AgentProc {
         agent
     }
 
+    /// Kills the agent with SIGKILL (no chance to clean up) and waits for it to be gone.
+    pub fn kill_hard(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// Starts the agent again on the same prefix, port and certificates (after `kill_hard`).
+    pub fn restart(&mut self) {
+        let starts = self
+            .audit_records()
+            .iter()
+            .filter(|r| r["event"] == "agent.started")
+            .count();
+        let stderr = std::fs::OpenOptions::new()
+            .append(true)
+            .open(self.prefix.path().join("agent.stderr"))
+            .unwrap();
+        self.child = Command::new(workspace_bin("linux-patch-api"))
+            .arg("--prefix")
+            .arg(self.prefix.path())
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self
+            .audit_records()
+            .iter()
+            .filter(|r| r["event"] == "agent.started")
+            .count()
+            <= starts
+        {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("agent exited at restart with {status}:\n{}", self.logs());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "agent did not restart in 30 s:\n{}",
+                self.logs()
+            );
+            wait_a_little();
+        }
+    }
+
     /// The agent's process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
@@ -170,6 +223,28 @@ impl AgentProc {
             std::thread::yield_now();
             wait_a_little();
         }
+    }
+
+    /// Audit records of one event, in order.
+    pub fn audit_events(&self, event: &str) -> Vec<serde_json::Value> {
+        self.audit_records()
+            .into_iter()
+            .filter(|r| r["event"] == event)
+            .collect()
+    }
+
+    /// The agent's operational log (stderr) so far.
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.prefix.path().join("agent.stderr")).unwrap_or_default()
+    }
+
+    /// Replaces a file under `etc/linux_patch_api` the way deployment tools do: a temporary file in the
+    /// same directory, renamed over the old one (readers never see a partial file).
+    pub fn replace_etc_file(&self, name: &str, contents: &[u8]) {
+        let target = self.etc().join(name);
+        let tmp = target.with_file_name(format!(".{}.tmp", target.file_name().unwrap().to_string_lossy()));
+        std::fs::write(&tmp, contents).unwrap();
+        std::fs::rename(&tmp, &target).unwrap();
     }
 
     /// The agent's stderr and audit log, for failure messages.
@@ -228,9 +303,14 @@ pub fn write_config(prefix: &Path, port: u16, setup: &AgentSetup, pki: &Pki) {
             "server: {{ bind_address: 127.0.0.1, port: {port}, request_timeout_secs: 10, max_body_bytes: {} }}\n\
              tls: {{ ca_cert: certs/ca.pem, server_cert: certs/server.pem, server_key: certs/server.key }}\n\
              logging: {{ level: debug }}\n\
-             security: {{ rate_limit_per_minute: {} }}\n\
+             security: {{ rate_limit_per_minute: {}, job_timeout_secs: {}, max_concurrent_jobs: {} }}\n\
+             system: {{ reboot_command: {} }}\n\
              backend:\n  kind: apt\n{env}",
-            setup.max_body_bytes, setup.rate_limit_per_minute
+            setup.max_body_bytes,
+            setup.rate_limit_per_minute,
+            setup.job_timeout_secs,
+            setup.max_concurrent_jobs,
+            serde_json::to_string(&setup.reboot_command).unwrap(),
         ),
     )
     .unwrap();

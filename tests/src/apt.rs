@@ -14,7 +14,9 @@ const REPOS_PREFIX: &str = "linux-patch-apt-repos-";
 static REPOS: OnceLock<PathBuf> = OnceLock::new();
 
 /// Directory holding `repo/main` and `repo/security`, built on first use by `tests/scripts/build-apt-repo.sh`
-/// (pmtest-hello 1.0 + 1.1, pmtest-lib 1.0, pmtest-app 1.0 in `main`; pmtest-lib 1.0.1 in `security`).
+/// (pmtest-hello 1.0 + 1.1, pmtest-lib 1.0, pmtest-app 1.0, pmtest-new 1.0 -> pmtest-dep 1.0, pmtest-slow 1.0
+/// (postinst sleeps 4 s), pmtest-hang 1.0 (postinst sleeps an hour the first time) in `main`; pmtest-lib 1.0.1
+/// in `security`; the script's header has the details).
 /// It lives until the process ends; leftovers of dead test processes are removed on the next build.
 pub fn repos_dir() -> &'static Path {
     REPOS.get_or_init(build_repos)
@@ -120,14 +122,16 @@ fn mkroot(r: &Path, repos: &Path) {
     );
     write(&r.join("etc/apt/sources.list"), &sources);
     // APT_CONFIG is read first; Dir then makes apt read ROOT/etc/apt/apt.conf.d instead of the host's
-    // (whose hooks would run), and DPkg::Options makes dpkg use ROOT's database.
+    // (whose hooks would run), and DPkg::Options makes dpkg use ROOT's database. Maintainer scripts run
+    // without chroot (the root has no /bin/sh), with DPKG_ROOT=ROOT: only test packages' scripts run.
     let conf_path = r.join("etc/apt/apt.conf");
     let r = r.display();
     let conf = format!(
         "Dir \"{r}/\";\n\
          Dir::State::status \"{r}/var/lib/dpkg/status\";\n\
          Dir::Bin::dpkg \"/usr/bin/dpkg\";\n\
-         DPkg::Options {{ \"--root={r}\"; \"--admindir={r}/var/lib/dpkg\"; \"--log={r}/var/log/dpkg.log\"; }};\n\
+         DPkg::Options {{ \"--root={r}\"; \"--admindir={r}/var/lib/dpkg\"; \"--log={r}/var/log/dpkg.log\"; \
+                         \"--force-script-chrootless\"; }};\n\
          DPkg::Use-Pty \"false\";\n\
          Acquire::Languages \"none\";\n\
          APT::Install-Recommends \"false\";\n\
@@ -181,6 +185,26 @@ impl AptSandbox {
     /// `(name, version, architecture)` of every package dpkg lists in the sandbox, sorted.
     pub fn dpkg_query_w(&self) -> Vec<(String, String, String)> {
         dpkg_query_w_at(Some(&self.admindir()))
+    }
+
+    /// What `dpkg --audit` prints for the sandbox's database (empty when it is consistent).
+    pub fn dpkg_audit(&self) -> String {
+        let mut cmd = Command::new("dpkg");
+        cmd.arg(format!("--admindir={}", self.admindir().display()))
+            .arg("--audit")
+            .env_remove("DPKG_ADMINDIR")
+            .env("LC_ALL", "C");
+        String::from_utf8_lossy(&run_ok(&mut cmd).stdout).into_owned()
+    }
+
+    /// `name=abbrev` (`ii`, `rc`, `iF`, ...) of every package in the sandbox's database, sorted.
+    pub fn status_abbrev(&self) -> Vec<String> {
+        let mut v: Vec<String> = dpkg_query(Some(&self.admindir()), "${Package}=${db:Status-Abbrev}\n")
+            .into_iter()
+            .map(|l| l.trim_end().to_string())
+            .collect();
+        v.sort();
+        v
     }
 
     /// Removes the root now (also done on drop), reporting errors.

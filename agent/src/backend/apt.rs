@@ -1,10 +1,17 @@
-//! The apt/dpkg backend (Debian, Ubuntu): dpkg database read in-process, upgrades from apt's simulation.
+//! The apt/dpkg backend (Debian, Ubuntu): dpkg database read in-process, upgrades from apt's simulation,
+//! changes by apt-get in its own process group.
 
 mod aptconfig;
 mod command;
 mod dpkg_status;
+mod execute;
+mod gate;
 mod names;
+mod progress;
 mod reboot;
+mod refresh;
+mod repair;
+mod runner;
 mod simulate;
 mod stamp;
 mod version;
@@ -12,7 +19,9 @@ mod version;
 pub use reboot::RuntimeDirs;
 pub use version::compare_versions;
 
-use super::{BackendError, CommandEnv, PackageBackend};
+use super::{
+    BackendError, CommandEnv, Operation, PackageBackend, PackageSpec, Progress, RunError, RunLimits,
+};
 use aptconfig::{AptKey, AptPaths};
 use dpkg_status::{DbKey, DpkgDb};
 use linux_patch_shared::api::agent::{Package, Patch, RebootRequired};
@@ -28,7 +37,9 @@ type UpgradesEntry = (AptKey, Result<Arc<Vec<Patch>>, BackendError>);
 type MergedEntry = (DbKey, AptKey, Arc<Vec<Package>>);
 
 /// apt/dpkg backend. Reads `DPKG_ADMINDIR/status` (+ journal) itself and runs `apt-get -s dist-upgrade`
-/// for upgrades; both results are cached until the files they depend on change.
+/// for upgrades; both results are cached until the files they depend on change (so every change, by
+/// this backend or anyone else, shows at the next read). Changes run `apt-get` non-interactively, one at
+/// a time per backend.
 #[derive(Debug)]
 pub struct AptBackend {
     env: CommandEnv,
@@ -39,6 +50,7 @@ pub struct AptBackend {
     packages: Mutex<Option<(DbKey, Arc<Vec<Package>>)>>,
     upgrades: Mutex<Option<UpgradesEntry>>,
     merged: Mutex<Option<MergedEntry>>,
+    gate: gate::Gate,
 }
 
 impl AptBackend {
@@ -73,6 +85,7 @@ impl AptBackend {
             packages: Mutex::new(None),
             upgrades: Mutex::new(None),
             merged: Mutex::new(None),
+            gate: gate::Gate::default(),
         })
     }
 
@@ -197,6 +210,27 @@ impl PackageBackend for AptBackend {
             Ok((_, pkgs)) => reboot::reboot_required(&self.runtime, Ok(&pkgs)),
             Err(e) => reboot::reboot_required(&self.runtime, Err(e.to_string())),
         }
+    }
+
+    fn validate_version(&self, version: &str) -> Result<(), String> {
+        version::validate_version(version)
+    }
+
+    fn refresh_index(&self, timeout: Duration) -> Result<(), BackendError> {
+        self.refresh(timeout)
+    }
+
+    fn check_obtainable(&self, spec: &PackageSpec) -> Result<(), String> {
+        self.obtainable(spec)
+    }
+
+    fn execute(
+        &self,
+        op: &Operation,
+        limits: &RunLimits,
+        progress: &mut dyn Progress,
+    ) -> Result<(), RunError> {
+        self.run_operation(op, limits, progress)
     }
 }
 

@@ -5,6 +5,7 @@ pub mod apt;
 use linux_patch_shared::api::agent::{Package, Patch, RebootRequired};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Why a backend call failed. Always a server-side problem (5xx), never the client's.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +57,127 @@ pub trait PackageBackend: Send + Sync + std::fmt::Debug {
 
     /// Whether the host needs a reboot, and why.
     fn reboot_required(&self) -> RebootRequired;
+
+    /// Checks a version string against this backend's grammar; the error says what is wrong.
+    fn validate_version(&self, version: &str) -> Result<(), String>;
+
+    /// Refreshes the package index (`apt-get update`, ...), killed after `timeout`. A repository that
+    /// cannot be fetched is an error (apt only warns about it: the backend must notice).
+    fn refresh_index(&self, timeout: Duration) -> Result<(), BackendError>;
+
+    /// Whether `spec` could be installed now (the package and, when given, that version are obtainable),
+    /// decided by the package manager's own simulation; `Err` carries the reason in the tool's words.
+    fn check_obtainable(&self, spec: &PackageSpec) -> Result<(), String>;
+
+    /// Runs one changing operation to completion, streaming its output to `progress`; the process group
+    /// is killed when `limits.timeout` passes. Never a shell; names and versions after `--`.
+    fn execute(
+        &self,
+        op: &Operation,
+        limits: &RunLimits,
+        progress: &mut dyn Progress,
+    ) -> Result<(), RunError>;
+}
+
+/// A package, optionally pinned to a version.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct PackageSpec {
+    /// Package name.
+    pub name: String,
+    /// Exact version, or `None` for the candidate.
+    pub version: Option<String>,
+}
+
+/// One operation that changes the host's packages.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Operation {
+    /// Install packages (already checked to be obtainable), each pinned or not.
+    Install {
+        /// What to install.
+        packages: Vec<PackageSpec>,
+    },
+    /// Upgrade (or with `allow_downgrade`, downgrade) one installed package.
+    Update {
+        /// The package, pinned to a version or not.
+        package: PackageSpec,
+        /// Permit a version lower than the installed one.
+        allow_downgrade: bool,
+    },
+    /// Remove one package (and with `purge`, its configuration files).
+    Remove {
+        /// Package name.
+        name: String,
+        /// Also remove configuration files.
+        purge: bool,
+    },
+    /// Apply pending updates: all (`packages` empty and not `security_only`), the listed ones, or
+    /// the security ones.
+    Upgrade {
+        /// Only these packages (empty = all pending).
+        packages: Vec<String>,
+        /// Only security updates.
+        security_only: bool,
+    },
+    /// Return packages to recorded versions: install/downgrade `install` (exact versions, downgrades
+    /// allowed) and remove `remove`, in one transaction.
+    Restore {
+        /// Packages to put back at exact versions.
+        install: Vec<PackageSpec>,
+        /// Packages to remove.
+        remove: Vec<String>,
+    },
+}
+
+/// Time limits of one operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunLimits {
+    /// Kill the operation's process group after this long.
+    pub timeout: Duration,
+    /// How long to wait for the package manager's lock before failing.
+    pub lock_timeout: Duration,
+}
+
+/// Where a running operation reports to.
+pub trait Progress: Send {
+    /// One line of the package manager's output (stdout or stderr), without the newline.
+    fn line(&mut self, line: &str);
+    /// Overall progress in percent, with the phase in words (`downloading`, `installing pmtest-lib`, ...).
+    fn percent(&mut self, percent: u8, phase: &str);
+}
+
+/// Why an operation failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunError {
+    /// Killed after `RunLimits::timeout`.
+    TimedOut,
+    /// The package manager exited non-zero; `fetch_error` when a download/404 caused it (the job then
+    /// refreshes the index once and retries once).
+    Failed {
+        /// Exit code, if it exited.
+        exit_code: Option<i32>,
+        /// The decisive error lines (`E: ...`), or a summary.
+        message: String,
+        /// A fetch (404, unreachable mirror) failure.
+        fetch_error: bool,
+    },
+    /// Could not run at all.
+    Backend(BackendError),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::TimedOut => f.write_str("timed out; the package manager was killed"),
+            RunError::Failed {
+                exit_code, message, ..
+            } => match exit_code {
+                Some(c) => write!(f, "package manager exited with {c}: {message}"),
+                None => write!(f, "package manager failed: {message}"),
+            },
+            RunError::Backend(e) => write!(f, "{e}"),
+        }
+    }
 }
 
 /// The backend the process uses, shared by every handler.

@@ -21,6 +21,24 @@ pub struct ConfigFile {
     pub security: SecuritySection,
     /// Package backend.
     pub backend: BackendSection,
+    /// Host actions.
+    pub system: SystemSection,
+}
+
+/// `system:`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SystemSection {
+    /// Program and arguments a reboot job runs (no shell).
+    pub reboot_command: Vec<String>,
+}
+
+impl Default for SystemSection {
+    fn default() -> Self {
+        Self {
+            reboot_command: vec!["systemctl".into(), "reboot".into()],
+        }
+    }
 }
 
 /// `server:`.

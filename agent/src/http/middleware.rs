@@ -1,5 +1,6 @@
 //! The request gate every API call passes: request id, size and rate limits, error envelopes, audit.
 
+use crate::actors::rollback_lock;
 use crate::audit_fields;
 use crate::error::AgentError;
 use crate::net::ClientIdentity;
@@ -15,6 +16,9 @@ use std::time::Instant;
 
 /// The response header that carries the request id.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The one route answered during exclusive mode.
+const HEALTH_PATH: &str = "/api/v1/health";
 
 /// Longest query text copied into an audit record.
 const AUDITED_QUERY_BYTES: usize = 256;
@@ -37,7 +41,11 @@ pub async fn gate(
     let peer = req.peer_addr();
     let who = req.conn_data::<ClientIdentity>().cloned();
 
-    let res = match precheck(&state, &req) {
+    let refusal = match precheck(&state, &req) {
+        Some(err) => Some(err),
+        None => exclusive_mode(&state, &path).await,
+    };
+    let res = match refusal {
         Some(err) => req.error_response(err),
         None => next.call(req).await?.map_into_boxed_body(),
     };
@@ -97,6 +105,18 @@ fn precheck(state: &AppState, req: &ServiceRequest) -> Option<AgentError> {
         }
     }
     None
+}
+
+/// While a rollback runs, everything but the health check is refused with 503 and `Retry-After`.
+async fn exclusive_mode(state: &AppState, path: &str) -> Option<AgentError> {
+    if path == HEALTH_PATH {
+        return None;
+    }
+    let job = rollback_lock::holder(&state.actors.lock).await?;
+    Some(AgentError::Unavailable {
+        message: format!("rollback job {job} is running; the agent accepts no other request until it ends"),
+        retry_after_secs: rollback_lock::RETRY_AFTER_SECS,
+    })
 }
 
 /// Rewrites every error response as an envelope carrying the real request id; also returns the error

@@ -87,9 +87,16 @@ fn operation(spec: &RouteSpec, g: &mut schemars::SchemaGenerator, error_ref: &sc
                          "content": { "application/json": { "schema": error_ref.clone().to_value() } } },
         },
     });
-    if !params.is_empty() {
-        if let Some(o) = op.as_object_mut() {
+    if let Some(o) = op.as_object_mut() {
+        if !params.is_empty() {
             o.insert("parameters".into(), Value::Array(params));
+        }
+        if let Some(body) = spec.body {
+            let schema = body(g).to_value();
+            o.insert(
+                "requestBody".into(),
+                json!({ "required": false, "content": { "application/json": { "schema": schema } } }),
+            );
         }
     }
     op

@@ -58,8 +58,13 @@ impl EdgeState {
         }
     }
 
+    /// Whether the current allow-list admits `ip` (what the next connection from it will meet).
+    pub fn allows(&self, ip: std::net::IpAddr) -> bool {
+        self.allow.read().map(|a| a.allows(ip)).unwrap_or(false)
+    }
+
     fn allowed(&self, peer: &SocketAddr) -> bool {
-        self.allow.read().map(|a| a.allows(peer.ip())).unwrap_or(false)
+        self.allows(peer.ip())
     }
 
     fn tls(&self) -> Option<Arc<rustls::ServerConfig>> {

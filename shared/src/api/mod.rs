@@ -1,3 +1,4 @@
 //! API data transfer objects, one module per peer.
 
 pub mod agent;
+pub mod jobs;

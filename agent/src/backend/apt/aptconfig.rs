@@ -115,7 +115,7 @@ impl AptPaths {
 
 /// The configuration arguments among apt-get's extra arguments (`-o X`, `-oX`, `--option[=]X`, `-c X`,
 /// `-cX`, `--config-file[=]X`): apt-config must see the same configuration, but rejects apt-get's other flags.
-fn config_args(extra: &[String]) -> Vec<String> {
+pub fn config_args(extra: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     let mut it = extra.iter();
     while let Some(a) = it.next() {

@@ -39,6 +39,12 @@ impl DpkgDb {
         }
     }
 
+    /// Whether dpkg's journal (`ADMINDIR/updates/`) holds entries: a dpkg run was interrupted (or is
+    /// running right now) and apt would refuse to start until `dpkg --configure -a` folded them in.
+    pub fn journal_pending(&self) -> bool {
+        journal_files(&self.admindir.join("updates")).is_ok_and(|f| !f.is_empty())
+    }
+
     /// Every package whose state is not `not-installed`, sorted by name then architecture, after applying
     /// the journal in order as dpkg does. `upgradable` and `candidate_version` are left null.
     pub fn read(&self) -> Result<Vec<Package>, BackendError> {

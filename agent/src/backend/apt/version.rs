@@ -1,6 +1,59 @@
-//! Debian version ordering, with the semantics of `dpkg --compare-versions` (epoch, upstream, revision).
+//! Debian versions: the grammar the apt backend accepts, and ordering with the semantics of
+//! `dpkg --compare-versions` (epoch, upstream, revision).
 
 use std::cmp::Ordering;
+
+/// Longest accepted version.
+const MAX_LEN: usize = 128;
+
+/// Checks `[epoch:]upstream[-revision]` as dpkg parses it: only ASCII letters, digits and `.+~-:`; the
+/// epoch (before the first `:`) is a number; the revision (after the last `-`) has no `:`; the upstream
+/// part starts with a digit. At most 128 bytes. The error says what is wrong.
+pub fn validate_version(v: &str) -> Result<(), String> {
+    if v.is_empty() {
+        return Err("version is empty".to_string());
+    }
+    if v.len() > MAX_LEN {
+        return Err(format!(
+            "version is {} bytes long; at most {MAX_LEN} allowed",
+            v.len()
+        ));
+    }
+    if let Some(bad) = v
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '~' | '-' | ':')))
+    {
+        return Err(format!(
+            "version contains {bad:?}; only letters, digits, '.', '+', '~', '-' and ':' are allowed"
+        ));
+    }
+    let rest = match v.split_once(':') {
+        Some((epoch, rest)) => {
+            if epoch.is_empty() || !epoch.bytes().all(|c| c.is_ascii_digit()) {
+                return Err(format!("epoch {epoch:?} before ':' is not a number"));
+            }
+            if rest.is_empty() {
+                return Err("nothing after the epoch's ':'".to_string());
+            }
+            rest
+        }
+        None => v,
+    };
+    let upstream = match rest.rsplit_once('-') {
+        Some((_, rev)) if rev.is_empty() => return Err("revision after the last '-' is empty".to_string()),
+        Some((_, rev)) if rev.contains(':') => {
+            return Err("revision after the last '-' contains ':'".to_string())
+        }
+        Some((up, _)) => up,
+        None => rest,
+    };
+    if !upstream.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(format!(
+            "version {v:?} must start with a digit (after the optional epoch)"
+        ));
+    }
+    Ok(())
+}
 
 /// Compares two Debian versions `[epoch:]upstream[-revision]` the way dpkg does.
 ///
@@ -80,7 +133,58 @@ fn compare_part(a: &str, b: &str) -> Ordering {
 
 #[cfg(test)]
 mod tests {
-    use super::compare_versions;
+    use super::{compare_versions, validate_version};
+
+    #[test]
+    fn accepts_real_versions() {
+        for ok in [
+            "1.0",
+            "1.0.1",
+            "1:2.36-9+deb12u4",
+            "2.36-9+deb12u10",
+            "1.0~rc1",
+            "3.0.13-1~deb12u1",
+            "1.2.3-1ubuntu1",
+            "0.9.8a",
+            "1:1:2-3",
+            "7.88.1-10+deb12u5",
+            "6.1.0-18",
+            "20230311",
+        ] {
+            assert_eq!(validate_version(ok), Ok(()), "{ok}");
+        }
+        assert_eq!(validate_version(&"1".repeat(128)), Ok(()));
+    }
+
+    #[test]
+    fn rejects_injection_shaped_and_malformed_versions() {
+        for (bad, why) in [
+            ("", "empty"),
+            ("-1.0", "must start with a digit"),
+            ("-oAPT::Get::Foo=1", "contains '='"),
+            ("1.0;id", "contains ';'"),
+            ("1.0 2", "contains ' '"),
+            ("1.0/x", "contains '/'"),
+            ("1.0\n", "contains '\\n'"),
+            ("1.0\nrm", "contains '\\n'"),
+            ("1.0$(id)", "contains '$'"),
+            ("a1.0", "must start with a digit"),
+            ("x:1.0", "epoch \"x\""),
+            (":1.0", "epoch \"\""),
+            ("1:", "nothing after"),
+            ("1:a", "must start with a digit"),
+            ("1.0-", "revision after the last '-' is empty"),
+            ("1:1.0-2:3", "contains ':'"),
+            ("1.0_1", "contains '_'"),
+            ("1.0\u{e9}", "contains"),
+        ] {
+            let err = validate_version(bad).expect_err(bad);
+            assert!(err.contains(why), "{bad:?}: {err}");
+        }
+        assert!(validate_version(&"1".repeat(129))
+            .unwrap_err()
+            .contains("at most 128"));
+    }
     use std::cmp::Ordering::{self, Equal, Greater, Less};
 
     fn check(a: &str, b: &str, want: Ordering) {
