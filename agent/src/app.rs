@@ -204,15 +204,17 @@ pub fn run(paths: Paths, cfg: AgentConfig, log_handle: Option<log4rs::Handle>) -
     let system = actix_rt::System::new();
     system.block_on(async move {
         let actors = start_actors(&paths, &cfg, &backend, &clock, &auditor, records);
-        let state = web::Data::new(AppState::new(
-            backend.clone(),
-            clock.clone(),
-            auditor.clone(),
-            paths.clone(),
-            max_body,
-            rate_limit,
+        let state = web::Data::new(AppState {
+            backend: backend.clone(),
+            clock: clock.clone(),
+            auditor: auditor.clone(),
+            paths: paths.clone(),
+            started_at: clock.now(),
+            max_body_bytes: max_body,
+            rate: AppState::rate_limiter(rate_limit),
             actors,
-        ));
+            edge: edge.clone(),
+        });
         let watched_edge = edge.clone();
         let server = actix_server::Server::build()
             .workers(workers)

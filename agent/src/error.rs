@@ -32,6 +32,11 @@ pub enum AgentError {
         /// Why.
         message: String,
     },
+    /// The caller may not do this (e.g. its address left the allow-list mid-connection): 403.
+    Forbidden {
+        /// Why.
+        message: String,
+    },
     /// The route exists but not with this method: 405.
     MethodNotAllowed,
     /// The body exceeds `server.max_body_bytes`: 413.
@@ -89,6 +94,7 @@ impl AgentError {
             AgentError::NotFound { code, message } | AgentError::Conflict { code, message } => {
                 ApiError::new(*code, message.clone())
             }
+            AgentError::Forbidden { message } => ApiError::new("FORBIDDEN", message.clone()),
             AgentError::MethodNotAllowed => {
                 ApiError::new("METHOD_NOT_ALLOWED", "this route does not accept that method")
             }
@@ -151,6 +157,7 @@ impl ResponseError for AgentError {
             AgentError::InvalidInput { .. } => StatusCode::BAD_REQUEST,
             AgentError::NotFound { .. } => StatusCode::NOT_FOUND,
             AgentError::Conflict { .. } => StatusCode::CONFLICT,
+            AgentError::Forbidden { .. } => StatusCode::FORBIDDEN,
             AgentError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AgentError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AgentError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,

@@ -72,7 +72,10 @@ pub fn changed_fields(old: &AgentConfig, new: &AgentConfig) -> Vec<&'static str>
         ("backend.kind", a.backend.kind != b.backend.kind),
         ("backend.env", a.backend.env != b.backend.env),
         ("backend.extra_args", a.backend.extra_args != b.backend.extra_args),
-        ("system.reboot_command", a.system.reboot_command != b.system.reboot_command),
+        (
+            "system.reboot_command",
+            a.system.reboot_command != b.system.reboot_command,
+        ),
         ("allow", old.allow != new.allow),
     ];
     let mut changed: Vec<&'static str> = checks

@@ -6,11 +6,12 @@ use crate::actors::rollback_lock::RollbackLock;
 use crate::audit::limiter::WindowLimiter;
 use crate::audit::Auditor;
 use crate::backend::SharedBackend;
+use crate::net::listener::EdgeState;
 use crate::paths::Paths;
 use chrono::{DateTime, Utc};
 use linux_patch_shared::clock::SharedClock;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Longest request target (path + query) accepted; real requests are far shorter.
 pub const MAX_URI_BYTES: usize = 8192;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub rate: Option<Mutex<WindowLimiter<IpAddr>>>,
     /// Actors the handlers talk to.
     pub actors: Actors,
+    /// The connection edge (its allow-list is re-checked on every request of a kept-alive connection).
+    pub edge: Arc<EdgeState>,
 }
 
 /// Addresses of the actors handlers reach.
@@ -48,33 +51,14 @@ pub struct Actors {
 }
 
 impl AppState {
-    /// State for a backend and limits; `rate_limit_per_minute` 0 disables rate limiting.
-    pub fn new(
-        backend: SharedBackend,
-        clock: SharedClock,
-        auditor: Auditor,
-        paths: Paths,
-        max_body_bytes: usize,
-        rate_limit_per_minute: u32,
-        actors: Actors,
-    ) -> Self {
-        let started_at = clock.now();
-        let rate = (rate_limit_per_minute > 0).then(|| {
+    /// The per-address limiter for `security.rate_limit_per_minute` (`None` when 0 = unlimited).
+    pub fn rate_limiter(rate_limit_per_minute: u32) -> Option<Mutex<WindowLimiter<IpAddr>>> {
+        (rate_limit_per_minute > 0).then(|| {
             Mutex::new(WindowLimiter::new(
                 rate_limit_per_minute,
                 chrono::Duration::minutes(1),
             ))
-        });
-        Self {
-            backend,
-            clock,
-            auditor,
-            paths,
-            started_at,
-            max_body_bytes,
-            rate,
-            actors,
-        }
+        })
     }
 
     /// Seconds since start.

@@ -342,7 +342,8 @@ async fn openapi_documents_every_route_and_every_documented_route_answers() {
         .collect();
     assert_eq!(documented, served);
     for (path, ops) in paths {
-        if ops.get("get").is_none() {
+        // Read routes answer here; job routes need a job (tests/it/jobs.rs), the WebSocket an upgrade.
+        if ops.get("get").is_none() || path.contains("{id}") || path == "/ws/jobs" {
             continue;
         }
         let target = format!("/api/v1{}", path.replace("{name}", "pmtest-hello"));

@@ -5,6 +5,7 @@ mod apt_backend;
 mod apt_write;
 mod cli;
 mod jobs;
+mod jobs_lifecycle;
 mod journal;
 mod reload;
 mod tls;

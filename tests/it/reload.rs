@@ -58,9 +58,27 @@ async fn removed_allow_list_entry_refuses_new_connections_at_once() {
     let agent = AgentProc::start(&AgentSetup::default()); // allows 127.0.0.1
     let (ca, cert) = (agent.pki.ca.cert_pem(), &agent.pki.client);
     assert!(served(&agent, ip("127.0.0.1"), &ca, cert).await);
+    // A keep-alive connection opened before the change...
+    let mut kept = client::connect(agent.addr, client::tls13(&ca, Some(cert)), Some(ip("127.0.0.1")))
+        .await
+        .unwrap();
+    assert_eq!(
+        client::request(&mut kept, "GET", "/api/v1/health", &[], b"")
+            .await
+            .unwrap()
+            .status,
+        200
+    );
 
     agent.replace_etc_file("whitelist.yaml", b"allow:\n  - 127.0.0.2\n");
     let took = wait_served(&agent, ip("127.0.0.1"), &ca, cert, false).await;
+    // ...is refused on its next request and closed.
+    let r = client::request(&mut kept, "GET", "/api/v1/health", &[], b"")
+        .await
+        .unwrap();
+    assert_eq!(r.status, 403, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["error"]["code"], "FORBIDDEN");
+    assert_eq!(r.header("connection"), Some("close"));
     eprintln!("allow-list removal took effect after {took:?}");
     // Refused at accept: closed before a single byte, even though the client sends nothing.
     let mut tcp = client::tcp(agent.addr, Some(ip("127.0.0.1"))).await.unwrap();

@@ -2,14 +2,16 @@
 # Builds tiny test .debs (dpkg-deb) and two flat apt repositories under WORKDIR:
 #   WORKDIR/repo/main      Origin=pmtest Label=pmtest Suite=pmtest-updates:
 #                          pmtest-hello 1.0 + 1.1, pmtest-lib 1.0, pmtest-app 1.0 (Depends: pmtest-lib (>= 1.0)),
-#                          pmtest-new 1.0 (Depends: pmtest-dep (>= 1.0); conffile /etc/pmtest-new.conf, so `remove`
-#                          leaves it in state config-files and `purge` does not), pmtest-dep 1.0,
+#                          pmtest-new 1.0 (Depends: pmtest-dep (>= 1.0)), pmtest-dep 1.0,
+#                          pmtest-conf 1.0 (conffile /etc/pmtest-conf.conf: `remove` leaves it in state
+#                          config-files (rc), `purge` does not),
 #                          pmtest-slow 1.0 (postinst: sleep 4),
 #                          pmtest-hang 1.0 (postinst: sleep 3600 the FIRST time it is configured in a root, then
-#                          exit 0 at once: marker $DPKG_ROOT/var/lib/pmtest-hang/hung-once; so a killed install can be
-#                          repaired by `dpkg --configure -a` and the root stays usable)
+#                          exit 0 at once: marker $DPKG_ROOT/var/lib/pmtest-hang/hung-once, then it prints
+#                          "pmtest-hang: postinst hangs now"; so a killed install can be repaired by
+#                          `dpkg --configure -a` and the root stays usable)
 #   WORKDIR/repo/security  Origin=pmtest Label=pmtest-Security Suite=pmtest-security: pmtest-lib 1.0.1
-# Only pmtest-slow and pmtest-hang have maintainer scripts (POSIX sh, exit 0). In a sandbox root dpkg runs them
+# Only pmtest-slow and pmtest-hang have maintainer scripts (POSIX sh, exit 0), only pmtest-conf a conffile. In a sandbox root dpkg runs them
 # with --force-script-chrootless (no chroot: the root has no /bin/sh), where DPKG_ROOT is the root.
 # All are Architecture: all, Section: misc, Installed-Size: 8; pmtest-lib has Source: pmtest-libs (1.0.1 with a
 # "(version)" suffix, as dpkg writes when source and binary versions differ). apt-get -s prints the Label, e.g.
@@ -82,11 +84,13 @@ mkdeb main pmtest-hello 1.1
 mkdeb main pmtest-lib 1.0 "" pmtest-libs
 mkdeb main pmtest-app 1.0 "pmtest-lib (>= 1.0)"
 mkdeb main pmtest-dep 1.0
-mkdeb main pmtest-new 1.0 "pmtest-dep (>= 1.0)" "" "" /etc/pmtest-new.conf
+mkdeb main pmtest-new 1.0 "pmtest-dep (>= 1.0)"
+mkdeb main pmtest-conf 1.0 "" "" "" /etc/pmtest-conf.conf
 mkdeb main pmtest-slow 1.0 "" "" 'sleep 4'
 mkdeb main pmtest-hang 1.0 "" "" 'm="${DPKG_ROOT:-}/var/lib/pmtest-hang"
 if [ "$1" = configure ] && [ ! -e "$m/hung-once" ]; then
   mkdir -p "$m" && : > "$m/hung-once"
+  echo "pmtest-hang: postinst hangs now"
   sleep 3600
 fi'
 mkdeb security pmtest-lib 1.0.1 "" "pmtest-libs (1.0.1-src)"

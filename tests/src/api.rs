@@ -69,7 +69,10 @@ impl Api {
             String::from_utf8_lossy(&r.body)
         );
         let v = r.json();
-        assert!(matches!(v["data"]["status"].as_str(), Some("queued" | "running")), "{v}");
+        assert!(
+            matches!(v["data"]["status"].as_str(), Some("queued" | "running")),
+            "{v}"
+        );
         v["data"]["id"].as_str().unwrap().to_owned()
     }
 

@@ -15,8 +15,8 @@ static REPOS: OnceLock<PathBuf> = OnceLock::new();
 
 /// Directory holding `repo/main` and `repo/security`, built on first use by `tests/scripts/build-apt-repo.sh`
 /// (pmtest-hello 1.0 + 1.1, pmtest-lib 1.0, pmtest-app 1.0, pmtest-new 1.0 -> pmtest-dep 1.0, pmtest-slow 1.0
-/// (postinst sleeps 4 s), pmtest-hang 1.0 (postinst sleeps an hour the first time) in `main`; pmtest-lib 1.0.1
-/// in `security`; the script's header has the details).
+/// (postinst sleeps 4 s), pmtest-hang 1.0 (postinst sleeps an hour the first time), pmtest-conf 1.0 (a
+/// conffile) in `main`; pmtest-lib 1.0.1 in `security`; the script's header has the details).
 /// It lives until the process ends; leftovers of dead test processes are removed on the next build.
 pub fn repos_dir() -> &'static Path {
     REPOS.get_or_init(build_repos)

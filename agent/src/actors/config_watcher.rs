@@ -166,7 +166,8 @@ impl Handler<ConfigChanged> for ConfigWatcher {
     type Result = ();
 
     fn handle(&mut self, msg: ConfigChanged, ctx: &mut Self::Context) {
-        self.pending.extend(msg.names);
+        self.pending
+            .extend(msg.names.into_iter().filter(|n| !n.is_empty()));
         let first = match self.timer.take() {
             Some((handle, first)) if first.elapsed() < MAX_DEBOUNCE => {
                 ctx.cancel_future(handle);

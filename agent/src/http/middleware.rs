@@ -46,6 +46,13 @@ pub async fn gate(
         None => exclusive_mode(&state, &path).await,
     };
     let res = match refusal {
+        Some(err @ AgentError::Forbidden { .. }) => {
+            let mut res = req.error_response(err);
+            res.response_mut()
+                .head_mut()
+                .set_connection_type(actix_web::http::ConnectionType::Close);
+            res
+        }
         Some(err) => req.error_response(err),
         None => next.call(req).await?.map_into_boxed_body(),
     };
@@ -83,6 +90,14 @@ pub async fn gate(
 
 /// Refusals decided from the request head alone: target too long, declared body too large, rate limit.
 fn precheck(state: &AppState, req: &ServiceRequest) -> Option<AgentError> {
+    if let Some(peer) = req.peer_addr() {
+        if !state.edge.allows(peer.ip()) {
+            // Removed from the allow-list while this connection was open.
+            return Some(AgentError::Forbidden {
+                message: "this address is no longer on the allow-list".into(),
+            });
+        }
+    }
     let target_len = req.path().len() + req.query_string().len();
     if target_len > MAX_URI_BYTES {
         return Some(AgentError::UriTooLong { limit: MAX_URI_BYTES });
@@ -138,17 +153,23 @@ fn envelope_errors(
         None => generic_error(status, status.canonical_reason().unwrap_or("error")),
     };
     let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
+    let close = res.response().head().connection_type() == actix_web::http::ConnectionType::Close;
     let text = format!("{}: {}", api_error.code, api_error.message);
     let (req, _) = res.into_parts();
     let mut fresh = HttpResponse::build(status);
     if let Some(v) = retry_after {
         fresh.insert_header((header::RETRY_AFTER, v));
     }
-    let fresh = fresh.json(Envelope::<()>::err(
+    let mut fresh = fresh.json(Envelope::<()>::err(
         request_id.clone(),
         state.clock.now(),
         api_error,
     ));
+    if close {
+        fresh
+            .head_mut()
+            .set_connection_type(actix_web::http::ConnectionType::Close);
+    }
     (ServiceResponse::new(req, fresh), Some(text))
 }
 

@@ -18,8 +18,7 @@ pub fn next_to_start<'a>(running: &[Slot<'_>], queue: &VecDeque<Slot<'a>>, max: 
         return Vec::new();
     }
     let mut started = Vec::new();
-    let mut busy = running.len();
-    for slot in queue {
+    for (busy, slot) in (running.len()..).zip(queue) {
         if slot.exclusive {
             if busy == 0 {
                 started.push(slot.id);
@@ -30,7 +29,6 @@ pub fn next_to_start<'a>(running: &[Slot<'_>], queue: &VecDeque<Slot<'a>>, max: 
             break;
         }
         started.push(slot.id);
-        busy += 1;
     }
     started
 }

@@ -316,7 +316,7 @@ impl AptBackend {
                 message: failure_message(&lines),
                 fetch_error: is_fetch_error(&lines),
             }),
-            Ended::TimedOut => {
+            Ended::TimedOut { output_closed } => {
                 let secs = limits.timeout.as_secs();
                 log::warn!(
                     "apt-get {} killed after {secs} s; repairing the dpkg database",
@@ -325,6 +325,12 @@ impl AptBackend {
                 progress.line(&format!(
                     "{OWN} apt-get was killed after {secs} s (time limit); running dpkg --configure -a"
                 ));
+                if !output_closed {
+                    log::warn!("processes started by apt-get left its process group and survived the kill");
+                    progress.line(&format!(
+                        "{OWN} some processes apt-get started left its process group and are still running"
+                    ));
+                }
                 self.repair(limits, progress);
                 Err(RunError::TimedOut)
             }
@@ -348,7 +354,7 @@ impl AptBackend {
                 "dpkg --configure -a finished; the dpkg database is consistent".into()
             }
             Ok(Ended::Exited(s)) => format!("dpkg --configure -a failed ({s}); the database needs attention"),
-            Ok(Ended::TimedOut) => "dpkg --configure -a did not finish in time and was killed; \
+            Ok(Ended::TimedOut { .. }) => "dpkg --configure -a did not finish in time and was killed; \
                                     the database needs attention"
                 .into(),
             Err(e) => format!("cannot run dpkg --configure -a: {e}"),

@@ -41,21 +41,28 @@ impl Drop for Entered<'_> {
 #[cfg(test)]
 mod tests {
     use super::Gate;
-    use std::sync::Arc;
-    use std::time::{Duration, Instant};
+    use std::sync::{mpsc, Arc};
+    use std::time::Duration;
 
     #[test]
     fn second_caller_waits_or_gives_up() {
         let g = Arc::new(Gate::default());
         let held = g.enter(Duration::ZERO).unwrap();
         assert!(g.enter(Duration::from_millis(100)).is_none(), "busy: gives up");
+        let (tx, rx) = mpsc::channel();
         let g2 = Arc::clone(&g);
-        let t = Instant::now();
-        let waiter = std::thread::spawn(move || g2.enter(Duration::from_secs(10)).is_some());
-        std::thread::sleep(Duration::from_millis(300));
+        let waiter = std::thread::spawn(move || {
+            let entered = g2.enter(Duration::from_secs(30)).is_some();
+            let _ = tx.send(());
+            entered
+        });
+        assert_eq!(
+            rx.recv_timeout(Duration::from_millis(300)),
+            Err(mpsc::RecvTimeoutError::Timeout),
+            "the waiter stays out while the gate is held"
+        );
         drop(held);
         assert!(waiter.join().unwrap(), "gets in once freed");
-        assert!(t.elapsed() >= Duration::from_millis(300));
         assert!(
             g.enter(Duration::ZERO).is_some(),
             "free again after the waiter left"

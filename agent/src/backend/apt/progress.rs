@@ -57,16 +57,12 @@ impl Tracker {
     }
 
     fn percent(&self) -> u8 {
-        let dl = if self.fetches == 0 {
-            0
-        } else {
-            DOWNLOAD_SHARE * self.fetched.min(self.fetches) / self.fetches
-        };
-        let work = if self.steps == 0 {
-            0
-        } else {
-            (99 - DOWNLOAD_SHARE) * self.done.min(self.steps) / self.steps
-        };
+        let dl = (DOWNLOAD_SHARE * self.fetched.min(self.fetches))
+            .checked_div(self.fetches)
+            .unwrap_or(0);
+        let work = ((99 - DOWNLOAD_SHARE) * self.done.min(self.steps))
+            .checked_div(self.steps)
+            .unwrap_or(0);
         // A dpkg step means downloading is over, whatever the Get: count said.
         let dl = if self.done > 0 { DOWNLOAD_SHARE } else { dl };
         u8::try_from((dl + work).min(99)).unwrap_or(99)

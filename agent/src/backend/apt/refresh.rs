@@ -32,7 +32,7 @@ impl AptBackend {
             &mut |_, l| lines.push(l.to_string()),
         )?;
         let exit_ok = match ended {
-            Ended::TimedOut => {
+            Ended::TimedOut { .. } => {
                 return Err(BackendError::Command(format!(
                     "apt-get update: timed out after {} s and was killed",
                     timeout.as_secs()
@@ -84,7 +84,7 @@ impl AptBackend {
                 "apt-get -s install failed ({s}): {}",
                 failure_message(&lines)
             )),
-            Ended::TimedOut => Err(format!(
+            Ended::TimedOut { .. } => Err(format!(
                 "apt-get -s install timed out after {} s",
                 self.timeout.as_secs()
             )),

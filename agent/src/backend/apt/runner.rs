@@ -7,9 +7,10 @@ use nix::unistd::Pid;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::CommandExt;
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+use wait_timeout::ChildExt;
 
 /// How often the exit status and the deadline are checked while no output arrives.
 const POLL: Duration = Duration::from_millis(50);
@@ -33,7 +34,11 @@ pub enum Ended {
     /// The command exited (or died of a signal it was not sent by us).
     Exited(ExitStatus),
     /// The time limit passed; the process group was sent SIGKILL.
-    TimedOut,
+    TimedOut {
+        /// Every process holding the output pipes is gone (false: something outlived the kill, e.g. it
+        /// had left the process group, and still held them after a grace period).
+        output_closed: bool,
+    },
 }
 
 /// Runs `program args...` without a shell, with `env` added to the environment and `LC_ALL=C` (output is
@@ -41,7 +46,8 @@ pub enum Ended {
 /// its newline, lossy UTF-8) is handed to `on_line` on the calling thread as soon as it is read; both
 /// pipes are drained on their own threads, so a chatty command never blocks on a full pipe. When
 /// `timeout` passes, SIGKILL goes to the whole process group (the command and everything it started that
-/// did not leave the group), the command is reaped and [`Ended::TimedOut`] returned.
+/// did not leave the group), the command is reaped, the output drained until the pipes close (every
+/// process of the group is then dead) or a grace period passes, and [`Ended::TimedOut`] returned.
 pub fn run(
     program: &str,
     args: &[String],
@@ -82,19 +88,19 @@ pub fn run(
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => open = false,
             }
-        } else {
-            // Both pipes closed (the command closed them) but it has not exited yet.
-            std::thread::sleep(POLL);
+        } else if exited.is_none() {
+            // Both pipes closed but the command has not exited: block on its exit up to the deadline.
+            match child.wait_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(Some(status)) => exited = Some((status, Instant::now())),
+                Ok(None) => {}
+                Err(e) => return Err(abandon(&mut child, group, program, &e)),
+            }
         }
         if exited.is_none() {
             match child.try_wait() {
                 Ok(Some(status)) => exited = Some((status, Instant::now())),
                 Ok(None) => {}
-                Err(e) => {
-                    kill_group(group);
-                    let _ = child.wait();
-                    return Err(BackendError::Command(format!("{program}: wait failed: {e}")));
-                }
+                Err(e) => return Err(abandon(&mut child, group, program, &e)),
             }
         }
         match exited {
@@ -104,8 +110,8 @@ pub fn run(
                 kill_group(group);
                 // Reaps the command itself; the rest of the group is reparented and reaped by init.
                 let _ = child.wait();
-                drain(&rx, on_line);
-                return Ok(Ended::TimedOut);
+                let output_closed = !open || drain(&rx, on_line);
+                return Ok(Ended::TimedOut { output_closed });
             }
             None => {}
         }
@@ -121,15 +127,24 @@ fn kill_group(group: Pid) {
     }
 }
 
-/// Hands over what the pipes still deliver within [`DRAIN_GRACE`].
-fn drain(rx: &mpsc::Receiver<(Stream, String)>, on_line: &mut dyn FnMut(Stream, &str)) {
+/// Kills the group and reaps the command after waiting on it failed.
+fn abandon(child: &mut Child, group: Pid, program: &str, e: &std::io::Error) -> BackendError {
+    kill_group(group);
+    let _ = child.wait();
+    BackendError::Command(format!("{program}: wait failed: {e}"))
+}
+
+/// Hands over what the pipes still deliver within [`DRAIN_GRACE`]; true when both pipes closed.
+fn drain(rx: &mpsc::Receiver<(Stream, String)>, on_line: &mut dyn FnMut(Stream, &str)) -> bool {
     let until = Instant::now() + DRAIN_GRACE;
     while let Some(left) = until.checked_duration_since(Instant::now()) {
         match rx.recv_timeout(left) {
             Ok((stream, line)) => on_line(stream, &line),
-            Err(_) => return,
+            Err(mpsc::RecvTimeoutError::Disconnected) => return true,
+            Err(mpsc::RecvTimeoutError::Timeout) => return false,
         }
     }
+    false
 }
 
 /// Reads `r` line by line on its own thread and sends each line; ends at EOF or on a read error.
@@ -223,22 +238,34 @@ mod tests {
             &mut |_, l| pids.extend(l.parse::<u32>().ok()),
         )
         .unwrap();
-        assert_eq!(ended, Ended::TimedOut);
+        // The sleeps held the pipes: closed pipes mean they are dead (zombies at most) now.
+        assert_eq!(ended, Ended::TimedOut { output_closed: true });
         assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
         assert_eq!(pids.len(), 2, "{pids:?}");
         for pid in pids {
-            let stat = format!("/proc/{pid}/stat");
-            let alive = (0..40).all(|_| {
-                let live = std::fs::read_to_string(&stat)
-                    .map(|s| !s.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'))
-                    .unwrap_or(false);
-                if live {
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-                live
-            });
-            assert!(!alive, "sleep {pid} survived the group kill");
+            let live = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .map(|st| !st.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'))
+                .unwrap_or(false);
+            assert!(!live, "sleep {pid} survived the group kill");
         }
+    }
+
+    #[test]
+    fn a_process_that_leaves_the_group_is_reported() {
+        // setsid puts the sleep in its own session: the group kill cannot reach it, and it holds stdout.
+        let mut pid = None;
+        let ended = run(
+            "sh",
+            &s(&["-c", "setsid sleep 39 & echo $!; wait"]),
+            &BTreeMap::new(),
+            Duration::from_millis(500),
+            &mut |_, l| pid = l.parse::<i32>().ok(),
+        )
+        .unwrap();
+        assert_eq!(ended, Ended::TimedOut { output_closed: false });
+        // Clean up the escapee this test started.
+        let pid = nix::unistd::Pid::from_raw(pid.unwrap());
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).unwrap();
     }
 
     #[test]

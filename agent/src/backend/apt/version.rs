@@ -40,7 +40,7 @@ pub fn validate_version(v: &str) -> Result<(), String> {
         None => v,
     };
     let upstream = match rest.rsplit_once('-') {
-        Some((_, rev)) if rev.is_empty() => return Err("revision after the last '-' is empty".to_string()),
+        Some((_, "")) => return Err("revision after the last '-' is empty".to_string()),
         Some((_, rev)) if rev.contains(':') => {
             return Err("revision after the last '-' contains ':'".to_string())
         }
