@@ -4,7 +4,8 @@
 # first install on a fresh image can fail transiently (docker-clean hook, mirror hiccup).
 set -eu
 
-PKGS="build-essential pkg-config libssl-dev openssl curl ca-certificates dpkg-dev apt-utils"
+PKGS="build-essential pkg-config libssl-dev openssl curl ca-certificates dpkg-dev apt-utils util-linux \
+  dnf dnf-plugins-core rpm createrepo-c pacman-package-manager libarchive-tools zstd"
 
 missing=""
 for p in $PKGS; do

@@ -107,7 +107,9 @@ fn load_jobs(
         .filter(|r| loaded.interrupted.contains(&r.job.id))
     {
         if let (Some(before), Some(now)) = (r.before_snapshot(), &current) {
-            r.job.change_set = Some(changeset::diff(&before, now));
+            r.job.change_set = Some(changeset::diff(&before, now, &|a, b| {
+                backend.compare_versions(a, b)
+            }));
             if let Err(e) = store.save(r) {
                 log::error!("cannot persist job {}: {e}", r.job.id);
             }

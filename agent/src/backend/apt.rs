@@ -174,6 +174,10 @@ impl PackageBackend for AptBackend {
         "apt"
     }
 
+    fn compare_versions(&self, a: &str, b: &str) -> std::cmp::Ordering {
+        version::compare_versions(a, b)
+    }
+
     fn validate_name(&self, name: &str) -> Result<(), String> {
         names::validate_name(name)
     }

@@ -45,6 +45,9 @@ pub trait PackageBackend: Send + Sync + std::fmt::Debug {
     /// Checks a package name against this backend's grammar; the error says what is wrong.
     fn validate_name(&self, name: &str) -> Result<(), String>;
 
+    /// Orders two versions the way this package manager does (dpkg, rpm, pacman and apk differ).
+    fn compare_versions(&self, a: &str, b: &str) -> std::cmp::Ordering;
+
     /// Every installed package (all states except purged), with `upgradable`/`candidate_version` filled
     /// from `upgrades()` when that succeeds and null when it does not.
     fn installed(&self) -> Result<Arc<Vec<Package>>, BackendError>;

@@ -278,10 +278,21 @@ pub fn validate(file: &Path, text: &str, cfg: &ConfigFile) -> Result<Ipv4Addr, C
             format!("`{remote}`: remote syslog is not supported by this version; set it to null"),
         ));
     }
-    if !(60..=86_400).contains(&cfg.security.job_timeout_secs) {
+    if !(1..=86_400).contains(&cfg.security.job_timeout_secs) {
         return Err(field(
             "security.job_timeout_secs",
-            "must be between 60 and 86400".into(),
+            "must be between 1 and 86400".into(),
+        ));
+    }
+    if cfg
+        .system
+        .reboot_command
+        .first()
+        .is_none_or(|p| p.trim().is_empty())
+    {
+        return Err(field(
+            "system.reboot_command",
+            "must name a program, e.g. [systemctl, reboot]".into(),
         ));
     }
     if !(1..=64).contains(&cfg.security.max_concurrent_jobs) {
@@ -365,6 +376,7 @@ backend:
                 "security.max_concurrent_jobs",
             ),
             ("backend:\n  env: { \"A B\": x }\n", "backend.env"),
+            ("system:\n  reboot_command: []\n", "system.reboot_command"),
         ] {
             let c = parse(text).unwrap();
             let e = validate(Path::new("/c.yaml"), text, &c).unwrap_err();

@@ -1,6 +1,5 @@
 //! Change sets: the installed set before vs after a job, and the plan that restores the before-state.
 
-use crate::backend::apt::compare_versions;
 use crate::backend::PackageSpec;
 use linux_patch_shared::api::agent::Package;
 use linux_patch_shared::api::jobs::{ChangeSet, VersionChange};
@@ -19,8 +18,8 @@ pub fn snapshot(packages: &[Package]) -> Snapshot {
         .collect()
 }
 
-/// What changed from `before` to `after`.
-pub fn diff(before: &Snapshot, after: &Snapshot) -> ChangeSet {
+/// What changed from `before` to `after`, ordering versions with `cmp` (the backend's own order).
+pub fn diff(before: &Snapshot, after: &Snapshot, cmp: &dyn Fn(&str, &str) -> Ordering) -> ChangeSet {
     let mut cs = ChangeSet::default();
     for ((name, arch), from) in before {
         let change = |to: Option<&String>| VersionChange {
@@ -31,7 +30,7 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> ChangeSet {
         };
         match after.get(&(name.clone(), arch.clone())) {
             None => cs.removed.push(change(None)),
-            Some(to) => match compare_versions(to, from) {
+            Some(to) => match cmp(to, from) {
                 Ordering::Greater => cs.upgraded.push(change(Some(to))),
                 Ordering::Less => cs.downgraded.push(change(Some(to))),
                 Ordering::Equal => {}
@@ -95,6 +94,11 @@ impl RestorePlan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::apt::compare_versions;
+
+    fn diff(before: &Snapshot, after: &Snapshot) -> ChangeSet {
+        super::diff(before, after, &compare_versions)
+    }
 
     fn snap(items: &[(&str, &str)]) -> Snapshot {
         items

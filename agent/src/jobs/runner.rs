@@ -221,7 +221,7 @@ async fn execute_and_diff(op: Operation, mut items: Vec<JobItem>, deps: &RunDeps
         }
     }
     let change_set = match installed(deps).await {
-        Ok(Ok(after)) => Some(diff(&before, &after)),
+        Ok(Ok(after)) => Some(diff(&before, &after, &|a, b| deps.backend.compare_versions(a, b))),
         Ok(Err(_)) | Err(_) => None,
     };
     let changed = |name: &str| {
