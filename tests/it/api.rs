@@ -267,21 +267,31 @@ async fn health_reports_cache_state_and_system_info_reports_the_host() {
     assert_eq!(h["data"]["cache_status"], "unknown");
     assert_eq!(h["data"]["last_cache_update"], Value::Null);
 
+    // That answer asked for a refresh in the background (never refreshed = stale): it happens for real.
+    let refreshes = |n: usize| {
+        let agent = &f.agent;
+        move || {
+            agent
+                .audit_records()
+                .iter()
+                .filter(|r| r["event"] == "cache.refresh" && r["ok"] == true)
+                .count()
+                >= n
+        }
+    };
+    f.agent
+        .wait_audit(std::time::Duration::from_secs(30), |_| refreshes(1)());
+    let h = f.get("/api/v1/health").await.json();
+    assert_eq!(h["data"]["cache_status"], "fresh", "{h}");
+    assert!(h["data"]["last_cache_update"].is_string());
+
+    // An index older than 4 hours is stale, and health refreshes it again.
     let state = f
         .agent
         .prefix
         .path()
         .join("var/lib/linux_patch_api/state/cache.json");
     let now = chrono::DateTime::parse_from_rfc3339(h["timestamp"].as_str().unwrap()).unwrap();
-    let recent = (now - chrono::Duration::minutes(5)).to_rfc3339();
-    std::fs::write(
-        &state,
-        format!(r#"{{"last_success":"{recent}","last_attempt":"{recent}","last_ok":true}}"#),
-    )
-    .unwrap();
-    let h = f.get("/api/v1/health").await.json();
-    assert_eq!(h["data"]["cache_status"], "fresh");
-    assert!(h["data"]["last_cache_update"].is_string());
     let old = (now - chrono::Duration::hours(5)).to_rfc3339();
     std::fs::write(
         &state,
@@ -292,6 +302,15 @@ async fn health_reports_cache_state_and_system_info_reports_the_host() {
         f.get("/api/v1/health").await.json()["data"]["cache_status"],
         "stale"
     );
+    f.agent
+        .wait_audit(std::time::Duration::from_secs(30), |_| refreshes(2)());
+    assert_eq!(
+        f.get("/api/v1/health").await.json()["data"]["cache_status"],
+        "fresh"
+    );
+
+    // A failed last refresh: degraded (and no refresh storm: failed is not stale).
+    let recent = (now - chrono::Duration::minutes(5)).to_rfc3339();
     std::fs::write(
         &state,
         format!(r#"{{"last_success":"{old}","last_attempt":"{recent}","last_ok":false,"last_error":"404"}}"#),

@@ -23,6 +23,8 @@ pub struct CacheRefresher {
     clock: SharedClock,
     auditor: Auditor,
     state: Option<CacheState>,
+    /// A refresh asked for by a health check is queued and not yet done.
+    stale_refresh_queued: bool,
 }
 
 impl CacheRefresher {
@@ -38,6 +40,7 @@ impl CacheRefresher {
             clock,
             auditor,
             state,
+            stale_refresh_queued: false,
         }
     }
 
@@ -96,6 +99,7 @@ impl Handler<RefreshIndex> for CacheRefresher {
                 last_ok: false,
                 last_error: None,
             });
+            act.stale_refresh_queued = false;
             act.state = Some(match &res {
                 Ok(()) => CacheState {
                     last_success: Some(now),
@@ -132,8 +136,14 @@ impl Handler<RefreshIfStale> for CacheRefresher {
     type Result = ();
 
     fn handle(&mut self, _: RefreshIfStale, ctx: &mut Context<Self>) {
+        // The file is the record (an operator may have removed or restored it): judge by it.
+        match CacheState::load(&self.state_file) {
+            Ok(state) => self.state = state,
+            Err(e) => log::warn!("{e}"),
+        }
         let status = CacheState::status(self.state.as_ref(), self.clock.now());
-        if matches!(status, CacheStatus::Stale | CacheStatus::Unknown) {
+        if !self.stale_refresh_queued && matches!(status, CacheStatus::Stale | CacheStatus::Unknown) {
+            self.stale_refresh_queued = true;
             ctx.notify(RefreshIndex {
                 reason: "stale on health check",
             });
