@@ -13,13 +13,6 @@ fn installed(agent: &AgentProc) -> Vec<(String, String, String)> {
     agent.sandbox.as_ref().unwrap().dpkg_query_w()
 }
 
-fn version_of(agent: &AgentProc, name: &str) -> Option<String> {
-    installed(agent)
-        .into_iter()
-        .find(|(n, _, _)| n == name)
-        .map(|(_, v, _)| v)
-}
-
 fn names(list: &Value) -> BTreeSet<String> {
     list.as_array()
         .unwrap()
@@ -32,11 +25,6 @@ fn host_dpkg_status() -> Vec<u8> {
     std::fs::read("/var/lib/dpkg/status").unwrap()
 }
 
-async fn run(api: &Api, method: &str, target: &str, body: Option<Value>) -> Value {
-    let id = api.submit(method, target, body).await;
-    api.wait_job(&id, JOB).await
-}
-
 #[tokio::test]
 async fn install_update_remove_each_rolled_back_to_the_exact_before_state() {
     let host = host_dpkg_status();
@@ -45,27 +33,21 @@ async fn install_update_remove_each_rolled_back_to_the_exact_before_state() {
     let start = installed(&agent);
 
     // install with a dependency
-    let job = run(
-        &api,
-        "POST",
-        "/api/v1/packages",
-        Some(json!({"packages": ["pmtest-new"]})),
-    )
-    .await;
+    let job = api
+        .run(
+            "POST",
+            "/api/v1/packages",
+            Some(json!({"packages": ["pmtest-new"]})),
+        )
+        .await;
     assert_eq!(job["status"], "succeeded", "{job}");
     assert_eq!(
         names(&job["change_set"]["installed"]),
         ["pmtest-dep", "pmtest-new"].map(String::from).into()
     );
     assert_eq!(job["items"][0]["outcome"], "done");
-    assert_eq!(version_of(&agent, "pmtest-dep").as_deref(), Some("1.0"));
-    let rb = run(
-        &api,
-        "POST",
-        &format!("/api/v1/jobs/{}/rollback", job["id"].as_str().unwrap()),
-        None,
-    )
-    .await;
+    assert_eq!(agent.version_of("pmtest-dep").as_deref(), Some("1.0"));
+    let rb = api.rollback(&job).await;
     assert_eq!(rb["status"], "succeeded", "{rb}");
     assert_eq!(rb["rollback_of"], job["id"]);
     assert_eq!(
@@ -91,47 +73,35 @@ async fn install_update_remove_each_rolled_back_to_the_exact_before_state() {
     assert_eq!(again.json()["error"]["code"], "ALREADY_ROLLED_BACK");
 
     // update one, then roll it back (a downgrade)
-    let up = run(&api, "PUT", "/api/v1/packages/pmtest-hello", None).await;
+    let up = api.run("PUT", "/api/v1/packages/pmtest-hello", None).await;
     assert_eq!(up["status"], "succeeded", "{up}");
     assert_eq!(up["change_set"]["upgraded"][0]["from"], "1.0");
     assert_eq!(up["change_set"]["upgraded"][0]["to"], "1.1");
-    assert_eq!(version_of(&agent, "pmtest-hello").as_deref(), Some("1.1"));
-    let rb = run(
-        &api,
-        "POST",
-        &format!("/api/v1/jobs/{}/rollback", up["id"].as_str().unwrap()),
-        None,
-    )
-    .await;
+    assert_eq!(agent.version_of("pmtest-hello").as_deref(), Some("1.1"));
+    let rb = api.rollback(&up).await;
     assert_eq!(rb["status"], "succeeded", "{rb}");
     assert_eq!(installed(&agent), start);
 
     // remove, then roll it back (a reinstall)
-    let rm = run(&api, "DELETE", "/api/v1/packages/pmtest-app", None).await;
+    let rm = api.run("DELETE", "/api/v1/packages/pmtest-app", None).await;
     assert_eq!(rm["status"], "succeeded", "{rm}");
     assert_eq!(
         names(&rm["change_set"]["removed"]),
         ["pmtest-app"].map(String::from).into()
     );
-    assert_eq!(version_of(&agent, "pmtest-app"), None);
-    let rb = run(
-        &api,
-        "POST",
-        &format!("/api/v1/jobs/{}/rollback", rm["id"].as_str().unwrap()),
-        None,
-    )
-    .await;
+    assert_eq!(agent.version_of("pmtest-app"), None);
+    let rb = api.rollback(&rm).await;
     assert_eq!(rb["status"], "succeeded", "{rb}");
     assert_eq!(installed(&agent), start);
 
     // installing what is installed at that version: success, no change, nothing to roll back
-    let same = run(
-        &api,
-        "POST",
-        "/api/v1/packages",
-        Some(json!({"packages": ["pmtest-hello=1.0"]})),
-    )
-    .await;
+    let same = api
+        .run(
+            "POST",
+            "/api/v1/packages",
+            Some(json!({"packages": ["pmtest-hello=1.0"]})),
+        )
+        .await;
     assert_eq!(same["status"], "succeeded");
     assert_eq!(same["message"], "no change");
     assert_eq!(same["items"][0]["outcome"], "no_change");
@@ -156,21 +126,21 @@ async fn install_update_remove_each_rolled_back_to_the_exact_before_state() {
 async fn pinned_versions_downgrades_and_purge() {
     let agent = AgentProc::start(&AgentSetup::default());
     let api = Api::of(&agent);
-    let up = run(
-        &api,
-        "PUT",
-        "/api/v1/packages/pmtest-hello",
-        Some(json!({"version": "1.1"})),
-    )
-    .await;
+    let up = api
+        .run(
+            "PUT",
+            "/api/v1/packages/pmtest-hello",
+            Some(json!({"version": "1.1"})),
+        )
+        .await;
     assert_eq!(up["status"], "succeeded", "{up}");
-    let refused = run(
-        &api,
-        "PUT",
-        "/api/v1/packages/pmtest-hello",
-        Some(json!({"version": "1.0"})),
-    )
-    .await;
+    let refused = api
+        .run(
+            "PUT",
+            "/api/v1/packages/pmtest-hello",
+            Some(json!({"version": "1.0"})),
+        )
+        .await;
     assert_eq!(
         refused["status"], "failed",
         "a downgrade needs allow_downgrade: {refused}"
@@ -179,17 +149,19 @@ async fn pinned_versions_downgrades_and_purge() {
         refused["message"].as_str().unwrap().contains("allow_downgrade"),
         "{refused}"
     );
-    assert_eq!(version_of(&agent, "pmtest-hello").as_deref(), Some("1.1"));
-    let down = run(
-        &api,
-        "PUT",
-        "/api/v1/packages/pmtest-hello",
-        Some(json!({"version": "1.0", "allow_downgrade": true})),
-    )
-    .await;
+    assert_eq!(agent.version_of("pmtest-hello").as_deref(), Some("1.1"));
+    let down = api
+        .run(
+            "PUT",
+            "/api/v1/packages/pmtest-hello",
+            Some(json!({"version": "1.0", "allow_downgrade": true})),
+        )
+        .await;
     assert_eq!(down["status"], "succeeded", "{down}");
     assert_eq!(down["change_set"]["downgraded"][0]["to"], "1.0");
-    let purge = run(&api, "DELETE", "/api/v1/packages/pmtest-app?purge=true", None).await;
+    let purge = api
+        .run("DELETE", "/api/v1/packages/pmtest-app?purge=true", None)
+        .await;
     assert_eq!(purge["status"], "succeeded", "{purge}");
     let all = agent.sandbox.as_ref().unwrap().dpkg_query_w();
     assert!(
@@ -204,7 +176,7 @@ async fn a_batch_is_best_effort_and_says_which_item_failed() {
     let api = Api::of(&agent);
     let body =
         json!({"packages": ["pmtest-new", "pmtest-nonexistent", {"name": "pmtest-hello", "version": "9.9"}]});
-    let job = run(&api, "POST", "/api/v1/packages", Some(body)).await;
+    let job = api.run("POST", "/api/v1/packages", Some(body)).await;
     assert_eq!(job["status"], "failed", "{job}");
     let items = job["items"].as_array().unwrap();
     let outcome = |n: &str| items.iter().find(|i| i["name"] == n).unwrap().clone();
@@ -220,12 +192,12 @@ async fn a_batch_is_best_effort_and_says_which_item_failed() {
     assert_eq!(outcome("pmtest-hello")["outcome"], "failed");
     assert!(job["message"].as_str().unwrap().contains("2 of 3"), "{job}");
     assert_eq!(
-        version_of(&agent, "pmtest-new").as_deref(),
+        agent.version_of("pmtest-new").as_deref(),
         Some("1.0"),
         "the good item was installed"
     );
     assert_eq!(
-        version_of(&agent, "pmtest-hello").as_deref(),
+        agent.version_of("pmtest-hello").as_deref(),
         Some("1.0"),
         "the bad pin changed nothing"
     );
@@ -400,13 +372,9 @@ async fn reboot_runs_the_configured_command_after_the_delay() {
         ..AgentSetup::default()
     });
     let api = Api::of(&agent);
-    let job = run(
-        &api,
-        "POST",
-        "/api/v1/system/reboot",
-        Some(json!({"delay_secs": 1})),
-    )
-    .await;
+    let job = api
+        .run("POST", "/api/v1/system/reboot", Some(json!({"delay_secs": 1})))
+        .await;
     assert_eq!(job["status"], "succeeded", "{job}");
     assert!(file.exists(), "the reboot command ran");
     let started = chrono::DateTime::parse_from_rfc3339(job["started_at"].as_str().unwrap()).unwrap();

@@ -3,21 +3,10 @@
 
 use linux_patch_tests::agent::{wait_a_little, AgentProc, AgentSetup};
 use linux_patch_tests::api::Api;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::{Duration, Instant, SystemTime};
 
 const JOB: Duration = Duration::from_secs(120);
-
-fn version_of(agent: &AgentProc, name: &str) -> Option<String> {
-    agent
-        .sandbox
-        .as_ref()
-        .unwrap()
-        .dpkg_query_w()
-        .into_iter()
-        .find(|(n, _, _)| n == name)
-        .map(|(_, v, _)| v)
-}
 
 fn lists_mtime(agent: &AgentProc) -> SystemTime {
     let lists = agent.sandbox.as_ref().unwrap().root().join("var/lib/apt/lists");
@@ -52,31 +41,26 @@ fn forget_version(root: &std::path::Path, name: &str, version: &str) {
     assert!(hit, "{name} {version} was not in the sandbox's index");
 }
 
-async fn run(api: &Api, method: &str, target: &str, body: Option<Value>) -> Value {
-    let id = api.submit(method, target, body).await;
-    api.wait_job(&id, JOB).await
-}
-
 #[tokio::test]
 async fn security_only_then_all_with_the_index_refreshed_first() {
     let agent = AgentProc::start(&AgentSetup::default());
     let api = Api::of(&agent);
     let lists_before = lists_mtime(&agent);
-    let sec = run(
-        &api,
-        "POST",
-        "/api/v1/patches/apply",
-        Some(json!({"security_only": true})),
-    )
-    .await;
+    let sec = api
+        .run(
+            "POST",
+            "/api/v1/patches/apply",
+            Some(json!({"security_only": true})),
+        )
+        .await;
     assert_eq!(sec["status"], "succeeded", "{sec}");
     assert_eq!(
-        version_of(&agent, "pmtest-lib").as_deref(),
+        agent.version_of("pmtest-lib").as_deref(),
         Some("1.0.1"),
         "the security update applied"
     );
     assert_eq!(
-        version_of(&agent, "pmtest-hello").as_deref(),
+        agent.version_of("pmtest-hello").as_deref(),
         Some("1.0"),
         "the other update did not"
     );
@@ -90,25 +74,19 @@ async fn security_only_then_all_with_the_index_refreshed_first() {
         r["event"] == "cache.refresh" && r["ok"] == true
     });
 
-    let all = run(&api, "POST", "/api/v1/patches/apply", None).await;
+    let all = api.run("POST", "/api/v1/patches/apply", None).await;
     assert_eq!(all["status"], "succeeded", "{all}");
-    assert_eq!(version_of(&agent, "pmtest-hello").as_deref(), Some("1.1"));
+    assert_eq!(agent.version_of("pmtest-hello").as_deref(), Some("1.1"));
     assert_eq!(
         api.get("/api/v1/patches").await["data"],
         json!([]),
         "nothing pending afterwards"
     );
-    let rb = run(
-        &api,
-        "POST",
-        &format!("/api/v1/jobs/{}/rollback", all["id"].as_str().unwrap()),
-        None,
-    )
-    .await;
+    let rb = api.rollback(&all).await;
     assert_eq!(rb["status"], "succeeded", "{rb}");
-    assert_eq!(version_of(&agent, "pmtest-hello").as_deref(), Some("1.0"));
+    assert_eq!(agent.version_of("pmtest-hello").as_deref(), Some("1.0"));
     assert_eq!(
-        version_of(&agent, "pmtest-lib").as_deref(),
+        agent.version_of("pmtest-lib").as_deref(),
         Some("1.0.1"),
         "only the last job's change is undone"
     );
@@ -129,11 +107,11 @@ async fn a_failed_index_refresh_fails_the_apply_and_degrades_health() {
         ),
     )
     .unwrap();
-    let job = run(&api, "POST", "/api/v1/patches/apply", None).await;
+    let job = api.run("POST", "/api/v1/patches/apply", None).await;
     assert_eq!(job["status"], "failed", "{job}");
     assert!(job["message"].as_str().unwrap().contains("refresh"), "{job}");
     assert_eq!(
-        version_of(&agent, "pmtest-hello").as_deref(),
+        agent.version_of("pmtest-hello").as_deref(),
         Some("1.0"),
         "nothing was applied"
     );
@@ -189,8 +167,7 @@ async fn exclusive_mode_refuses_other_requests_during_a_rollback() {
     let api = Api::of(&agent);
     // pmtest-slow's postinst takes seconds: rolling back its removal reinstalls it, slowly.
     assert_eq!(
-        run(
-            &api,
+        api.run(
             "POST",
             "/api/v1/packages",
             Some(json!({"packages": ["pmtest-slow"]}))
@@ -198,7 +175,7 @@ async fn exclusive_mode_refuses_other_requests_during_a_rollback() {
         .await["status"],
         "succeeded"
     );
-    let rm = run(&api, "DELETE", "/api/v1/packages/pmtest-slow", None).await;
+    let rm = api.run("DELETE", "/api/v1/packages/pmtest-slow", None).await;
     assert_eq!(rm["status"], "succeeded", "{rm}");
     let rb = api
         .submit(
@@ -235,7 +212,7 @@ async fn exclusive_mode_refuses_other_requests_during_a_rollback() {
     );
     let done = api.wait_job(&rb, JOB).await;
     assert_eq!(done["status"], "succeeded", "{done}");
-    assert_eq!(version_of(&agent, "pmtest-slow").as_deref(), Some("1.0"));
+    assert_eq!(agent.version_of("pmtest-slow").as_deref(), Some("1.0"));
     assert_eq!(
         api.call("GET", "/api/v1/packages", &[], None).await.status,
         200,
@@ -250,22 +227,22 @@ async fn a_hung_job_times_out_and_the_next_job_works() {
         ..AgentSetup::default()
     });
     let api = Api::of(&agent);
-    let hung = run(
-        &api,
-        "POST",
-        "/api/v1/packages",
-        Some(json!({"packages": ["pmtest-hang"]})),
-    )
-    .await;
+    let hung = api
+        .run(
+            "POST",
+            "/api/v1/packages",
+            Some(json!({"packages": ["pmtest-hang"]})),
+        )
+        .await;
     assert_eq!(hung["status"], "timed_out", "{hung}");
     assert!(hung["message"].as_str().unwrap().contains("timed out"));
-    let next = run(
-        &api,
-        "POST",
-        "/api/v1/packages",
-        Some(json!({"packages": ["pmtest-new"]})),
-    )
-    .await;
+    let next = api
+        .run(
+            "POST",
+            "/api/v1/packages",
+            Some(json!({"packages": ["pmtest-new"]})),
+        )
+        .await;
     assert_eq!(next["status"], "succeeded", "{next}");
 }
 
@@ -273,13 +250,13 @@ async fn a_hung_job_times_out_and_the_next_job_works() {
 async fn sigkill_during_a_job_leaves_it_interrupted_and_the_agent_recovers() {
     let mut agent = AgentProc::start(&AgentSetup::default());
     let api = Api::of(&agent);
-    let done = run(
-        &api,
-        "POST",
-        "/api/v1/packages",
-        Some(json!({"packages": ["pmtest-hello=1.1"]})),
-    )
-    .await;
+    let done = api
+        .run(
+            "POST",
+            "/api/v1/packages",
+            Some(json!({"packages": ["pmtest-hello=1.1"]})),
+        )
+        .await;
     assert_eq!(done["status"], "succeeded", "{done}");
     let id = api
         .submit(
@@ -302,13 +279,13 @@ async fn sigkill_during_a_job_leaves_it_interrupted_and_the_agent_recovers() {
     let api = Api::of(&agent);
     let job = api.get(&format!("/api/v1/jobs/{id}")).await["data"].clone();
     assert_eq!(job["status"], "interrupted", "{job}");
-    let next = run(
-        &api,
-        "POST",
-        "/api/v1/packages",
-        Some(json!({"packages": ["pmtest-new"]})),
-    )
-    .await;
+    let next = api
+        .run(
+            "POST",
+            "/api/v1/packages",
+            Some(json!({"packages": ["pmtest-new"]})),
+        )
+        .await;
     assert_eq!(
         next["status"], "succeeded",
         "the next job works after the crash: {next}"
@@ -327,15 +304,9 @@ async fn sigkill_during_a_job_leaves_it_interrupted_and_the_agent_recovers() {
         String::from_utf8_lossy(&audit.stdout)
     );
     // A job finished before the crash can still be rolled back after the restart.
-    let rb = run(
-        &api,
-        "POST",
-        &format!("/api/v1/jobs/{}/rollback", done["id"].as_str().unwrap()),
-        None,
-    )
-    .await;
+    let rb = api.rollback(&done).await;
     assert_eq!(rb["status"], "succeeded", "{rb}");
-    assert_eq!(version_of(&agent, "pmtest-hello").as_deref(), Some("1.0"));
+    assert_eq!(agent.version_of("pmtest-hello").as_deref(), Some("1.0"));
     agent.wait_audit(Duration::from_secs(5), |r| {
         r["event"] == "job.interrupted" && r["job_id"] == id.as_str()
     });
@@ -345,21 +316,15 @@ async fn sigkill_during_a_job_leaves_it_interrupted_and_the_agent_recovers() {
 async fn a_rollback_whose_old_version_is_gone_fails_naming_it_and_changes_nothing() {
     let agent = AgentProc::start(&AgentSetup::default());
     let api = Api::of(&agent);
-    let up = run(&api, "PUT", "/api/v1/packages/pmtest-hello", None).await;
+    let up = api.run("PUT", "/api/v1/packages/pmtest-hello", None).await;
     assert_eq!(up["status"], "succeeded", "{up}");
-    let removed = run(&api, "DELETE", "/api/v1/packages/pmtest-app", None).await;
+    let removed = api.run("DELETE", "/api/v1/packages/pmtest-app", None).await;
     assert_eq!(removed["status"], "succeeded");
     // The archive drops 1.0 of pmtest-hello: rolling back the upgrade is no longer possible.
     let sandbox = agent.sandbox.as_ref().unwrap();
     forget_version(sandbox.root(), "pmtest-hello", "1.0");
     let before = sandbox.dpkg_query_w();
-    let rb = run(
-        &api,
-        "POST",
-        &format!("/api/v1/jobs/{}/rollback", up["id"].as_str().unwrap()),
-        None,
-    )
-    .await;
+    let rb = api.rollback(&up).await;
     assert_eq!(rb["status"], "failed", "{rb}");
     assert!(
         rb["message"].as_str().unwrap().contains("pmtest-hello=1.0"),

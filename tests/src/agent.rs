@@ -173,6 +173,16 @@ impl AgentProc {
         }
     }
 
+    /// The version of `name` installed in the agent's apt sandbox, if any.
+    pub fn version_of(&self, name: &str) -> Option<String> {
+        let sandbox = self.sandbox.as_ref().expect("the agent reads an apt sandbox");
+        sandbox
+            .dpkg_query_w()
+            .into_iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, v, _)| v)
+    }
+
     /// The agent's process id.
     pub fn pid(&self) -> u32 {
         self.child.id()

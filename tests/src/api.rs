@@ -103,6 +103,19 @@ impl Api {
         }
     }
 
+    /// Submits a job and waits (up to two minutes) for it to finish; returns the finished job.
+    pub async fn run(&self, method: &str, target: &str, body: Option<Value>) -> Value {
+        let id = self.submit(method, target, body).await;
+        self.wait_job(&id, Duration::from_secs(120)).await
+    }
+
+    /// Rolls back `job` (a job object with an `id`) and waits for the rollback job to finish.
+    pub async fn rollback(&self, job: &Value) -> Value {
+        let id = job["id"].as_str().unwrap_or_else(|| panic!("not a job: {job}"));
+        self.run("POST", &format!("/api/v1/jobs/{id}/rollback"), None)
+            .await
+    }
+
     /// Opens `GET /ws/jobs?job=ID` and collects every event until the server closes (or `timeout`).
     pub async fn job_events(&self, id: &str, timeout: Duration) -> Vec<Value> {
         let tls = connect(self.addr, tls13(&self.ca_pem, Some(&self.cert)), None)
