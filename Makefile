@@ -35,10 +35,12 @@ demo-stop:
 	@if [ -f demo/agent.pid ] && kill "$$(cat demo/agent.pid)" 2>/dev/null; then echo "demo agent stopped"; else echo "no demo agent running"; fi
 	@rm -f demo/agent.pid
 
-## make bench: figures (not assertions) for the read API on this machine's real dpkg database.
+## make bench: figures (not assertions) for the read API on this machine's real dpkg database, and the
+## fleet simulator's start time and memory at 2,500 and 10,000 hosts.
 bench: prereqs
 	$(CARGO) build --release --workspace --bins
 	$(CARGO) bench -p linux-patch-tests --bench agent_read
+	$(CARGO) bench -p linux-patch-tests --bench fleet
 
 clean:
 	$(CARGO) clean

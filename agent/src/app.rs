@@ -8,7 +8,7 @@ use crate::audit::Auditor;
 use crate::audit_fields;
 use crate::backend::RunLimits;
 use crate::backend::{self, CommandEnv, SharedBackend};
-use crate::config::AgentConfig;
+use crate::config::{AgentConfig, ConfigFile};
 use crate::http;
 use crate::jobs::changeset;
 use crate::jobs::record::{JobRecord, JobStore};
@@ -17,13 +17,16 @@ use crate::net::ClientIdentity;
 use crate::paths::Paths;
 use crate::state::{Actors, AppState};
 use actix::Actor;
-use actix_service::{fn_service, map_config, ServiceFactoryExt};
-use actix_web::dev::AppConfig;
+use actix_service::{fn_service, map_config, ServiceFactory, ServiceFactoryExt};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{AppConfig, Extensions, ServiceRequest, ServiceResponse};
 use actix_web::{middleware::from_fn, web, App};
 use linux_patch_shared::clock::{SharedClock, SystemClock};
 use linux_patch_shared::tls::{mtls_server_config, ServerTlsFiles, TlsConfigError};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio_rustls::server::TlsStream;
 
 /// Why the agent could not start; each maps to a documented exit code.
 #[derive(Debug)]
@@ -127,10 +130,10 @@ fn load_jobs(
     Ok(records)
 }
 
-/// Starts the actors the handlers talk to (inside the running actix System).
-fn start_actors(
+/// Starts the actors the handlers talk to (inside the running actix System, on the current arbiter).
+pub fn start_actors(
     paths: &Paths,
-    cfg: &AgentConfig,
+    cfg: &ConfigFile,
     backend: &SharedBackend,
     clock: &SharedClock,
     auditor: &Auditor,
@@ -144,7 +147,7 @@ fn start_actors(
         auditor.clone(),
     )
     .start();
-    let security = &cfg.file.security;
+    let security = &cfg.security;
     let timeout = Duration::from_secs(security.job_timeout_secs);
     let deps = ManagerDeps {
         store: JobStore::new(&paths.jobs_dir),
@@ -157,7 +160,7 @@ fn start_actors(
         },
         max_concurrent: security.max_concurrent_jobs as usize,
         retention: chrono::Duration::days(i64::from(security.job_retention_days)),
-        reboot_command: cfg.file.system.reboot_command.clone(),
+        reboot_command: cfg.system.reboot_command.clone(),
         refresher: refresher.clone(),
         lock: lock.clone(),
     };
@@ -167,6 +170,61 @@ fn start_actors(
         lock,
         refresher,
     }
+}
+
+/// The agent API as an actix-web application: the one route table behind the request gate, unknown paths
+/// answered in the envelope. With `state` every request uses it; with `None` each connection must carry
+/// its own `web::Data<AppState>` in its connection data (how the fleet simulator serves many agents from
+/// one process).
+pub fn api_app(
+    state: Option<web::Data<AppState>>,
+    max_body: usize,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<BoxBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let app = match state {
+        Some(state) => App::new().app_data(state),
+        None => App::new(),
+    };
+    app.wrap(from_fn(http::middleware::gate))
+        .configure(|c| http::config(c, max_body))
+        .default_service(web::to(http::not_found))
+}
+
+/// HTTP/1.1 over connections the edge accepted: client timeouts, the client certificate's identity in the
+/// connection data, then `on_connect` (which may add more connection data), then `app` for each request.
+pub fn http_service<T, B>(
+    app: App<T>,
+    request_timeout: Duration,
+    on_connect: impl Fn(&TlsStream<TcpStream>, &mut Extensions) + 'static,
+) -> impl ServiceFactory<listener::Accepted, Config = (), Response = (), Error = (), InitError = ()>
+where
+    T: ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<B>,
+            Error = actix_web::Error,
+            InitError = (),
+        > + 'static,
+    B: MessageBody + 'static,
+{
+    actix_http::HttpService::build()
+        .client_request_timeout(request_timeout)
+        .client_disconnect_timeout(Duration::from_secs(2))
+        .on_connect_ext(move |io: &TlsStream<TcpStream>, ext: &mut Extensions| {
+            if let Some(who) = listener::identity_of(io) {
+                ext.insert::<ClientIdentity>(who);
+            }
+            on_connect(io, ext);
+        })
+        .finish(map_config(app, |_| AppConfig::default()))
+        .map_err(|e| log::debug!("connection ended with an HTTP error: {e}"))
 }
 
 /// Runs the agent until SIGTERM/SIGINT. Logging must already be initialised; with its handle the
@@ -180,9 +238,9 @@ pub fn run(paths: Paths, cfg: AgentConfig, log_handle: Option<log4rs::Handle>) -
         env: cfg.file.backend.env.clone(),
         extra_args: cfg.file.backend.extra_args.clone(),
     };
-    let backend: SharedBackend = backend::select(cfg.file.backend.kind, cmd_env)
-        .map_err(|e| StartError::Startup(format!("package backend: {e}")))?;
     let clock: SharedClock = Arc::new(SystemClock);
+    let backend: SharedBackend = backend::select(cfg.file.backend.kind, cmd_env, clock.clone())
+        .map_err(|e| StartError::Startup(format!("package backend: {e}")))?;
     let auditor = Auditor::new(clock.clone());
     let listener = std::net::TcpListener::bind(cfg.listen)
         .map_err(|e| StartError::Startup(format!("cannot listen on {}: {e}", cfg.listen)))?;
@@ -205,7 +263,7 @@ pub fn run(paths: Paths, cfg: AgentConfig, log_handle: Option<log4rs::Handle>) -
 
     let system = actix_rt::System::new();
     system.block_on(async move {
-        let actors = start_actors(&paths, &cfg, &backend, &clock, &auditor, records);
+        let actors = start_actors(&paths, &cfg.file, &backend, &clock, &auditor, records);
         let state = web::Data::new(AppState {
             backend: backend.clone(),
             clock: clock.clone(),
@@ -223,26 +281,9 @@ pub fn run(paths: Paths, cfg: AgentConfig, log_handle: Option<log4rs::Handle>) -
             .shutdown_timeout(10)
             .listen("linux-patch-api", listener, move || {
                 let edge = edge.clone();
-                let state = state.clone();
-                let app = App::new()
-                    .app_data(state)
-                    .wrap(from_fn(http::middleware::gate))
-                    .configure(|c| http::config(c, max_body))
-                    .default_service(web::to(http::not_found));
-                let http = actix_http::HttpService::build()
-                    .client_request_timeout(request_timeout)
-                    .client_disconnect_timeout(Duration::from_secs(2))
-                    .on_connect_ext(
-                        |io: &tokio_rustls::server::TlsStream<tokio::net::TcpStream>, ext| {
-                            if let Some(who) = listener::identity_of(io) {
-                                ext.insert::<ClientIdentity>(who);
-                            }
-                        },
-                    )
-                    .finish(map_config(app, |_| AppConfig::default()))
-                    .map_err(|e| log::debug!("connection ended with an HTTP error: {e}"));
-                fn_service(move |tcp: tokio::net::TcpStream| listener::accept(edge.clone(), tcp))
-                    .and_then(http)
+                let app = api_app(Some(state.clone()), max_body);
+                let http = http_service(app, request_timeout, |_, _| {});
+                fn_service(move |tcp: TcpStream| listener::accept(edge.clone(), tcp)).and_then(http)
             })
             .map_err(|e| StartError::Startup(format!("cannot start listener: {e}")))?
             .run();

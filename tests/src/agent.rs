@@ -57,6 +57,8 @@ pub struct AgentSetup {
     pub reboot_command: Vec<String>,
     /// Program and arguments the agent command is appended to (e.g. `unshare ...`), empty for none.
     pub launcher: Vec<String>,
+    /// `backend.kind` (default `apt`); any other kind gets no apt sandbox.
+    pub backend_kind: String,
 }
 
 impl Default for AgentSetup {
@@ -71,6 +73,7 @@ impl Default for AgentSetup {
             max_concurrent_jobs: 5,
             reboot_command: vec!["true".into()],
             launcher: Vec::new(),
+            backend_kind: "apt".into(),
         }
     }
 }
@@ -91,12 +94,13 @@ pub struct AgentProc {
 
 impl AgentProc {
     /// Writes config, allow-list and certificates into a fresh prefix and starts the agent, against a
-    /// fresh apt sandbox unless `host_database` or an explicit `backend_env` is given.
+    /// fresh apt sandbox unless `host_database`, an explicit `backend_env` or another `backend_kind` is given.
     pub fn start(setup: &AgentSetup) -> Self {
         let pki = Pki::new();
         let prefix = tempfile::tempdir().unwrap();
         let port = free_port();
-        let sandbox = (!setup.host_database && setup.backend_env.is_empty()).then(apt_sandbox);
+        let sandbox = (setup.backend_kind == "apt" && !setup.host_database && setup.backend_env.is_empty())
+            .then(apt_sandbox);
         let mut setup = setup.clone();
         if let Some(s) = &sandbox {
             setup.backend_env = s.env();
@@ -315,12 +319,13 @@ pub fn write_config(prefix: &Path, port: u16, setup: &AgentSetup, pki: &Pki) {
              logging: {{ level: debug }}\n\
              security: {{ rate_limit_per_minute: {}, job_timeout_secs: {}, max_concurrent_jobs: {} }}\n\
              system: {{ reboot_command: {} }}\n\
-             backend:\n  kind: apt\n{env}",
+             backend:\n  kind: {}\n{env}",
             setup.max_body_bytes,
             setup.rate_limit_per_minute,
             setup.job_timeout_secs,
             setup.max_concurrent_jobs,
             serde_json::to_string(&setup.reboot_command).unwrap(),
+            setup.backend_kind,
         ),
     )
     .unwrap();

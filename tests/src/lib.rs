@@ -4,6 +4,10 @@
 
 pub mod agent;
 pub mod api;
+pub mod apk;
 pub mod apt;
 pub mod certs;
 pub mod client;
+pub mod dnf;
+pub mod fleet;
+pub mod pacman;

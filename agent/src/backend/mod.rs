@@ -1,6 +1,13 @@
 //! The package-manager backend trait every distribution implements, and backend selection.
 
+pub mod apk;
 pub mod apt;
+pub mod detect;
+pub mod dnf;
+pub mod gate;
+pub mod pacman;
+pub mod process;
+pub mod simulated;
 
 use linux_patch_shared::api::agent::{Package, Patch, RebootRequired};
 use std::collections::BTreeMap;
@@ -186,38 +193,26 @@ impl std::fmt::Display for RunError {
 /// The backend the process uses, shared by every handler.
 pub type SharedBackend = Arc<dyn PackageBackend>;
 
-/// Chooses the backend for `kind`; `auto` picks from the package tools present on this host.
-pub fn select(kind: crate::config::BackendKind, cmd_env: CommandEnv) -> Result<SharedBackend, String> {
+/// Chooses the backend for `kind`; `auto` detects it from `/etc/os-release` and the tools present.
+/// An impossible choice is an error sentence naming what is missing.
+pub fn select(
+    kind: crate::config::BackendKind,
+    cmd_env: CommandEnv,
+    clock: linux_patch_shared::clock::SharedClock,
+) -> Result<SharedBackend, String> {
     use crate::config::BackendKind;
-    match kind {
-        BackendKind::Apt => Ok(Arc::new(
-            apt::AptBackend::new(cmd_env).map_err(|e| e.to_string())?,
-        )),
+    let err = |e: BackendError| e.to_string();
+    Ok(match kind {
         BackendKind::Auto => {
-            if has_dpkg(&cmd_env) {
-                Ok(Arc::new(
-                    apt::AptBackend::new(cmd_env).map_err(|e| e.to_string())?,
-                ))
-            } else {
-                Err(
-                    "no supported package manager found (this version drives apt/dpkg; set `backend.kind`)"
-                        .into(),
-                )
-            }
+            let detected = detect::detect_host()?;
+            log::info!("backend.kind auto: detected {}", detect::kind_name(detected));
+            return select(detected, cmd_env, clock);
         }
-        other => Err(format!(
-            "backend `{}` is not available in this version of the agent (supported: apt)",
-            format!("{other:?}").to_lowercase()
-        )),
-    }
-}
-
-fn has_dpkg(cmd_env: &CommandEnv) -> bool {
-    let admindir = cmd_env
-        .env
-        .get("DPKG_ADMINDIR")
-        .cloned()
-        .or_else(|| std::env::var("DPKG_ADMINDIR").ok())
-        .unwrap_or_else(|| "/var/lib/dpkg".into());
-    std::path::Path::new(&admindir).join("status").exists()
+        BackendKind::Apt => Arc::new(apt::AptBackend::new(cmd_env).map_err(err)?),
+        BackendKind::Dnf => Arc::new(dnf::DnfBackend::new(cmd_env, dnf::DnfFlavor::Dnf).map_err(err)?),
+        BackendKind::Yum => Arc::new(dnf::DnfBackend::new(cmd_env, dnf::DnfFlavor::Yum).map_err(err)?),
+        BackendKind::Apk => Arc::new(apk::ApkBackend::new(cmd_env).map_err(err)?),
+        BackendKind::Pacman => Arc::new(pacman::PacmanBackend::new(cmd_env).map_err(err)?),
+        BackendKind::Simulated => Arc::new(simulated::SimulatedBackend::from_env(&cmd_env, clock)?),
+    })
 }

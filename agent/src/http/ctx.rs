@@ -73,18 +73,20 @@ impl FromRequest for Ctx {
             .cloned()
             .unwrap_or_else(RequestId::generate);
         let client = req.conn_data::<ClientIdentity>().map(|c| c.to_string());
-        ready(
-            match (req.app_data::<web::Data<AppState>>(), idempotency_key(req)) {
-                (Some(state), Ok(idempotency_key)) => Ok(Ctx {
-                    request_id,
-                    client,
-                    idempotency_key,
-                    state: state.clone(),
-                }),
-                (None, _) => Err(AgentError::Internal("application state missing".into())),
-                (_, Err(e)) => Err(e),
-            },
-        )
+        // Per-connection state (fleet simulator) first, else the application's.
+        let state = req
+            .conn_data::<web::Data<AppState>>()
+            .or_else(|| req.app_data::<web::Data<AppState>>());
+        ready(match (state, idempotency_key(req)) {
+            (Some(state), Ok(idempotency_key)) => Ok(Ctx {
+                request_id,
+                client,
+                idempotency_key,
+                state: state.clone(),
+            }),
+            (None, _) => Err(AgentError::Internal("application state missing".into())),
+            (_, Err(e)) => Err(e),
+        })
     }
 }
 

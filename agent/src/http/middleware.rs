@@ -29,7 +29,12 @@ pub async fn gate(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let started = Instant::now();
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+    // Per-connection state (fleet simulator) first, else the application's.
+    let state = req
+        .conn_data::<web::Data<AppState>>()
+        .or_else(|| req.app_data::<web::Data<AppState>>())
+        .cloned();
+    let Some(state) = state else {
         return Err(AgentError::Internal("application state missing".into()).into());
     };
     let request_id =

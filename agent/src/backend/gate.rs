@@ -1,5 +1,5 @@
-//! One changing apt run at a time within this process, waited for with a time limit (apt's own lock
-//! serialises against other processes; this one keeps our runs from racing each other's repairs).
+//! One changing package-manager run at a time within a backend, waited for with a time limit (the tool's own
+//! lock serialises against other processes; this one keeps our runs from racing each other's repairs).
 
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::Duration;
