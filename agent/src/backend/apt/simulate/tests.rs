@@ -208,3 +208,21 @@ fn security_classification_rules() {
     assert!(!is_security(&origin("Debian", None, Some("stable-securityish"))));
     assert!(!is_security(&origin("localhost", None, None)));
 }
+
+#[test]
+fn ubuntu_phased_updates_are_deferred_not_failures() {
+    // apt 2.4 on Ubuntu 22.04 with a phased update: the deferred package has no Inst line and the
+    // simulation still succeeds; only what apt would install now is a pending patch.
+    let out = "Reading package lists...\nBuilding dependency tree...\nReading state information...\n\
+Calculating upgrade...\n\
+The following upgrades have been deferred due to phasing:\n  ubuntu-advantage-tools\n\
+The following packages will be upgraded:\n  openssl\n\
+1 upgraded, 0 newly installed, 0 to remove and 1 not upgraded.\n\
+Inst openssl [3.0.2-0ubuntu1.14] (3.0.2-0ubuntu1.15 Ubuntu:22.04/jammy-updates, Ubuntu:22.04/jammy-security [amd64])\n\
+Conf openssl (3.0.2-0ubuntu1.15 Ubuntu:22.04/jammy-updates, Ubuntu:22.04/jammy-security [amd64])\n";
+    let patches = parse_simulation(out);
+    assert_eq!(patches.len(), 1, "{patches:?}");
+    assert_eq!(patches[0].name, "openssl");
+    assert!(patches[0].security);
+    assert!(!patches.iter().any(|p| p.name == "ubuntu-advantage-tools"));
+}
