@@ -25,7 +25,12 @@ check-shared:
 
 unit:
 	$(CARGO) build --workspace --bins
+	@mkdir -p target && ./scripts/hostcheck.sh > target/hostcheck.before
 	$(CARGO) test --workspace
+	@./scripts/hostcheck.sh > target/hostcheck.after
+	@if diff -u target/hostcheck.before target/hostcheck.after; then \
+	  echo "host package databases unchanged by the tests"; \
+	else echo "the tests changed this machine's package databases (see the diff above)"; exit 1; fi
 
 ## make demo: build the agent, make throw-away certificates, run it on 127.0.0.1:12443, print curl commands.
 demo:

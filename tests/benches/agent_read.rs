@@ -24,6 +24,7 @@ fn ms(d: Duration) -> String {
 async fn main() {
     let agent = AgentProc::start(&AgentSetup {
         rate_limit_per_minute: 0,
+        host_database: true,
         ..AgentSetup::default()
     });
     for _ in 0..40 {
