@@ -12,6 +12,8 @@
 mod db;
 mod execute;
 use super::gate;
+use super::listing::{lock, mark_upgrades as merge};
+use super::stamp;
 mod index;
 mod names;
 mod output;
@@ -20,7 +22,6 @@ mod plan;
 mod reboot;
 mod runner;
 mod secdb;
-mod stamp;
 mod upgrades;
 mod version;
 mod world;
@@ -37,7 +38,7 @@ use secdb::SecDb;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// `backend.env` key naming the apk program.
@@ -203,11 +204,6 @@ impl ApkBackend {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic elsewhere while holding the lock leaves a cache that is at worst stale-keyed: keep using it.
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 /// Whether `program` can be started: an existing path, or found on `PATH` (from `env`, else ours).
 fn program_exists(program: &str, env: &BTreeMap<String, String>) -> bool {
     if program.contains('/') {
@@ -242,7 +238,7 @@ impl PackageBackend for ApkBackend {
             return Ok(raw);
         };
         let (Some(db_key), Some((up_key, generation))) = (db_key, up_key) else {
-            return Ok(Arc::new(upgrades::merge(&raw, &upgrades)));
+            return Ok(Arc::new(merge(&raw, &upgrades)));
         };
         let mut cache = lock(&self.merged);
         if let Some((dk, uk, g, merged)) = cache.as_ref() {
@@ -250,7 +246,7 @@ impl PackageBackend for ApkBackend {
                 return Ok(Arc::clone(merged));
             }
         }
-        let merged = Arc::new(upgrades::merge(&raw, &upgrades));
+        let merged = Arc::new(merge(&raw, &upgrades));
         *cache = Some((db_key, up_key, generation, Arc::clone(&merged)));
         Ok(merged)
     }

@@ -6,18 +6,20 @@ mod command;
 mod dpkg_status;
 mod execute;
 use super::gate;
+use super::listing::{lock, mark_upgrades as merge};
 use super::process as runner;
+use super::stamp;
 mod names;
 mod progress;
 mod reboot;
 mod refresh;
 mod repair;
 mod simulate;
-mod stamp;
 mod version;
 
+pub use names::validate_name;
 pub use reboot::RuntimeDirs;
-pub use version::compare_versions;
+pub use version::{compare_versions, validate_version};
 
 use super::{
     BackendError, CommandEnv, Operation, PackageBackend, PackageSpec, Progress, RunError, RunLimits,
@@ -25,9 +27,8 @@ use super::{
 use aptconfig::{AptKey, AptPaths};
 use dpkg_status::{DbKey, DpkgDb};
 use linux_patch_shared::api::agent::{Package, Patch, RebootRequired};
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Cached simulation outcome: failures are kept too, so a listing does not re-run a failing apt-get.
@@ -139,34 +140,6 @@ impl AptBackend {
         *cache = Some((key.clone(), result.clone()));
         (key, result)
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic elsewhere while holding the lock leaves a cache that is at worst stale-keyed: keep using it.
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Fills `upgradable`/`candidate_version` from the upgrade set: same name and architecture, or either
-/// side `all`.
-fn merge(pkgs: &[Package], upgrades: &[Patch]) -> Vec<Package> {
-    let mut by_name: HashMap<&str, Vec<&Patch>> = HashMap::new();
-    for u in upgrades {
-        by_name.entry(u.name.as_str()).or_default().push(u);
-    }
-    pkgs.iter()
-        .map(|p| {
-            let up = by_name.get(p.name.as_str()).and_then(|ups| {
-                ups.iter().copied().find(|u| {
-                    u.architecture == p.architecture || u.architecture == "all" || p.architecture == "all"
-                })
-            });
-            Package {
-                upgradable: Some(up.is_some()),
-                candidate_version: up.map(|u| u.candidate_version.clone()),
-                ..p.clone()
-            }
-        })
-        .collect()
 }
 
 impl PackageBackend for AptBackend {

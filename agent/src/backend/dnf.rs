@@ -13,6 +13,7 @@ mod command;
 mod evr;
 mod execute;
 use super::gate;
+use super::listing::{lock, mark_upgrades as merge};
 mod names;
 mod plan;
 mod progress;
@@ -33,9 +34,8 @@ use super::{
 use command::Tools;
 use linux_patch_shared::api::agent::{Package, Patch, RebootRequired};
 use stamps::{DbKey, IndexKey};
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Time limit of one read-only dnf or rpm query.
@@ -179,36 +179,6 @@ fn cache_dir(tools: &Tools) -> Result<PathBuf, BackendError> {
                 out.tail()
             ))
         })
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic elsewhere while holding the lock leaves a cache that is at worst stale-keyed: keep using it.
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Fills `upgradable`/`candidate_version` from the upgrade set: same name and architecture, or either
-/// side `noarch`.
-fn merge(pkgs: &[Package], upgrades: &[Patch]) -> Vec<Package> {
-    let mut by_name: HashMap<&str, Vec<&Patch>> = HashMap::new();
-    for u in upgrades {
-        by_name.entry(u.name.as_str()).or_default().push(u);
-    }
-    pkgs.iter()
-        .map(|p| {
-            let up = by_name.get(p.name.as_str()).and_then(|ups| {
-                ups.iter().copied().find(|u| {
-                    u.architecture == p.architecture
-                        || u.architecture == "noarch"
-                        || p.architecture == "noarch"
-                })
-            });
-            Package {
-                upgradable: Some(up.is_some()),
-                candidate_version: up.map(|u| u.candidate_version.clone()),
-                ..p.clone()
-            }
-        })
-        .collect()
 }
 
 impl PackageBackend for DnfBackend {

@@ -5,9 +5,11 @@ pub mod apt;
 pub mod detect;
 pub mod dnf;
 pub mod gate;
+pub mod listing;
 pub mod pacman;
 pub mod process;
 pub mod simulated;
+pub mod stamp;
 
 use linux_patch_shared::api::agent::{Package, Patch, RebootRequired};
 use std::collections::BTreeMap;

@@ -4,6 +4,7 @@
 mod audit;
 mod execute;
 use super::gate;
+use super::listing::{lock, mark_upgrades as merge};
 mod localdb;
 mod names;
 mod paths;
@@ -25,7 +26,7 @@ use linux_patch_shared::api::agent::{Package, Patch, PatchOrigin, RebootRequired
 use localdb::{dir_stamps, stamp, LocalDb, Stamp};
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How long a read-only pacman or arch-audit run may take before it is killed.
@@ -246,26 +247,6 @@ impl PacmanBackend {
             })
             .collect())
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic elsewhere while holding the lock leaves a cache that is at worst stale-keyed: keep using it.
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Fills `upgradable`/`candidate_version` from the upgrade list (pacman has one version per name).
-fn merge(pkgs: &[Package], upgrades: &[Patch]) -> Vec<Package> {
-    let by_name: HashMap<&str, &Patch> = upgrades.iter().map(|u| (u.name.as_str(), u)).collect();
-    pkgs.iter()
-        .map(|p| {
-            let up = by_name.get(p.name.as_str());
-            Package {
-                upgradable: Some(up.is_some()),
-                candidate_version: up.map(|u| u.candidate_version.clone()),
-                ..p.clone()
-            }
-        })
-        .collect()
 }
 
 impl PackageBackend for PacmanBackend {

@@ -6,7 +6,6 @@
 
 mod catalogue;
 mod execute;
-mod grammar;
 mod host;
 mod plan;
 mod rng;
@@ -122,7 +121,7 @@ impl PackageBackend for SimulatedBackend {
     }
 
     fn validate_name(&self, name: &str) -> Result<(), String> {
-        grammar::validate_name(name)
+        super::apt::validate_name(name)
     }
 
     fn compare_versions(&self, a: &str, b: &str) -> std::cmp::Ordering {
@@ -167,7 +166,7 @@ impl PackageBackend for SimulatedBackend {
     }
 
     fn validate_version(&self, version: &str) -> Result<(), String> {
-        grammar::validate_version(version)
+        super::apt::validate_version(version)
     }
 
     fn refresh_index(&self, timeout: Duration) -> Result<(), BackendError> {

@@ -1,6 +1,6 @@
 //! Backend-level pieces that need no apk: construction, program lookup, merging upgrade marks.
 
-use super::{program_exists, upgrades::merge, ApkBackend, BIN_ENV};
+use super::{merge, program_exists, ApkBackend, BIN_ENV};
 use crate::backend::{CommandEnv, PackageBackend};
 use linux_patch_shared::api::agent::{Package, Patch};
 use std::collections::BTreeMap;

@@ -140,18 +140,3 @@ impl ApkBackend {
             .collect())
     }
 }
-
-/// Fills `upgradable`/`candidate_version` from the upgrade list (apk installs one architecture per name).
-pub(super) fn merge(pkgs: &[Package], upgrades: &[Patch]) -> Vec<Package> {
-    let by_name: HashMap<&str, &Patch> = upgrades.iter().map(|u| (u.name.as_str(), u)).collect();
-    pkgs.iter()
-        .map(|p| {
-            let up = by_name.get(p.name.as_str());
-            Package {
-                upgradable: Some(up.is_some()),
-                candidate_version: up.map(|u| u.candidate_version.clone()),
-                ..p.clone()
-            }
-        })
-        .collect()
-}

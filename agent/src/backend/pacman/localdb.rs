@@ -1,48 +1,12 @@
-//! In-process reader of pacman's local database (`DBPath/local/NAME-VERSION/desc` and `files`), and the
-//! file stamps that decide when a cached read is stale.
+//! In-process reader of pacman's local database (`DBPath/local/NAME-VERSION/desc` and `files`), keyed on
+//! the shared file stamps that decide when a cached read is stale.
 
 use crate::backend::BackendError;
 use linux_patch_shared::api::agent::Package;
 use std::collections::BTreeMap;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-/// What a `stat` says about a file or directory: enough to notice a rewrite, rename or added entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Stamp {
-    mtime_s: i64,
-    mtime_ns: i64,
-    size: u64,
-    inode: u64,
-    dev: u64,
-}
-
-/// Stamp of `path` (following symlinks); `None` when it does not exist or cannot be stat'ed.
-pub fn stamp(path: &Path) -> Option<Stamp> {
-    let m = std::fs::metadata(path).ok()?;
-    Some(Stamp {
-        mtime_s: m.mtime(),
-        mtime_ns: m.mtime_nsec(),
-        size: m.size(),
-        inode: m.ino(),
-        dev: m.dev(),
-    })
-}
-
-/// Stamp of a directory plus the stamp of every entry in it, sorted by name (a rewritten sync database
-/// file changes no directory mtime). Missing directory: just `None`.
-pub fn dir_stamps(dir: &Path) -> Vec<(String, Option<Stamp>)> {
-    let mut out = vec![(String::new(), stamp(dir))];
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        let mut entries: Vec<(String, Option<Stamp>)> = rd
-            .filter_map(Result::ok)
-            .map(|e| (e.file_name().to_string_lossy().into_owned(), stamp(&e.path())))
-            .collect();
-        entries.sort();
-        out.extend(entries);
-    }
-    out
-}
+pub use crate::backend::stamp::{dir_stamps, stamp, Stamp};
 
 /// The local database: one directory per installed package, named `NAME-VERSION`. pacman replaces an
 /// entry directory on every install, upgrade and removal, so the stamp of `local/` moves with each change.

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::backend::apt::compare_versions;
-use crate::backend::simulated::grammar::{validate_name, validate_version};
+use crate::backend::apt::{validate_name, validate_version};
 use std::cmp::Ordering;
 
 #[test]
