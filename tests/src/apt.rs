@@ -19,39 +19,7 @@ static REPOS: OnceLock<PathBuf> = OnceLock::new();
 /// conffile) in `main`; pmtest-lib 1.0.1 in `security`; the script's header has the details).
 /// It lives until the process ends; leftovers of dead test processes are removed on the next build.
 pub fn repos_dir() -> &'static Path {
-    REPOS.get_or_init(build_repos)
-}
-
-fn build_repos() -> PathBuf {
-    let tmp = std::env::temp_dir();
-    remove_stale_repos(&tmp);
-    let dir = tempfile::Builder::new()
-        .prefix(&format!("{REPOS_PREFIX}{}-", std::process::id()))
-        .tempdir_in(&tmp)
-        .unwrap_or_else(|e| panic!("create the apt repositories directory in {}: {e}", tmp.display()))
-        .keep();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/build-apt-repo.sh");
-    let mut cmd = Command::new("sh");
-    cmd.arg(&script)
-        .arg(&dir)
-        .env_remove("APT_CONFIG")
-        .env("LC_ALL", "C");
-    run_ok(&mut cmd);
-    dir
-}
-
-/// Removes repository directories left by test processes that no longer run (a static is never dropped).
-fn remove_stale_repos(tmp: &Path) {
-    let Ok(rd) = std::fs::read_dir(tmp) else { return };
-    for e in rd.filter_map(Result::ok) {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name.strip_prefix(REPOS_PREFIX).and_then(|r| r.split('-').next()) else {
-            continue;
-        };
-        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
-            let _ = std::fs::remove_dir_all(e.path());
-        }
-    }
+    REPOS.get_or_init(|| crate::repos::build_once(REPOS_PREFIX, "build-apt-repo.sh", run_ok))
 }
 
 /// An isolated apt/dpkg root (removed on drop) with both repositories as `[trusted=yes]` sources, updated,
@@ -259,18 +227,5 @@ fn run_ok(cmd: &mut Command) -> Output {
     if !cmd.get_envs().any(|(k, _)| k == "APT_CONFIG") {
         cmd.env_remove("APT_CONFIG");
     }
-    let what = format!("{cmd:?}");
-    let out = cmd
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
-    if !out.status.success() {
-        panic!(
-            "{what} failed with {}\n--- stderr\n{}\n--- stdout\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr),
-            String::from_utf8_lossy(&out.stdout)
-        );
-    }
-    out
+    crate::repos::run_ok(cmd)
 }

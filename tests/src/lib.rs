@@ -11,3 +11,4 @@ pub mod client;
 pub mod dnf;
 pub mod fleet;
 pub mod pacman;
+pub mod repos;

@@ -3,12 +3,13 @@
 //! root's own pacman.conf, so the machine's /var/lib/pacman, /var/cache/pacman and /etc/pacman.d are never
 //! touched. Also a fake arch-audit (`fake-arch-audit`, prints recorded real-format lines) and fake `/proc`s.
 
+use crate::repos::run_ok;
 use linux_patch_api::backend::pacman::ARCH_AUDIT_ENV;
 use linux_patch_api::backend::CommandEnv;
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -24,39 +25,7 @@ static REPOS: OnceLock<PathBuf> = OnceLock::new();
 /// pmtest-dep and pmtest-hang (a FIFO: its download never ends) in `new`). It lives until the process
 /// ends; leftovers of dead test processes are removed on the next build.
 pub fn repos_dir() -> &'static Path {
-    REPOS.get_or_init(build_repos)
-}
-
-fn build_repos() -> PathBuf {
-    let tmp = std::env::temp_dir();
-    remove_stale_repos(&tmp);
-    let dir = tempfile::Builder::new()
-        .prefix(&format!("{REPOS_PREFIX}{}-", std::process::id()))
-        .tempdir_in(&tmp)
-        .unwrap_or_else(|e| {
-            panic!(
-                "create the pacman repositories directory in {}: {e}",
-                tmp.display()
-            )
-        })
-        .keep();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/build-pacman-repo.sh");
-    run_ok(Command::new("sh").arg(&script).arg(&dir).env("LC_ALL", "C"));
-    dir
-}
-
-/// Removes repository directories left by test processes that no longer run (a static is never dropped).
-fn remove_stale_repos(tmp: &Path) {
-    let Ok(rd) = std::fs::read_dir(tmp) else { return };
-    for e in rd.filter_map(Result::ok) {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name.strip_prefix(REPOS_PREFIX).and_then(|r| r.split('-').next()) else {
-            continue;
-        };
-        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
-            let _ = std::fs::remove_dir_all(e.path());
-        }
-    }
+    REPOS.get_or_init(|| crate::repos::build_once(REPOS_PREFIX, "build-pacman-repo.sh", run_ok))
 }
 
 /// The packages every new sandbox has installed: `(name, version)` as `pacman -Q` prints them.
@@ -333,22 +302,4 @@ pub fn host_pacman_fingerprint() -> Vec<String> {
 
 fn write(p: &Path, s: &str) {
     std::fs::write(p, s).unwrap_or_else(|e| panic!("write {}: {e}", p.display()));
-}
-
-/// Runs `cmd` (stdin closed) and panics with its stderr and stdout when it cannot start or exits non-zero.
-fn run_ok(cmd: &mut Command) -> Output {
-    let what = format!("{cmd:?}");
-    let out = cmd
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
-    if !out.status.success() {
-        panic!(
-            "{what} failed with {}\n--- stderr\n{}\n--- stdout\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr),
-            String::from_utf8_lossy(&out.stdout)
-        );
-    }
-    out
 }
