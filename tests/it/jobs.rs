@@ -387,3 +387,58 @@ async fn reboot_runs_the_configured_command_after_the_delay() {
         r["event"] == "job.finished" && r["kind"] == "reboot"
     });
 }
+
+#[tokio::test]
+async fn rolling_back_an_install_purges_what_it_added_but_keeps_configuration_that_was_there_before() {
+    let agent = AgentProc::start(&AgentSetup::default());
+    let api = Api::of(&agent);
+    let sandbox = agent.sandbox.as_ref().unwrap();
+    let start = sandbox.dpkg_query_w();
+    // pmtest-conf ships a conffile: undoing its installation leaves no `rc` entry behind.
+    let job = api
+        .run(
+            "POST",
+            "/api/v1/packages",
+            Some(json!({"packages": ["pmtest-conf"]})),
+        )
+        .await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let rb = api.rollback(&job).await;
+    assert_eq!(rb["status"], "succeeded", "{rb}");
+    assert_eq!(
+        sandbox.dpkg_query_w(),
+        start,
+        "no configuration files left: the exact before-state"
+    );
+
+    // With configuration files left from an earlier removal, the rollback keeps them (state `rc` again).
+    assert_eq!(
+        api.run(
+            "POST",
+            "/api/v1/packages",
+            Some(json!({"packages": ["pmtest-conf"]}))
+        )
+        .await["status"],
+        "succeeded"
+    );
+    assert_eq!(
+        api.run("DELETE", "/api/v1/packages/pmtest-conf", None).await["status"],
+        "succeeded"
+    );
+    let residual = sandbox.status_abbrev();
+    assert!(residual.iter().any(|l| l == "pmtest-conf=rc"), "{residual:?}");
+    let again = api
+        .run(
+            "POST",
+            "/api/v1/packages",
+            Some(json!({"packages": ["pmtest-conf"]})),
+        )
+        .await;
+    assert_eq!(again["status"], "succeeded", "{again}");
+    assert_eq!(api.rollback(&again).await["status"], "succeeded");
+    assert_eq!(
+        sandbox.status_abbrev(),
+        residual,
+        "the old configuration files are still there"
+    );
+}

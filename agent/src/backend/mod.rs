@@ -138,6 +138,10 @@ pub enum Operation {
         install: Vec<PackageSpec>,
         /// Packages to remove.
         remove: Vec<String>,
+        /// Remove their configuration files too (they had none before the job being undone); backends
+        /// without separate configuration removal ignore it.
+        #[serde(default)]
+        purge: bool,
     },
 }
 

@@ -9,6 +9,15 @@ use std::collections::BTreeMap;
 /// Installed versions keyed by (name, architecture); only packages in state `installed` count.
 pub type Snapshot = BTreeMap<(String, String), String>;
 
+/// Names of packages that left configuration files behind (dpkg state `config-files`).
+pub fn residual(packages: &[Package]) -> Vec<String> {
+    packages
+        .iter()
+        .filter(|p| p.status == "config-files")
+        .map(|p| p.name.clone())
+        .collect()
+}
+
 /// The snapshot of a package listing.
 pub fn snapshot(packages: &[Package]) -> Snapshot {
     packages
@@ -57,11 +66,15 @@ pub struct RestorePlan {
     pub install: Vec<PackageSpec>,
     /// Remove what the job added.
     pub remove: Vec<String>,
+    /// Remove their configuration files too: none of them had any before the job.
+    pub purge: bool,
 }
 
 impl RestorePlan {
-    /// The plan undoing `cs`. Architecture-qualified names keep multi-arch packages apart.
-    pub fn undoing(cs: &ChangeSet) -> Self {
+    /// The plan undoing `cs`; `residual_before` are the packages that had configuration files left before
+    /// the job (those are removed, not purged, so their old configuration stays). Architecture-qualified
+    /// names keep multi-arch packages apart.
+    pub fn undoing(cs: &ChangeSet, residual_before: &[String]) -> Self {
         let qualified = |c: &VersionChange| {
             if c.architecture == "all" || c.architecture.is_empty() {
                 c.name.clone()
@@ -81,8 +94,13 @@ impl RestorePlan {
                 })
             })
             .collect();
-        let remove = cs.installed.iter().map(qualified).collect();
-        Self { install, remove }
+        let remove: Vec<String> = cs.installed.iter().map(qualified).collect();
+        let purge = !remove.is_empty() && !cs.installed.iter().any(|c| residual_before.contains(&c.name));
+        Self {
+            install,
+            remove,
+            purge,
+        }
     }
 
     /// True when there is nothing to undo.
@@ -136,7 +154,7 @@ mod tests {
     fn restore_plan_reverses_the_change_set() {
         let before = snap(&[("a", "1.0"), ("d", "3.0")]);
         let after = snap(&[("a", "1.1"), ("e", "0.1")]);
-        let plan = RestorePlan::undoing(&diff(&before, &after));
+        let plan = RestorePlan::undoing(&diff(&before, &after), &[]);
         let mut install: Vec<_> = plan
             .install
             .iter()
@@ -145,7 +163,10 @@ mod tests {
         install.sort();
         assert_eq!(install, [("a", Some("1.0")), ("d", Some("3.0"))]);
         assert_eq!(plan.remove, ["e"]);
-        assert!(RestorePlan::undoing(&ChangeSet::default()).is_empty());
+        assert!(plan.purge, "e had no configuration files before: purge it");
+        let kept = RestorePlan::undoing(&diff(&before, &after), &["e".to_string()]);
+        assert!(!kept.purge, "e had configuration files before the job: keep them");
+        assert!(RestorePlan::undoing(&ChangeSet::default(), &[]).is_empty());
     }
 
     #[test]

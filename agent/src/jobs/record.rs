@@ -42,6 +42,9 @@ pub struct JobRecord {
     /// Installed versions when it started (lets a restart compute what an interrupted job changed).
     #[serde(default)]
     pub before: Option<Vec<((String, String), String)>>,
+    /// Packages that had only configuration files left when it started (a rollback keeps those).
+    #[serde(default)]
+    pub before_residual: Vec<String>,
     /// The client's `Idempotency-Key`, if any.
     #[serde(default)]
     pub idempotency_key: Option<String>,
@@ -195,6 +198,7 @@ mod tests {
             },
             spec: JobSpec::Reboot { delay_secs: 0 },
             before: None,
+            before_residual: Vec::new(),
             idempotency_key: None,
         }
     }

@@ -1,7 +1,7 @@
 //! Running one job to its outcome: item checks, mandatory index refresh before applying patches,
 //! snapshots before and after, the operation itself (one retry after a fetch failure), rollback and reboot.
 
-use super::changeset::{diff, snapshot, RestorePlan, Snapshot};
+use super::changeset::{diff, residual, snapshot, RestorePlan, Snapshot};
 use super::record::JobSpec;
 use crate::backend::{Operation, PackageSpec, Progress, RunError, RunLimits, SharedBackend};
 use futures_util::future::LocalBoxFuture;
@@ -13,8 +13,9 @@ use std::time::Duration;
 /// What a running job tells its manager.
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobUpdate {
-    /// Installed versions before the operation (persisted so a restart can see what changed).
-    Before(Snapshot),
+    /// Installed versions before the operation, and the packages that had only configuration files left
+    /// (persisted so a restart can see what changed and a rollback knows what to purge).
+    Before(Snapshot, Vec<String>),
     /// Progress in percent with the phase.
     Progress(u8, String),
     /// One output line.
@@ -39,6 +40,8 @@ pub struct RunInput {
     pub items: Vec<JobItem>,
     /// For a rollback: the change set of the job to undo.
     pub target_change_set: Option<ChangeSet>,
+    /// For a rollback: the packages that had only configuration files before the job to undo.
+    pub target_residual: Vec<String>,
 }
 
 /// What a run needs.
@@ -109,7 +112,14 @@ pub async fn run(input: RunInput, deps: RunDeps) -> RunOutcome {
     match input.spec.clone() {
         JobSpec::Packages { op } => run_packages(op, input.items, &deps).await,
         JobSpec::Rollback { target } => {
-            run_rollback(&target, input.target_change_set, input.items, &deps).await
+            run_rollback(
+                &target,
+                input.target_change_set,
+                &input.target_residual,
+                input.items,
+                &deps,
+            )
+            .await
         }
         JobSpec::Reboot { delay_secs } => run_reboot(delay_secs, input.items, &deps).await,
     }
@@ -151,13 +161,14 @@ async fn run_packages(mut op: Operation, mut items: Vec<JobItem>, deps: &RunDeps
 async fn run_rollback(
     target: &str,
     target_cs: Option<ChangeSet>,
+    residual_before: &[String],
     items: Vec<JobItem>,
     deps: &RunDeps,
 ) -> RunOutcome {
     let Some(cs) = target_cs else {
         return failed(items, format!("job {target} has no recorded change set"));
     };
-    let plan = RestorePlan::undoing(&cs);
+    let plan = RestorePlan::undoing(&cs, residual_before);
     let mut missing = Vec::new();
     for spec in &plan.install {
         let backend = deps.backend.clone();
@@ -186,6 +197,7 @@ async fn run_rollback(
         Operation::Restore {
             install: plan.install,
             remove: plan.remove,
+            purge: plan.purge,
         },
         items,
         deps,
@@ -199,15 +211,15 @@ async fn execute_and_diff(op: Operation, mut items: Vec<JobItem>, deps: &RunDeps
         blocking(move || {
             backend
                 .installed()
-                .map(|p| snapshot(&p))
+                .map(|p| (snapshot(&p), residual(&p)))
                 .map_err(|e| e.to_string())
         })
     };
-    let before = match installed(deps).await {
+    let (before, residual_before) = match installed(deps).await {
         Ok(Ok(s)) => s,
         Ok(Err(e)) | Err(e) => return failed(items, format!("cannot read the package database: {e}")),
     };
-    (deps.report)(JobUpdate::Before(before.clone()));
+    (deps.report)(JobUpdate::Before(before.clone(), residual_before));
     let mut result = execute(&op, deps).await;
     if let Err(RunError::Failed {
         fetch_error: true, ..
@@ -221,7 +233,7 @@ async fn execute_and_diff(op: Operation, mut items: Vec<JobItem>, deps: &RunDeps
         }
     }
     let change_set = match installed(deps).await {
-        Ok(Ok(after)) => Some(diff(&before, &after, &|a, b| deps.backend.compare_versions(a, b))),
+        Ok(Ok((after, _))) => Some(diff(&before, &after, &|a, b| deps.backend.compare_versions(a, b))),
         Ok(Err(_)) | Err(_) => None,
     };
     let changed = |name: &str| {

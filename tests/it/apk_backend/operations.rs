@@ -84,6 +84,7 @@ fn update_downgrade_and_restore_leave_nothing_pinned() {
             Operation::Restore {
                 install: vec![spec("pmtest-hello", Some("1.0-r0"))],
                 remove: vec![],
+                purge: false,
             },
         );
         assert_eq!(
@@ -237,6 +238,7 @@ fn install_remove_and_restore_of_additions() {
         Operation::Restore {
             install: vec![spec("pmtest-hello", Some("1.1-r0"))],
             remove: s(&["pmtest-app", "pmtest-lib"]),
+            purge: false,
         },
     );
     assert_eq!(

@@ -292,6 +292,7 @@ fn restore_puts_back_the_recorded_state_in_one_transaction() {
                 spec("pmtest-app", Some("1.0")),
             ],
             remove: s(&["pmtest-new", "pmtest-dep"]),
+            purge: false,
         },
     );
     assert_eq!(sb.dpkg_query_w(), before, "state equals the recorded one");

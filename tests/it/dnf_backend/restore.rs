@@ -37,6 +37,7 @@ fn restore_by_undo_and_by_versions() {
             })
             .collect(),
             remove: vec![],
+            purge: false,
         },
     );
     assert!(rec.has("dnf history undo"), "{:#?}", rec.lines);
@@ -67,6 +68,7 @@ fn restore_by_undo_and_by_versions() {
         Operation::Restore {
             install: vec![spec("pmtest-hello", Some("1.0"))],
             remove: vec!["pmtest-new:noarch".into(), "pmtest-dep".into()],
+            purge: false,
         },
     );
     assert!(
@@ -93,6 +95,7 @@ fn restore_by_undo_and_by_versions() {
                 spec("pmtest-lib:noarch", Some("1.0.1-1")),
             ],
             remove: vec!["pmtest-app".into()],
+            purge: false,
         },
         &LIMITS,
         &mut rec,

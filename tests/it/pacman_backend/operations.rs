@@ -244,6 +244,7 @@ fn restore_returns_to_the_recorded_state() {
             Operation::Restore {
                 install: base_specs(),
                 remove: s(&["pmtest-new", "pmtest-dep"]),
+                purge: false,
             },
         );
         assert!(

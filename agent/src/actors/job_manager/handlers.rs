@@ -97,6 +97,7 @@ impl Handler<StartJob> for JobManager {
             job: job.clone(),
             spec: msg.spec,
             before: None,
+            before_residual: Vec::new(),
             idempotency_key: msg.idempotency_key,
         };
         self.deps
@@ -174,8 +175,9 @@ impl Handler<JobProgressed> for JobManager {
             return;
         };
         match msg.update {
-            JobUpdate::Before(snapshot) => {
+            JobUpdate::Before(snapshot, residual) => {
                 record.before = Some(snapshot.into_iter().collect());
+                record.before_residual = residual;
                 self.save(&msg.id);
             }
             JobUpdate::Progress(percent, phase) => {

@@ -161,10 +161,12 @@ impl JobManager {
         if matches!(spec, JobSpec::Rollback { .. }) {
             self.deps.lock.do_send(AcquireLock { job: id.to_owned() });
         }
-        let target_change_set = match &spec {
-            JobSpec::Rollback { target } => self.records.get(target).and_then(|t| t.job.change_set.clone()),
+        let target = match &spec {
+            JobSpec::Rollback { target } => self.records.get(target),
             _ => None,
         };
+        let target_change_set = target.and_then(|t| t.job.change_set.clone());
+        let target_residual = target.map(|t| t.before_residual.clone()).unwrap_or_default();
         self.running.push(id.to_owned());
         self.save(id);
         self.emit(id, JobEventKind::Started);
@@ -189,6 +191,7 @@ impl JobManager {
                 spec,
                 items,
                 target_change_set,
+                target_residual,
             },
             deps,
             ctx.address(),

@@ -175,7 +175,7 @@ pub fn plan(
                 Prepared::Run(vec![step(&["add", "-u"], names)])
             }
         }
-        Operation::Restore { install, remove } => {
+        Operation::Restore { install, remove, .. } => {
             let mut steps = if install.is_empty() {
                 Vec::new()
             } else {

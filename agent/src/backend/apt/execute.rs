@@ -233,10 +233,14 @@ pub fn plan(
                 with(strs(&["install", "--only-upgrade"]), args)
             }
         }
-        Operation::Restore { install, remove } if install.is_empty() && remove.is_empty() => {
+        Operation::Restore { install, remove, .. } if install.is_empty() && remove.is_empty() => {
             Prepared::Nothing("nothing to restore".into())
         }
-        Operation::Restore { install, remove } => {
+        Operation::Restore {
+            install,
+            remove,
+            purge,
+        } => {
             let mut args: Vec<String> = install
                 .iter()
                 .map(install_arg)
@@ -246,7 +250,12 @@ pub fn plan(
                 // `name-` on an install command line removes it in the same transaction.
                 args.push(format!("{}-", remove_arg(name, installed).map_err(refused)?));
             }
-            with(strs(&["install", "--allow-downgrades"]), args)
+            let head: &[&str] = if *purge && !remove.is_empty() {
+                &["install", "--allow-downgrades", "--purge"]
+            } else {
+                &["install", "--allow-downgrades"]
+            };
+            with(strs(head), args)
         }
     })
 }

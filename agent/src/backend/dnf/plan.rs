@@ -165,10 +165,10 @@ pub fn plan(op: &Operation, installed: &[Package]) -> Result<Prepared, RunError>
                 with(head, args, notes)
             }
         }
-        Operation::Restore { install, remove } if install.is_empty() && remove.is_empty() => {
+        Operation::Restore { install, remove, .. } if install.is_empty() && remove.is_empty() => {
             Prepared::Nothing("nothing to restore".into())
         }
-        Operation::Restore { install, remove } => {
+        Operation::Restore { install, remove, .. } => {
             for p in install {
                 dnf_spec(p).map_err(refused)?;
                 if p.version.is_none() {

@@ -244,7 +244,7 @@ pub fn plan(op: &Operation, f: &dyn Facts) -> Result<Plan, RunError> {
             }
             Ok(g.into_plan(&["-S", "--needed"], "-R"))
         }
-        Operation::Restore { install, remove } => {
+        Operation::Restore { install, remove, .. } => {
             for spec in install {
                 check_spec(spec)?;
                 let Some(v) = &spec.version else {

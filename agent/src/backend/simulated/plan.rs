@@ -128,6 +128,7 @@ pub fn plan(cat: &Catalogue, st: &HostState, op: &Operation) -> Result<Plan, Pla
         Operation::Restore {
             install,
             remove: gone,
+            ..
         } => {
             for spec in install {
                 let (i, to) = target(cat, spec)?;

@@ -179,6 +179,7 @@ fn restore_adds_pinned_unpins_and_removes_additions() {
     let op = Operation::Restore {
         install: vec![spec("pmtest-hello", Some("1.0-r0"))],
         remove: vec!["pmtest-lib".into(), "pmtest-gone".into()],
+        purge: false,
     };
     assert_eq!(
         vectors(&op),
@@ -192,6 +193,7 @@ fn restore_adds_pinned_unpins_and_removes_additions() {
     let only_gone = Operation::Restore {
         install: vec![],
         remove: vec!["pmtest-gone".into()],
+        purge: false,
     };
     assert!(matches!(
         plan(&only_gone, &installed(), &no_security),
@@ -222,6 +224,7 @@ fn bad_names_and_versions_are_refused_before_anything_runs() {
         Operation::Restore {
             install: vec![],
             remove: vec!["a b".into()],
+            purge: false,
         },
     ] {
         let m = refusal(&op);

@@ -169,6 +169,7 @@ fn argument_vectors_per_operation() {
     let restore = Operation::Restore {
         install: vec![spec("pmtest-hello", Some("1.0")), spec("pmtest-app", Some("1.0"))],
         remove: vec!["pmtest-new".into(), "pmtest-dep".into()],
+        purge: false,
     };
     assert_eq!(
         run(&restore),
@@ -238,6 +239,7 @@ fn empty_operations_do_nothing() {
         Operation::Restore {
             install: vec![],
             remove: vec![],
+            purge: false,
         },
     ] {
         assert!(
@@ -290,6 +292,7 @@ fn refusals_before_apt_runs() {
     let m = refusal(&Operation::Restore {
         install: vec![],
         remove: vec!["pmtest-x-".into()],
+        purge: false,
     });
     assert!(m.contains("'-'"), "{m}");
     let m = refusal(&Operation::Upgrade {

@@ -148,7 +148,8 @@ fn command_vectors() {
         plan(
             &Operation::Restore {
                 install: vec![spec("pmtest-hello:noarch", Some("1.0-1"))],
-                remove: s(&["pmtest-new:noarch"])
+                remove: s(&["pmtest-new:noarch"]),
+                purge: false
             },
             &installed()
         ),
@@ -191,12 +192,14 @@ fn refusals() {
     .contains("contains"));
     assert!(refusal(Operation::Restore {
         install: vec![spec("pmtest-hello", None)],
-        remove: vec![]
+        remove: vec![],
+        purge: false
     })
     .contains("exact version"));
     assert!(refusal(Operation::Restore {
         install: vec![],
-        remove: s(&["--all"])
+        remove: s(&["--all"]),
+        purge: false
     })
     .contains("must start"));
 }

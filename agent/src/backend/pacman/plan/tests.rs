@@ -295,6 +295,7 @@ fn restore_installs_files_first_then_removes() {
             spec("app", Some("1.0-1")),
         ],
         remove: vec!["local-only".into(), "never-there".into()],
+        purge: false,
     };
     let p = plan(&op, &t).unwrap();
     assert_eq!(
@@ -315,6 +316,7 @@ fn restore_installs_files_first_then_removes() {
     let unpinned = Operation::Restore {
         install: vec![spec("hello", None)],
         remove: vec![],
+        purge: false,
     };
     assert!(refusal(unpinned, &t).contains("exact version"));
 }

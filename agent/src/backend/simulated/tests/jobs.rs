@@ -50,7 +50,7 @@ fn security_only_apply_then_restore_returns_the_exact_state() {
     assert_eq!(left, regular);
     assert_eq!(b.last_change(), Some(clock().now()));
 
-    let plan = RestorePlan::undoing(&cs);
+    let plan = RestorePlan::undoing(&cs, &[]);
     for spec in &plan.install {
         assert_eq!(b.check_obtainable(spec), Ok(()), "{spec:?}");
     }
@@ -59,6 +59,7 @@ fn security_only_apply_then_restore_returns_the_exact_state() {
         Operation::Restore {
             install: plan.install,
             remove: plan.remove,
+            purge: plan.purge,
         },
     );
     assert_eq!(res, Ok(()), "{:?}", rec.lines);
@@ -115,6 +116,7 @@ fn install_remove_and_restore_with_arch_qualified_names() {
                 version: Some(victim.version.clone()),
             }],
             remove: vec![absent.into()],
+            purge: false,
         },
     );
     assert_eq!(res, Ok(()), "{:?}", rec.lines);
