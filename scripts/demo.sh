@@ -63,6 +63,9 @@ Paste any of these:
   $c $u/patches
   $c $u/openapi.json
 
+Jobs (POST/PUT/DELETE) would change THIS machine's packages: the commands above only read. Job history:
+  $c $u/jobs
+
 Without the client certificate the handshake fails and no HTTP answer comes back:
   curl -sS --cacert $demo/client/ca.pem $u/health
 
