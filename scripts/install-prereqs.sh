@@ -5,7 +5,8 @@
 set -eu
 
 PKGS="build-essential pkg-config libssl-dev openssl curl ca-certificates dpkg-dev apt-utils util-linux \
-  dnf dnf-plugins-core rpm createrepo-c pacman-package-manager libarchive-tools zstd"
+  dnf dnf-plugins-core rpm createrepo-c pacman-package-manager libarchive-tools zstd \
+  postgresql libpq-dev"
 
 missing=""
 for p in $PKGS; do

@@ -1,4 +1,5 @@
-//! Test kit: certificates per test, package-manager sandboxes, and the real agent binary in a temp prefix.
+//! Test kit: certificates per test, package-manager sandboxes, a private PostgreSQL cluster, and the real
+//! binaries in a temp prefix.
 // The kit exists to fail loudly: panicking on a broken fixture is its error handling.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -11,4 +12,5 @@ pub mod client;
 pub mod dnf;
 pub mod fleet;
 pub mod pacman;
+pub mod pg;
 pub mod repos;

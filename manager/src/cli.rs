@@ -1,0 +1,161 @@
+//! Command line: subcommands, `--prefix`/`--config`, and the documented exit codes.
+
+use crate::accounts;
+use crate::audit;
+use crate::config::ManagerConfig;
+use crate::db::models::Role;
+use crate::db::Database;
+use crate::error::{ManagerError, EXIT_AUDIT_BROKEN, EXIT_OK, EXIT_USAGE};
+use crate::paths::Paths;
+use clap::{Parser, Subcommand};
+use linux_patch_shared::clock::SystemClock;
+use std::path::PathBuf;
+
+/// Linux Patch Manager: fleet patch management console, REST API and audit trail.
+#[derive(Debug, Parser)]
+#[command(
+    name = "linux-patch-manager",
+    version,
+    about,
+    subcommand_required = true,
+    arg_required_else_help = true,
+    after_help = "Files (under --prefix, default /):\n  \
+        etc/linux_patch_manager/config.yaml   configuration (unknown keys are errors)\n  \
+        var/lib/linux_patch_manager/          data_dir: postgres/ (embedded cluster), run/ (its socket)\n\n\
+        Exit codes:\n  0 success   1 audit chain broken   2 bad command line   3 invalid configuration\n  \
+        4 database or I/O failure   5 refused (invalid or taken user name); nothing changed"
+)]
+pub struct Args {
+    /// Configuration file.
+    #[arg(long, value_name = "PATH", global = true)]
+    pub config: Option<PathBuf>,
+    /// Relocate /etc/linux_patch_manager and /var/lib/linux_patch_manager together.
+    #[arg(long, value_name = "DIR", default_value = "/", global = true)]
+    pub prefix: PathBuf,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Cmd,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Apply pending database migrations (every command that uses the database also does).
+    Migrate,
+    /// Manage accounts.
+    User {
+        /// What to do with accounts.
+        #[command(subcommand)]
+        command: UserCmd,
+    },
+    /// Inspect the hash-chained audit log.
+    Audit {
+        /// What to do with the audit log.
+        #[command(subcommand)]
+        command: AuditCmd,
+    },
+    /// Validate config.yaml and exit (0 valid, 3 invalid).
+    CheckConfig,
+}
+
+/// `user ...`.
+#[derive(Debug, Subcommand)]
+pub enum UserCmd {
+    /// Create an account with a one-time password (printed once; must be changed at first login).
+    Create {
+        /// Create an administrator with this user name.
+        #[arg(long, value_name = "NAME", required = true)]
+        admin: String,
+    },
+}
+
+/// `audit ...`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// Verify the hash chain; names the first broken row (exit 1) or prints a summary (exit 0).
+    Verify,
+}
+
+/// Parses the command line, runs, and returns the process exit code.
+pub fn main() -> i32 {
+    let args = match Args::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match run(&args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("linux-patch-manager: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<i32, ManagerError> {
+    let paths = Paths::new(&args.prefix, args.config.as_deref());
+    let cfg = ManagerConfig::load(&paths)?;
+    if let Cmd::CheckConfig = args.command {
+        println!(
+            "configuration OK: {} (listen {}, data_dir {}, database {}, {} allow-list entries)",
+            paths.config_file.display(),
+            cfg.listen,
+            cfg.data_dir.display(),
+            if cfg.database_url().is_some() {
+                "external"
+            } else {
+                "embedded"
+            },
+            cfg.allow.len()
+        );
+        return Ok(EXIT_OK);
+    }
+    let (db, applied) = Database::open(&cfg)?;
+    let code = match &args.command {
+        Cmd::CheckConfig => EXIT_OK,
+        Cmd::Migrate => {
+            if applied.is_empty() {
+                println!("database schema up to date");
+            } else {
+                println!("applied migrations: {}", applied.join(", "));
+            }
+            EXIT_OK
+        }
+        Cmd::User {
+            command: UserCmd::Create { admin },
+        } => {
+            let created = accounts::create_user(&mut *db.conn()?, &SystemClock, "cli", admin, Role::Admin)?;
+            println!(
+                "admin `{}` created (id {}); this one-time password is shown only once and must be changed at first login:",
+                created.user.username, created.user.id
+            );
+            println!("one-time password: {}", created.one_time_password);
+            EXIT_OK
+        }
+        Cmd::Audit {
+            command: AuditCmd::Verify,
+        } => {
+            let v = audit::verify(&mut *db.conn()?)?;
+            match (&v.broken, v.range) {
+                (Some(b), _) => {
+                    eprintln!("audit chain BROKEN at row {}: {}", b.id, b.reason);
+                    EXIT_AUDIT_BROKEN
+                }
+                (None, range) => {
+                    let span = range.map_or_else(|| "no rows".to_owned(), |(a, b)| format!("ids {a}..{b}"));
+                    let from = v.checkpoint.map_or_else(
+                        || "from the start".to_owned(),
+                        |c| format!("continuing from checkpoint after id {c}"),
+                    );
+                    println!("audit chain OK: {} rows ({span}), {from}", v.rows);
+                    EXIT_OK
+                }
+            }
+        }
+    };
+    drop(db);
+    Ok(code)
+}

@@ -1,0 +1,10 @@
+//! Linux Patch Manager: configuration, PostgreSQL (embedded or external), accounts and the hash-chained audit log.
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod paths;

@@ -1,0 +1,3 @@
+DROP TABLE user_groups;
+DROP TABLE groups;
+DROP TABLE users;
