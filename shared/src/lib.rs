@@ -1,7 +1,9 @@
-//! The contract both binaries compile against: response envelope, API DTOs, ids, TLS configs and the clock.
+//! The contract both binaries compile against: response envelope, API DTOs, ids, TLS configs, the clock,
+//! and YAML configuration files with located errors.
 
 pub mod api;
 pub mod clock;
+pub mod config_file;
 pub mod envelope;
 pub mod ids;
 pub mod tls;
