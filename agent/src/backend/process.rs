@@ -168,6 +168,62 @@ fn pump<R: Read + Send + 'static>(r: R, stream: Stream, tx: mpsc::Sender<(Stream
     });
 }
 
+/// What a finished read-only command printed.
+#[derive(Debug, Clone, Default)]
+pub struct Captured {
+    /// Standard output lines.
+    pub stdout: Vec<String>,
+    /// Standard error lines.
+    pub stderr: Vec<String>,
+    /// Exit code (`None`: killed by a signal).
+    pub code: Option<i32>,
+}
+
+impl Captured {
+    /// Whether the command exited 0.
+    pub fn success(&self) -> bool {
+        self.code == Some(0)
+    }
+
+    /// Standard output as text, one `\n` after each line.
+    pub fn stdout_text(&self) -> String {
+        self.stdout.iter().map(|l| format!("{l}\n")).collect()
+    }
+}
+
+/// Runs `program args...` like [`run`] and collects its output; a timeout is an error naming the command.
+pub fn capture(
+    program: &str,
+    args: &[String],
+    env: &BTreeMap<String, String>,
+    timeout: Duration,
+) -> Result<Captured, BackendError> {
+    let mut c = Captured::default();
+    let ended = run(program, args, env, timeout, &mut |stream, line| match stream {
+        Stream::Out => c.stdout.push(line.to_string()),
+        Stream::Err => c.stderr.push(line.to_string()),
+    })?;
+    match ended {
+        Ended::Exited(status) => {
+            c.code = status.code();
+            Ok(c)
+        }
+        Ended::TimedOut { .. } => Err(BackendError::Command(format!(
+            "{}: timed out after {} s and was killed",
+            describe(program, args),
+            timeout.as_secs()
+        ))),
+    }
+}
+
+/// `program arg...` for messages.
+pub fn describe(program: &str, args: &[String]) -> String {
+    std::iter::once(program)
+        .chain(args.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::{run, Ended, Stream};
@@ -274,6 +330,21 @@ mod tests {
         // Clean up the escapee this test started.
         let pid = nix::unistd::Pid::from_raw(pid.unwrap());
         nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).unwrap();
+    }
+
+    #[test]
+    fn capture_separates_streams_keeps_the_exit_code_and_refuses_a_timeout() {
+        let env = BTreeMap::from([("PM_CAPTURE_VAR".to_string(), "x;y".to_string())]);
+        let script = "echo out; echo err >&2; echo \"$PM_CAPTURE_VAR $LC_ALL\"; exit 3";
+        let c = super::capture("sh", &s(&["-c", script]), &env, Duration::from_secs(20)).unwrap();
+        assert_eq!(c.stdout, s(&["out", "x;y C"]));
+        assert_eq!(c.stderr, s(&["err"]));
+        assert_eq!(c.code, Some(3));
+        assert!(!c.success());
+        assert_eq!(c.stdout_text(), "out\nx;y C\n");
+        let e =
+            super::capture("sleep", &s(&["30"]), &BTreeMap::new(), Duration::from_millis(300)).unwrap_err();
+        assert!(e.to_string().contains("sleep 30: timed out"), "{e}");
     }
 
     #[test]
