@@ -6,7 +6,12 @@ set -eu
 
 PKGS="build-essential pkg-config libssl-dev openssl curl ca-certificates dpkg-dev apt-utils util-linux \
   dnf dnf-plugins-core rpm createrepo-c pacman-package-manager libarchive-tools zstd \
-  postgresql libpq-dev"
+  postgresql libpq-dev chromium libnss3-tools"
+# The console's browser tests drive Debian's Chromium with playwright-core (npm); node and npm are only
+# installed when missing (images often bring newer ones than Debian's).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  PKGS="$PKGS nodejs npm"
+fi
 
 missing=""
 for p in $PKGS; do
@@ -38,4 +43,14 @@ for tool in cargo rustfmt cargo-clippy; do
     exit 1
   fi
 done
+# playwright-core for the browser tests, from package-lock.json. Never `npx playwright install`: the
+# tests use /usr/bin/chromium, and that download cannot work without internet.
+browser_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+if [ ! -d "$browser_dir/node_modules" ] || [ "$browser_dir/package-lock.json" -nt "$browser_dir/node_modules" ]; then
+  echo "install-prereqs: npm ci in tests/browser"
+  ci() { (cd "$browser_dir" && npm ci --no-audit --no-fund) && touch "$browser_dir/node_modules"; }
+  ci || { echo "install-prereqs: npm ci failed, retrying once" >&2; sleep 3; ci; }
+else
+  echo "install-prereqs: tests/browser/node_modules up to date"
+fi
 echo "install-prereqs: done"

@@ -26,7 +26,7 @@ pub fn create_user(
     name: &str,
     role: Role,
 ) -> Result<Created, ManagerError> {
-    username::validate(name).map_err(ManagerError::Refused)?;
+    username::validate(name).map_err(ManagerError::Invalid)?;
     let one_time_password = password::one_time();
     let hash = password::hash(&one_time_password)?;
     let now = clock.now();

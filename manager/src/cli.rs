@@ -17,8 +17,6 @@ use std::path::PathBuf;
     name = "linux-patch-manager",
     version,
     about,
-    subcommand_required = true,
-    arg_required_else_help = true,
     after_help = "Files (under --prefix, default /):\n  \
         etc/linux_patch_manager/config.yaml   configuration (unknown keys are errors)\n  \
         var/lib/linux_patch_manager/          data_dir: postgres/ (embedded cluster), run/ (its socket)\n\n\
@@ -32,14 +30,16 @@ pub struct Args {
     /// Relocate /etc/linux_patch_manager and /var/lib/linux_patch_manager together.
     #[arg(long, value_name = "DIR", default_value = "/", global = true)]
     pub prefix: PathBuf,
-    /// What to do.
+    /// What to do (default: serve).
     #[command(subcommand)]
-    pub command: Cmd,
+    pub command: Option<Cmd>,
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
+    /// Run the console and REST API over HTTPS (the default when no command is given).
+    Serve,
     /// Apply pending database migrations (every command that uses the database also does).
     Migrate,
     /// Manage accounts.
@@ -76,6 +76,27 @@ pub enum AuditCmd {
     Verify,
 }
 
+/// Logs to stderr (systemd's journal picks it up): level from `RUST_LOG`-style `LPM_LOG` (default info).
+fn init_logging() {
+    use log4rs::append::console::{ConsoleAppender, Target};
+    use log4rs::config::{Appender, Config, Root};
+    use log4rs::encode::pattern::PatternEncoder;
+    let level = std::env::var("LPM_LOG")
+        .ok()
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(log::LevelFilter::Info);
+    let stderr = ConsoleAppender::builder()
+        .target(Target::Stderr)
+        .encoder(Box::new(PatternEncoder::new("{d(%Y-%m-%dT%H:%M:%S%.3fZ)(utc)} {l} {t}: {m}{n}")))
+        .build();
+    if let Ok(config) = Config::builder()
+        .appender(Appender::builder().build("stderr", Box::new(stderr)))
+        .build(Root::builder().appender("stderr").build(level))
+    {
+        let _ = log4rs::init_config(config);
+    }
+}
+
 /// Parses the command line, runs, and returns the process exit code.
 pub fn main() -> i32 {
     let args = match Args::try_parse() {
@@ -98,7 +119,8 @@ pub fn main() -> i32 {
 fn run(args: &Args) -> Result<i32, ManagerError> {
     let paths = Paths::new(&args.prefix, args.config.as_deref());
     let cfg = ManagerConfig::load(&paths)?;
-    if let Cmd::CheckConfig = args.command {
+    let command = args.command.as_ref().unwrap_or(&Cmd::Serve);
+    if let Cmd::CheckConfig = command {
         println!(
             "configuration OK: {} (listen {}, data_dir {}, database {}, {} allow-list entries)",
             paths.config_file.display(),
@@ -113,9 +135,24 @@ fn run(args: &Args) -> Result<i32, ManagerError> {
         );
         return Ok(EXIT_OK);
     }
+    if let Cmd::Serve = command {
+        init_logging();
+    }
     let (db, applied) = Database::open(&cfg)?;
-    let code = match &args.command {
+    let code = match command {
         Cmd::CheckConfig => EXIT_OK,
+        Cmd::Serve => {
+            if !applied.is_empty() {
+                log::info!("applied migrations: {}", applied.join(", "));
+            }
+            if crate::db::models::User::count(&mut *db.conn()?)? == 0 {
+                log::warn!(
+                    "no accounts yet: create the first administrator with `linux-patch-manager user create --admin NAME`"
+                );
+            }
+            crate::http::server::serve(&paths, &cfg, db)?;
+            return Ok(EXIT_OK);
+        }
         Cmd::Migrate => {
             if applied.is_empty() {
                 println!("database schema up to date");

@@ -1,7 +1,11 @@
-//! The manager's one error type: user mistakes, configuration, and database/I/O failures, each with an exit code.
+//! The manager's one error type: user mistakes, configuration, and database/I/O failures, each with an exit
+//! code (command line) and an HTTP status (console and API; database and I/O failures are always 5xx).
 
 use crate::config::ConfigError;
 use crate::db::embedded::EmbeddedError;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use linux_patch_shared::{ApiError, Envelope, RequestId};
 use std::fmt;
 
 /// Exit code: success.
@@ -22,8 +26,18 @@ pub const EXIT_REFUSED: i32 = 5;
 pub enum ManagerError {
     /// `config.yaml` is invalid.
     Config(ConfigError),
-    /// The caller asked for something not allowed (bad name, duplicate); nothing changed.
+    /// The caller asked for something that conflicts with what exists (a taken name); nothing changed.
     Refused(String),
+    /// Malformed or invalid input (bad name, missing field, wrong CSRF token); nothing changed.
+    Invalid(String),
+    /// No valid session or token (or it expired): sign in again.
+    Unauthenticated(String),
+    /// Signed in, but this account may not do that.
+    Forbidden(String),
+    /// No such object, or not visible to this account (operators do not learn what exists outside their groups).
+    NotFound(String),
+    /// Too many attempts; retry later.
+    TooMany(String),
     /// The embedded cluster could not be set up, started or stopped.
     Embedded(EmbeddedError),
     /// A connection, migration or query failed.
@@ -37,7 +51,12 @@ impl ManagerError {
     pub fn exit_code(&self) -> i32 {
         match self {
             ManagerError::Config(_) => EXIT_CONFIG,
-            ManagerError::Refused(_) => EXIT_REFUSED,
+            ManagerError::Refused(_)
+            | ManagerError::Invalid(_)
+            | ManagerError::Unauthenticated(_)
+            | ManagerError::Forbidden(_)
+            | ManagerError::NotFound(_)
+            | ManagerError::TooMany(_) => EXIT_REFUSED,
             ManagerError::Embedded(_) | ManagerError::Database(_) | ManagerError::Internal(_) => {
                 EXIT_DATABASE
             }
@@ -50,6 +69,11 @@ impl fmt::Display for ManagerError {
         match self {
             ManagerError::Config(e) => write!(f, "invalid configuration: {e}"),
             ManagerError::Refused(m) => write!(f, "refused: {m}"),
+            ManagerError::Invalid(m)
+            | ManagerError::Unauthenticated(m)
+            | ManagerError::Forbidden(m)
+            | ManagerError::NotFound(m)
+            | ManagerError::TooMany(m) => f.write_str(m),
             ManagerError::Embedded(e) => write!(f, "{e}"),
             ManagerError::Database(m) => write!(f, "database: {m}"),
             ManagerError::Internal(m) => write!(f, "internal error: {m}"),
@@ -58,6 +82,83 @@ impl fmt::Display for ManagerError {
 }
 
 impl std::error::Error for ManagerError {}
+
+impl ManagerError {
+    /// The stable machine-readable code of the API envelope.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ManagerError::Refused(_) => "conflict",
+            ManagerError::Invalid(_) => "invalid_request",
+            ManagerError::Unauthenticated(_) => "unauthenticated",
+            ManagerError::Forbidden(_) => "forbidden",
+            ManagerError::NotFound(_) => "not_found",
+            ManagerError::TooMany(_) => "too_many_attempts",
+            ManagerError::Config(_) => "configuration",
+            ManagerError::Embedded(_) | ManagerError::Database(_) => "database_error",
+            ManagerError::Internal(_) => "internal_error",
+        }
+    }
+
+    /// What a client may be told: server-side failures are logged in full but answered generically.
+    pub fn public_message(&self) -> String {
+        match self {
+            ManagerError::Config(_)
+            | ManagerError::Embedded(_)
+            | ManagerError::Database(_)
+            | ManagerError::Internal(_) => {
+                "the manager could not complete the request (see its log); nothing was changed".into()
+            }
+            other => other.to_string(),
+        }
+    }
+
+    /// The envelope of this error for `request_id` at `now`.
+    pub fn envelope(&self, request_id: RequestId, now: chrono::DateTime<chrono::Utc>) -> Envelope<()> {
+        let mut e = ApiError::new(self.code(), self.public_message());
+        if self.status_code().is_server_error() || matches!(self, ManagerError::TooMany(_)) {
+            e = e.retryable();
+        }
+        Envelope::err(request_id, now, e)
+    }
+}
+
+impl ResponseError for ManagerError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ManagerError::Refused(_) => StatusCode::CONFLICT,
+            ManagerError::Invalid(_) => StatusCode::BAD_REQUEST,
+            ManagerError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            ManagerError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ManagerError::NotFound(_) => StatusCode::NOT_FOUND,
+            ManagerError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            ManagerError::Config(_) | ManagerError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ManagerError::Embedded(_) | ManagerError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// The JSON envelope; the HTTP layer's middleware re-renders it as a page for console routes and puts the
+    /// request's own id in it for API routes.
+    fn error_response(&self) -> HttpResponse {
+        if self.status_code().is_server_error() {
+            log::error!("request failed: {self}");
+        }
+        let clock = linux_patch_shared::clock::SystemClock;
+        let now = linux_patch_shared::clock::Clock::now(&clock);
+        HttpResponse::build(self.status_code()).json(self.envelope(RequestId::generate(), now))
+    }
+}
+
+impl From<r2d2::Error> for ManagerError {
+    fn from(e: r2d2::Error) -> Self {
+        ManagerError::Database(format!("cannot get a database connection: {e}"))
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ManagerError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        ManagerError::Internal(format!("worker thread failed: {e}"))
+    }
+}
 
 impl From<ConfigError> for ManagerError {
     fn from(e: ConfigError) -> Self {
@@ -90,5 +191,20 @@ mod tests {
             EXIT_DATABASE
         );
         assert_ne!(EXIT_REFUSED, EXIT_DATABASE);
+    }
+
+    #[test]
+    fn database_failures_are_5xx_and_user_errors_4xx() {
+        assert_eq!(ManagerError::Database("x".into()).status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(ManagerError::Internal("x".into()).status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(ManagerError::Invalid("x".into()).status_code(), StatusCode::BAD_REQUEST);
+        assert_eq!(ManagerError::NotFound("x".into()).status_code(), StatusCode::NOT_FOUND);
+        let e = ManagerError::Database("password=secret".into());
+        assert!(!e.public_message().contains("secret"));
+        let now = chrono::DateTime::UNIX_EPOCH;
+        let env = e.envelope(RequestId::generate(), now);
+        let err = env.error.unwrap();
+        assert_eq!(err.code, "database_error");
+        assert!(err.retryable);
     }
 }

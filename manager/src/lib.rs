@@ -1,10 +1,13 @@
 //! Linux Patch Manager: configuration, PostgreSQL (embedded or external), accounts and the hash-chained audit log.
 
 pub mod accounts;
+pub mod admin;
 pub mod audit;
+pub mod ca;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod http;
 pub mod paths;

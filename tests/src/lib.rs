@@ -7,6 +7,7 @@ pub mod agent;
 pub mod api;
 pub mod apk;
 pub mod apt;
+pub mod browser;
 pub mod certs;
 pub mod client;
 pub mod dnf;

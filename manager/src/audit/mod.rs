@@ -115,3 +115,12 @@ pub fn latest_checkpoint(conn: &mut PgConnection) -> QueryResult<Option<Checkpoi
         .first(conn)
         .optional()
 }
+
+/// The newest rows (before id `before`, when given), newest first, at most `limit`.
+pub fn recent(conn: &mut PgConnection, before: Option<i64>, limit: i64) -> QueryResult<Vec<AuditRecord>> {
+    let mut q = audit_log::table.into_boxed();
+    if let Some(b) = before {
+        q = q.filter(audit_log::id.lt(b));
+    }
+    q.order(audit_log::id.desc()).limit(limit).select(AuditRecord::as_select()).load(conn)
+}

@@ -1,4 +1,19 @@
-//! Authentication building blocks (this slice: password hashing and the user-name grammar).
+//! Authentication building blocks: passwords, user names, second factors, access tokens and sessions.
 
+pub mod jwt;
+pub mod login;
 pub mod password;
+pub mod qr;
+pub mod rbac;
+pub mod recovery;
+pub mod sessions;
+pub mod totp;
 pub mod username;
+pub mod webauthn;
+
+/// A random secret token: 32 bytes from the CSPRNG, base64url without padding.
+pub fn random_token() -> String {
+    use base64::Engine;
+    let bytes: [u8; 32] = rand::random();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}

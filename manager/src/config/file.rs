@@ -22,6 +22,9 @@ pub struct ConfigFile {
     pub allow: Vec<String>,
     /// Audit retention.
     pub audit: AuditSection,
+    /// The console's address as browsers reach it (`https://manager.example.lan:8443`): the WebAuthn relying
+    /// party and a name on the internal CA's web certificate. `None` = `https://<this host's name>:<port>`.
+    pub public_url: Option<String>,
 }
 
 impl Default for ConfigFile {
@@ -35,6 +38,7 @@ impl Default for ConfigFile {
                 .map(String::from)
                 .to_vec(),
             audit: AuditSection::default(),
+            public_url: None,
         }
     }
 }
@@ -112,6 +116,17 @@ pub fn validate(file: &Path, text: &str, cfg: &ConfigFile) -> Result<Checked, Co
             return Err(field(
                 "tls",
                 "strategy `files` needs both `cert` and `key`".into(),
+            ));
+        }
+    }
+    if let Some(u) = &cfg.public_url {
+        let ok = u
+            .strip_prefix("https://")
+            .is_some_and(|rest| !rest.is_empty() && !rest.starts_with(['/', ':']) && !rest.contains(['?', '#', '@']));
+        if !ok {
+            return Err(field(
+                "public_url",
+                format!("`{u}` must be an https:// URL of this console (https://host[:port])"),
             ));
         }
     }
@@ -216,6 +231,8 @@ audit: { retention_days: 183 }
             ("audit:\n  retention_days: 0\n", "audit.retention_days"),
             ("allow:\n  - 10.0.0.0/8\n  - \"::1\"\n", "allow[1]"),
             ("allow: [example.org]\n", "allow[0]"),
+            ("public_url: http://x:8443\n", "public_url"),
+            ("public_url: \"https://u@x\"\n", "public_url"),
         ] {
             let c = parse(text).unwrap();
             let e = validate(Path::new("/c.yaml"), text, &c).unwrap_err();

@@ -42,8 +42,25 @@ impl ManagerConfig {
         })
     }
 
+    /// The console's public URL: `public_url`, else `https://<host name>:<listen port>`.
+    pub fn public_url(&self) -> String {
+        match &self.file.public_url {
+            Some(u) => u.trim_end_matches('/').to_owned(),
+            None => format!("https://{}:{}", host_name(), self.listen.port()),
+        }
+    }
+
     /// The `database.url`, when an external server is configured.
     pub fn database_url(&self) -> Option<&str> {
         self.file.database.url.as_deref()
     }
+}
+
+/// This machine's host name (`localhost` when it cannot be read).
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_owned())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned())
 }

@@ -53,6 +53,11 @@ impl Database {
             .map_err(|e| ManagerError::Database(format!("cannot connect: {e}")))
     }
 
+    /// A handle on the pool (cheap to clone).
+    pub fn pool(&self) -> PgPool {
+        self.pool.clone()
+    }
+
     /// Whether this process runs the embedded cluster.
     pub fn is_embedded(&self) -> bool {
         self.embedded.is_some()

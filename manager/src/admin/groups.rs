@@ -1,0 +1,98 @@
+//! Static groups (admins only): create, rename, delete, members (users and hosts), audited.
+
+use super::{conflict, Actor};
+use crate::db::models::group::validate_name;
+use crate::db::models::{Group, Host, User};
+use crate::error::ManagerError;
+use chrono::{DateTime, Utc};
+use diesel::{Connection, PgConnection};
+
+/// Creates a group.
+pub fn create(conn: &mut PgConnection, now: DateTime<Utc>, who: &Actor, name: &str) -> Result<Group, ManagerError> {
+    who.require_admin()?;
+    let name = name.trim();
+    validate_name(name).map_err(ManagerError::Invalid)?;
+    conn.transaction(|conn| {
+        let g = Group::insert(conn, name, now).map_err(conflict(format!("group `{name}` already exists")))?;
+        who.audit(conn, now, "group.create", &format!("group:{name}"), serde_json::json!({"group_id": g.id}))?;
+        Ok(g)
+    })
+}
+
+fn find(conn: &mut PgConnection, id: i64) -> Result<Group, ManagerError> {
+    Group::by_id(conn, id)?.ok_or_else(|| ManagerError::NotFound(format!("no group with id {id}")))
+}
+
+/// Renames group `id`.
+pub fn rename(conn: &mut PgConnection, now: DateTime<Utc>, who: &Actor, id: i64, name: &str) -> Result<(), ManagerError> {
+    who.require_admin()?;
+    let name = name.trim();
+    validate_name(name).map_err(ManagerError::Invalid)?;
+    conn.transaction(|conn| {
+        let g = find(conn, id)?;
+        Group::rename(conn, id, name).map_err(conflict(format!("group `{name}` already exists")))?;
+        who.audit(
+            conn,
+            now,
+            "group.rename",
+            &format!("group:{name}"),
+            serde_json::json!({"group_id": id, "before": g.name}),
+        )
+    })
+}
+
+/// Deletes group `id` (its hosts become ungrouped unless in other groups).
+pub fn delete(conn: &mut PgConnection, now: DateTime<Utc>, who: &Actor, id: i64) -> Result<(), ManagerError> {
+    who.require_admin()?;
+    conn.transaction(|conn| {
+        let g = find(conn, id)?;
+        Group::delete(conn, id)?;
+        who.audit(conn, now, "group.delete", &format!("group:{}", g.name), serde_json::json!({"group_id": id}))
+    })
+}
+
+/// Sets the members of group `id`: exactly these users and hosts.
+pub fn set_members(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    who: &Actor,
+    id: i64,
+    user_ids: &[i64],
+    host_ids: &[i64],
+) -> Result<(), ManagerError> {
+    who.require_admin()?;
+    conn.transaction(|conn| {
+        let g = find(conn, id)?;
+        for u in User::all(conn)? {
+            let mut mine: Vec<i64> = User::groups(conn, u.id)?.into_iter().map(|(x, _)| x).collect();
+            let had = mine.contains(&id);
+            let wants = user_ids.contains(&u.id);
+            if had != wants {
+                mine.retain(|x| *x != id);
+                if wants {
+                    mine.push(id);
+                }
+                User::set_groups(conn, u.id, &mine)?;
+            }
+        }
+        for h in Host::list(conn, who.scope)? {
+            let mut mine: Vec<i64> = Host::groups(conn, h.id)?.into_iter().map(|(x, _)| x).collect();
+            let had = mine.contains(&id);
+            let wants = host_ids.contains(&h.id);
+            if had != wants {
+                mine.retain(|x| *x != id);
+                if wants {
+                    mine.push(id);
+                }
+                Host::set_groups(conn, h.id, &mine)?;
+            }
+        }
+        who.audit(
+            conn,
+            now,
+            "group.members",
+            &format!("group:{}", g.name),
+            serde_json::json!({"group_id": id, "users": user_ids, "hosts": host_ids}),
+        )
+    })
+}

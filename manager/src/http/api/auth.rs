@@ -1,0 +1,185 @@
+//! Tokens for scripts: `POST /api/v1/auth/token` (password + TOTP) returns an access/refresh pair,
+//! `auth/refresh` rotates it, `auth/logout` ends the session; `GET /api/v1/me` says who the token is.
+
+use super::ok_json;
+use crate::audit::{self, Entry};
+use crate::auth::login::{self, Refusal};
+use crate::auth::sessions;
+use crate::auth::totp;
+use crate::db::models::mfa::TotpFactor;
+use crate::db::models::User;
+use crate::error::ManagerError;
+use crate::http::session::{rotate, source_ip, Signed};
+use crate::http::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+/// Routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/auth/token", web::post().to(token))
+        .route("/auth/refresh", web::post().to(refresh))
+        .route("/auth/logout", web::post().to(logout))
+        .route("/me", web::get().to(me))
+        .route("/health", web::get().to(health));
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenRequest {
+    username: String,
+    password: String,
+    totp: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefreshRequest {
+    refresh_token: String,
+}
+
+/// The token pair.
+#[derive(Debug, Serialize)]
+struct TokenPair {
+    token_type: &'static str,
+    access_token: String,
+    expires_at: String,
+    expires_in: i64,
+    refresh_token: String,
+    refresh_idle_timeout_secs: i64,
+}
+
+impl TokenPair {
+    fn of(i: sessions::Issued, now: chrono::DateTime<chrono::Utc>) -> Self {
+        TokenPair {
+            token_type: "Bearer",
+            expires_in: (i.access_expires_at - now).num_seconds(),
+            expires_at: i.access_expires_at.to_rfc3339(),
+            access_token: i.access_token,
+            refresh_token: i.refresh_token,
+            refresh_idle_timeout_secs: sessions::REFRESH_IDLE_MINUTES * 60,
+        }
+    }
+}
+
+fn refused(r: &Refusal) -> ManagerError {
+    match r {
+        Refusal::Locked(_) => ManagerError::TooMany(r.message()),
+        Refusal::Disabled => ManagerError::Forbidden(r.message()),
+        Refusal::BadCredentials => ManagerError::Unauthenticated(r.message()),
+    }
+}
+
+async fn token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<TokenRequest>,
+) -> Result<HttpResponse, ManagerError> {
+    let b = body.into_inner();
+    let now = state.now();
+    let ip = source_ip(&req);
+    let keys = state.keys.clone();
+    let issued = state
+        .db(move |conn| {
+            let user = match login::check_password(conn, now, b.username.trim(), &b.password, &ip)? {
+                Ok(u) => u,
+                Err(r) => return Err(refused(&r)),
+            };
+            if user.must_change_password {
+                return Err(ManagerError::Forbidden(
+                    "the one-time password must be changed first: sign in to the console once".into(),
+                ));
+            }
+            let mut accepted = false;
+            for f in TotpFactor::for_user(conn, user.id)? {
+                if let Ok(step) = totp::verify(&f.secret, &b.totp, now, f.last_used_step) {
+                    if TotpFactor::mark_used(conn, f.id, step)? {
+                        accepted = true;
+                        break;
+                    }
+                }
+            }
+            if !accepted {
+                let r = login::fail(conn, now, &user, "second factor", &ip)?;
+                return Err(refused(&r));
+            }
+            let issued = sessions::start(conn, &keys, now, user.id, &ip, "api")?;
+            User::record_success(conn, user.id, now)?;
+            audit::append(
+                conn,
+                now,
+                &Entry {
+                    actor: &user.username,
+                    action: "auth.login",
+                    target: &format!("user:{}", user.username),
+                    details: serde_json::json!({"second_factor": "totp", "via": "api", "source_ip": ip,
+                        "session": issued.session_id}),
+                },
+            )?;
+            Ok(issued)
+        })
+        .await?;
+    Ok(ok_json(&req, now, TokenPair::of(issued, now)))
+}
+
+async fn refresh(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, ManagerError> {
+    let now = state.now();
+    match rotate(&state, body.into_inner().refresh_token, source_ip(&req)).await? {
+        Ok(issued) => Ok(ok_json(&req, now, TokenPair::of(issued, now))),
+        Err(r) => Err(ManagerError::Unauthenticated(format!("refresh refused ({r:?}); sign in again"))),
+    }
+}
+
+async fn logout(state: web::Data<AppState>, req: HttpRequest, who: Signed) -> Result<HttpResponse, ManagerError> {
+    let now = state.now();
+    let w = who.clone();
+    state
+        .db(move |conn| {
+            sessions::revoke(conn, &w.session.id, now, "logout")?;
+            audit::append(
+                conn,
+                now,
+                &Entry {
+                    actor: w.actor(),
+                    action: "auth.logout",
+                    target: &format!("user:{}", w.user.username),
+                    details: serde_json::json!({"session": w.session.id, "via": "api"}),
+                },
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(ok_json(&req, now, serde_json::json!({"session": who.session.id, "revoked": true})))
+}
+
+async fn me(state: web::Data<AppState>, req: HttpRequest, who: Signed) -> Result<HttpResponse, ManagerError> {
+    let uid = who.user.id;
+    let groups = state.db(move |conn| Ok(User::groups(conn, uid)?)).await?;
+    Ok(ok_json(
+        &req,
+        state.now(),
+        serde_json::json!({
+            "id": who.user.id, "username": who.user.username, "role": who.user.role,
+            "groups": groups.into_iter().map(|(id, name)| serde_json::json!({"id": id, "name": name})).collect::<Vec<_>>(),
+            "session": who.session.id, "theme": who.user.theme,
+        }),
+    ))
+}
+
+async fn health(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ManagerError> {
+    state
+        .db(|conn| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query("SELECT 1").execute(conn)?;
+            Ok(())
+        })
+        .await?;
+    Ok(ok_json(
+        &req,
+        state.now(),
+        serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "ca_fingerprint": *state.ca_fingerprint}),
+    ))
+}

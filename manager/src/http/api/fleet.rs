@@ -1,0 +1,244 @@
+//! JSON for what the console pages show and do: hosts (RBAC-scoped), users and groups (admins), audit.
+
+use super::{created_json, ok_json};
+use crate::admin::{groups, hosts, users, Actor};
+use crate::audit;
+use crate::db::models::{Group, Host, Role, User};
+use crate::error::ManagerError;
+use crate::http::session::Signed;
+use crate::http::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+/// Routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/hosts", web::get().to(list_hosts))
+        .route("/hosts", web::post().to(add_host))
+        .route("/hosts/{id}", web::get().to(get_host))
+        .route("/hosts/{id}", web::delete().to(remove_host))
+        .route("/users", web::get().to(list_users))
+        .route("/users", web::post().to(create_user))
+        .route("/users/{id}/revoke-sessions", web::post().to(revoke_sessions))
+        .route("/groups", web::get().to(list_groups))
+        .route("/groups", web::post().to(create_group))
+        .route("/groups/{id}", web::delete().to(delete_group))
+        .route("/audit", web::get().to(audit_rows))
+        .route("/audit/verify", web::get().to(audit_verify));
+}
+
+/// The acting user as the operations layer sees it.
+pub fn actor(who: &Signed) -> Actor {
+    Actor {
+        name: who.user.username.clone(),
+        id: who.user.id,
+        scope: who.scope,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewHost {
+    hostname: String,
+    #[serde(default)]
+    ip: String,
+}
+
+async fn list_hosts(state: web::Data<AppState>, req: HttpRequest, who: Signed) -> Result<HttpResponse, ManagerError> {
+    let hosts = state.db(move |c| Ok(Host::list(c, who.scope)?)).await?;
+    Ok(ok_json(&req, state.now(), hosts))
+}
+
+async fn get_host(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Signed,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ManagerError> {
+    let id = id.into_inner();
+    let (host, groups) = state
+        .db(move |c| {
+            let h = Host::find(c, who.scope, id)?.ok_or_else(|| hosts::not_found(id))?;
+            Ok((h, Host::groups(c, id)?))
+        })
+        .await?;
+    let groups: Vec<_> = groups.into_iter().map(|(id, name)| serde_json::json!({"id": id, "name": name})).collect();
+    Ok(ok_json(&req, state.now(), serde_json::json!({"host": host, "groups": groups})))
+}
+
+async fn add_host(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Signed,
+    body: web::Json<NewHost>,
+) -> Result<HttpResponse, ManagerError> {
+    let now = state.now();
+    let b = body.into_inner();
+    let a = actor(&who);
+    let host = state.db(move |c| hosts::add(c, now, &a, &b.hostname, &b.ip)).await?;
+    Ok(created_json(&req, now, host))
+}
+
+async fn remove_host(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Signed,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ManagerError> {
+    let now = state.now();
+    let a = actor(&who);
+    let id = id.into_inner();
+    let host = state.db(move |c| hosts::remove(c, now, &a, id)).await?;
+    Ok(ok_json(&req, now, serde_json::json!({"removed": host})))
+}
+
+fn user_json(u: &User, groups: &[(i64, String)]) -> serde_json::Value {
+    serde_json::json!({
+        "id": u.id, "username": u.username, "role": u.role, "disabled": u.disabled,
+        "must_change_password": u.must_change_password, "created_at": u.created_at,
+        "last_login_at": u.last_login_at, "locked_until": u.locked_until,
+        "groups": groups.iter().map(|(id, n)| serde_json::json!({"id": id, "name": n})).collect::<Vec<_>>(),
+    })
+}
+
+async fn list_users(state: web::Data<AppState>, req: HttpRequest, who: Signed) -> Result<HttpResponse, ManagerError> {
+    who.require_admin()?;
+    let rows = state
+        .db(|c| {
+            let mut out = Vec::new();
+            for u in User::all(c)? {
+                let g = User::groups(c, u.id)?;
+                out.push(user_json(&u, &g));
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(ok_json(&req, state.now(), rows))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewUser {
+    username: String,
+    role: String,
+    #[serde(default)]
+    groups: Vec<i64>,
+}
+
+async fn create_user(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Signed,
+    body: web::Json<NewUser>,
+) -> Result<HttpResponse, ManagerError> {
+    who.require_admin()?;
+    let b = body.into_inner();
+    let role = Role::parse(&b.role)
+        .ok_or_else(|| ManagerError::Invalid(format!("role must be `admin` or `operator`, not `{}`", b.role)))?;
+    let a = actor(&who);
+    let clock = state.clock.clone();
+    let created = state.db(move |c| users::create(c, &*clock, &a, &b.username, role, &b.groups)).await?;
+    Ok(created_json(
+        &req,
+        state.now(),
+        serde_json::json!({"id": created.user.id, "username": created.user.username,
+            "one_time_password": created.one_time_password, "must_change_password": true}),
+    ))
+}
+
+async fn revoke_sessions(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Signed,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ManagerError> {
+    let now = state.now();
+    let a = actor(&who);
+    let id = id.into_inner();
+    state.db(move |c| users::apply(c, now, &a, id, &users::Change::RevokeSessions)).await?;
+    Ok(ok_json(&req, now, serde_json::json!({"user_id": id, "sessions_revoked": true})))
+}
+
+async fn list_groups(state: web::Data<AppState>, req: HttpRequest, who: Signed) -> Result<HttpResponse, ManagerError> {
+    who.require_admin()?;
+    let rows = state.db(|c| Ok(Group::summaries(c)?)).await?;
+    let rows: Vec<_> = rows
+        .into_iter()
+        .map(|s| serde_json::json!({"id": s.group.id, "name": s.group.name, "users": s.users, "hosts": s.hosts}))
+        .collect();
+    Ok(ok_json(&req, state.now(), rows))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewGroup {
+    name: String,
+}
+
+async fn create_group(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Signed,
+    body: web::Json<NewGroup>,
+) -> Result<HttpResponse, ManagerError> {
+    let now = state.now();
+    let a = actor(&who);
+    let name = body.into_inner().name;
+    let g = state.db(move |c| groups::create(c, now, &a, &name)).await?;
+    Ok(created_json(&req, now, serde_json::json!({"id": g.id, "name": g.name})))
+}
+
+async fn delete_group(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Signed,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ManagerError> {
+    let now = state.now();
+    let a = actor(&who);
+    let id = id.into_inner();
+    state.db(move |c| groups::delete(c, now, &a, id)).await?;
+    Ok(ok_json(&req, now, serde_json::json!({"deleted": id})))
+}
+
+#[derive(Debug, Deserialize)]
+struct AuditQuery {
+    #[serde(default)]
+    before: Option<i64>,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+async fn audit_rows(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Signed,
+    q: web::Query<AuditQuery>,
+) -> Result<HttpResponse, ManagerError> {
+    who.require_admin()?;
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let before = q.before;
+    let rows = state.db(move |c| Ok(audit::recent(c, before, limit)?)).await?;
+    let rows: Vec<_> = rows
+        .into_iter()
+        .map(|r| serde_json::json!({"id": r.id, "at": r.at, "actor": r.actor, "action": r.action,
+            "target": r.target, "details": r.details, "prev_hash": r.prev_hash, "hash": r.hash}))
+        .collect();
+    Ok(ok_json(&req, state.now(), rows))
+}
+
+async fn audit_verify(state: web::Data<AppState>, req: HttpRequest, who: Signed) -> Result<HttpResponse, ManagerError> {
+    who.require_admin()?;
+    let v = state.db(|c| Ok(audit::verify(c)?)).await?;
+    Ok(ok_json(
+        &req,
+        state.now(),
+        serde_json::json!({
+            "ok": v.broken.is_none(), "rows": v.rows, "range": v.range, "checkpoint": v.checkpoint,
+            "broken": v.broken.map(|b| serde_json::json!({"id": b.id, "reason": b.reason})),
+        }),
+    ))
+}
+
+
+
+

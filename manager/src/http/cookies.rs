@@ -1,0 +1,35 @@
+//! The console's cookies: `__Host-` prefixed, Secure, HttpOnly, SameSite=Strict, path `/`.
+
+use actix_web::cookie::{time::Duration, Cookie, SameSite};
+use actix_web::HttpRequest;
+
+/// The access token (JWT, 15 minutes).
+pub const ACCESS: &str = "__Host-lpm_access";
+/// The refresh token (opaque, rotated on every use).
+pub const REFRESH: &str = "__Host-lpm_refresh";
+/// A login between the password and the second factor.
+pub const LOGIN: &str = "__Host-lpm_login";
+/// The CSRF token of the login form (before there is a session).
+pub const PRELOGIN: &str = "__Host-lpm_pre";
+
+/// A session cookie (no Max-Age: it ends with the browser; the server enforces the real lifetimes).
+pub fn make(name: &'static str, value: String) -> Cookie<'static> {
+    Cookie::build(name, value)
+        .path("/")
+        .secure(true)
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .finish()
+}
+
+/// A cookie that removes `name`.
+pub fn clear(name: &'static str) -> Cookie<'static> {
+    let mut c = make(name, String::new());
+    c.set_max_age(Duration::ZERO);
+    c
+}
+
+/// The value of cookie `name`, when present and non-empty.
+pub fn get(req: &HttpRequest, name: &str) -> Option<String> {
+    req.cookie(name).map(|c| c.value().to_owned()).filter(|v| !v.is_empty())
+}

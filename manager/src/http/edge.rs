@@ -1,0 +1,117 @@
+//! The listener's edge: a peer not on the allow-list is closed before any TLS byte; then a TLS 1.3
+//! handshake (no client certificate: people sign in); failures get no HTTP response and are logged,
+//! rate-limited so a flood cannot fill the log.
+
+use actix_http::Protocol;
+use ipnet::Ipv4Net;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio_rustls::server::TlsStream;
+
+/// Longest a client may take to finish the handshake.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Denials logged in full; later ones are only counted.
+const LOGGED_DENIALS: u64 = 100;
+
+/// What every connection needs.
+pub struct Edge {
+    allow: Vec<Ipv4Net>,
+    tls: tokio_rustls::TlsAcceptor,
+    denials: AtomicU64,
+}
+
+impl std::fmt::Debug for Edge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Edge").field("allow", &self.allow).finish_non_exhaustive()
+    }
+}
+
+/// An accepted connection, as actix-http's service wants it.
+pub type Accepted = (TlsStream<TcpStream>, Protocol, Option<SocketAddr>);
+
+impl Edge {
+    /// The edge for `allow` with this TLS configuration.
+    pub fn new(allow: Vec<Ipv4Net>, tls: rustls::ServerConfig) -> Self {
+        Edge {
+            allow,
+            tls: tokio_rustls::TlsAcceptor::from(Arc::new(tls)),
+            denials: AtomicU64::new(0),
+        }
+    }
+
+    /// Whether `ip` may connect (IPv4 only; IPv6 peers are denied).
+    pub fn allows(&self, ip: IpAddr) -> bool {
+        match ip {
+            IpAddr::V4(v4) => self.allow.iter().any(|n| n.contains(&v4)),
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().is_some_and(|v4| self.allow.iter().any(|n| n.contains(&v4))),
+        }
+    }
+
+    fn deny(&self, peer: Option<SocketAddr>, why: &str) {
+        let n = self.denials.fetch_add(1, Ordering::Relaxed) + 1;
+        if n <= LOGGED_DENIALS || n.is_power_of_two() {
+            let who = peer.map_or_else(|| "unknown".to_owned(), |p| p.ip().to_string());
+            log::warn!("connection from {who} refused: {why} ({n} refusals since start)");
+        }
+    }
+}
+
+/// Runs the edge checks for one TCP connection; `Err(())` means it was closed.
+pub async fn accept(edge: Arc<Edge>, tcp: TcpStream) -> Result<Accepted, ()> {
+    let peer = tcp.peer_addr().ok();
+    if !peer.is_some_and(|p| edge.allows(p.ip())) {
+        drop(tcp);
+        edge.deny(peer, "source address not on the allow-list");
+        return Err(());
+    }
+    let _ = tcp.set_nodelay(true);
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, edge.tls.accept(tcp)).await {
+        Ok(Ok(tls)) => Ok((tls, Protocol::Http1, peer)),
+        Ok(Err(e)) => {
+            edge.deny(peer, &format!("TLS handshake failed: {e}"));
+            Err(())
+        }
+        Err(_) => {
+            edge.deny(peer, "TLS handshake timed out");
+            Err(())
+        }
+    }
+}
+
+/// The console's TLS configuration: TLS 1.3 only, HTTP/1.1, no client certificates.
+pub fn server_config(cert: &std::path::Path, key: &std::path::Path) -> Result<rustls::ServerConfig, String> {
+    use linux_patch_shared::tls;
+    let chain = tls::load_certs(cert).map_err(|e| e.to_string())?;
+    let key_der = tls::load_key(key).map_err(|e| e.to_string())?;
+    let mut c = rustls::ServerConfig::builder_with_provider(tls::provider())
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .map_err(|e| format!("TLS 1.3 unavailable: {e}"))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key_der)
+        .map_err(|e| format!("{} / {}: not a usable certificate and key: {e}", cert.display(), key.display()))?;
+    c.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allow_list_matches_ipv4_and_mapped_addresses_only() {
+        let tls = rustls::ServerConfig::builder_with_provider(linux_patch_shared::tls::provider())
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .unwrap()
+            .with_no_client_auth()
+            .with_cert_resolver(Arc::new(rustls::server::ResolvesServerCertUsingSni::new()));
+        let e = Edge::new(vec!["127.0.0.1/32".parse().unwrap(), "10.0.0.0/8".parse().unwrap()], tls);
+        assert!(e.allows("127.0.0.1".parse().unwrap()));
+        assert!(e.allows("10.200.3.4".parse().unwrap()));
+        assert!(e.allows("::ffff:10.1.1.1".parse().unwrap()));
+        assert!(!e.allows("127.0.0.2".parse().unwrap()));
+        assert!(!e.allows("::1".parse().unwrap()));
+    }
+}

@@ -1,0 +1,161 @@
+//! Cross-cutting request handling: request ids, security headers, and errors rendered as the API's
+//! envelope or as a console page (an expired session on a page becomes a redirect to the login).
+
+use super::cookies;
+use super::session::Signed;
+use super::state::AppState;
+use super::ui::{ErrorPage, Page};
+use crate::error::ManagerError;
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage, HttpResponse, ResponseError};
+use askama::Template;
+use linux_patch_shared::RequestId;
+
+/// Content Security Policy: everything from this origin only; no inline script.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+/// Gives every request an id (the client's `X-Request-ID` when well-formed) and every response the id and
+/// the security headers.
+pub async fn request_id(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = RequestId::from_header(req.headers().get("x-request-id").and_then(|v| v.to_str().ok()));
+    req.extensions_mut().insert(id.clone());
+    let mut res = next.call(req).await?;
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(id.as_str()) {
+        h.insert(HeaderName::from_static("x-request-id"), v);
+    }
+    for (k, v) in [
+        ("content-security-policy", CSP),
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "no-referrer"),
+        ("strict-transport-security", "max-age=31536000"),
+        ("cache-control", "no-store"),
+    ] {
+        if !h.contains_key(k) {
+            h.insert(HeaderName::from_static(k), HeaderValue::from_static(v));
+        }
+    }
+    Ok(res)
+}
+
+fn request_id_of(req: &actix_web::HttpRequest) -> RequestId {
+    req.extensions().get::<RequestId>().cloned().unwrap_or_else(RequestId::generate)
+}
+
+fn json_error(req: &actix_web::HttpRequest, e: &ManagerError) -> HttpResponse {
+    let now = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.now())
+        .unwrap_or(chrono::DateTime::UNIX_EPOCH);
+    let mut r = HttpResponse::build(e.status_code()).json(e.envelope(request_id_of(req), now));
+    if matches!(e, ManagerError::TooMany(_)) || e.status_code().as_u16() == 503 {
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
+    }
+    r
+}
+
+/// The error a response carries, as a [`ManagerError`] (actix's own errors mapped to ours).
+fn error_of<B>(res: &ServiceResponse<B>) -> Option<ManagerError> {
+    let err = res.response().error()?;
+    if let Some(e) = err.as_error::<ManagerError>() {
+        return Some(clone_error(e));
+    }
+    let status = res.status();
+    let msg = err.to_string();
+    Some(match status.as_u16() {
+        404 => ManagerError::NotFound(msg),
+        405 => ManagerError::Invalid(format!("method not allowed: {msg}")),
+        413 => ManagerError::Invalid(format!("request body too large: {msg}")),
+        s if s >= 500 => ManagerError::Internal(msg),
+        _ => ManagerError::Invalid(msg),
+    })
+}
+
+fn clone_error(e: &ManagerError) -> ManagerError {
+    match e {
+        ManagerError::Refused(m) => ManagerError::Refused(m.clone()),
+        ManagerError::Invalid(m) => ManagerError::Invalid(m.clone()),
+        ManagerError::Unauthenticated(m) => ManagerError::Unauthenticated(m.clone()),
+        ManagerError::Forbidden(m) => ManagerError::Forbidden(m.clone()),
+        ManagerError::NotFound(m) => ManagerError::NotFound(m.clone()),
+        ManagerError::TooMany(m) => ManagerError::TooMany(m.clone()),
+        ManagerError::Database(m) => ManagerError::Database(m.clone()),
+        other => ManagerError::Internal(other.to_string()),
+    }
+}
+
+/// API scope: every error becomes the envelope with this request's id.
+pub async fn api_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody, BoxBody>>, actix_web::Error> {
+    let res = next.call(req).await?;
+    match error_of(&res) {
+        Some(e) => {
+            let (req, _) = res.into_parts();
+            let r = json_error(&req, &e);
+            Ok(ServiceResponse::new(req, r).map_into_right_body())
+        }
+        None => Ok(res.map_into_left_body()),
+    }
+}
+
+/// Console scope: errors become a page (or JSON for the WebAuthn script); an expired session or login
+/// becomes a redirect to `/login`.
+pub async fn ui_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody, BoxBody>>, actix_web::Error> {
+    let wants_json = req.content_type() == "application/json";
+    let res = next.call(req).await?;
+    let Some(e) = error_of(&res) else {
+        return Ok(res.map_into_left_body());
+    };
+    let (req, _) = res.into_parts();
+    if wants_json {
+        let r = json_error(&req, &e);
+        return Ok(ServiceResponse::new(req, r).map_into_right_body());
+    }
+    let r = match &e {
+        ManagerError::Unauthenticated(_) => {
+            let mut r = HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/login"))
+                .finish();
+            for c in [cookies::ACCESS, cookies::LOGIN] {
+                let _ = r.add_cookie(&cookies::clear(c));
+            }
+            r
+        }
+        _ => {
+            if e.status_code().is_server_error() {
+                log::error!("{} {}: {e}", req.method(), req.path());
+            }
+            let signed = req.extensions().get::<Signed>().cloned();
+            let status = e.status_code();
+            let title = status.canonical_reason().unwrap_or("Error");
+            let page = match &signed {
+                Some(s) => Page::signed(title, s, ""),
+                None => Page::anonymous(title, ""),
+            };
+            let body = ErrorPage {
+                page,
+                status: format!("{} {}", status.as_u16(), title),
+                message: e.public_message(),
+            }
+            .render()
+            .unwrap_or_else(|_| e.public_message());
+            HttpResponse::build(status)
+                .content_type("text/html; charset=utf-8")
+                .body(body)
+        }
+    };
+    Ok(ServiceResponse::new(req, r).map_into_right_body())
+}

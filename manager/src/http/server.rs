@@ -1,0 +1,106 @@
+//! `linux-patch-manager serve`: the CA and the console's certificate, the HTTPS listener behind the
+//! allow-list, until SIGTERM/SIGINT; the embedded database stops after the server.
+
+use super::edge::{self, Edge};
+use super::state::AppState;
+use crate::auth::jwt::KeyRing;
+use crate::auth::webauthn::WebauthnService;
+use crate::ca::InternalCa;
+use crate::config::{ManagerConfig, TlsSection};
+use crate::db::Database;
+use crate::error::ManagerError;
+use crate::paths::Paths;
+use actix_service::{fn_service, map_config, ServiceFactoryExt};
+use actix_web::dev::AppConfig;
+use actix_web::{web, App};
+use linux_patch_shared::clock::{SharedClock, SystemClock};
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpStream;
+
+/// The names and addresses the internal CA's web certificate covers.
+fn web_names(cfg: &ManagerConfig, public: &webauthn_rs::prelude::Url) -> (Vec<String>, Vec<IpAddr>) {
+    let mut dns = vec!["localhost".to_owned()];
+    let mut ips: Vec<IpAddr> = vec![IpAddr::V4(Ipv4Addr::LOCALHOST)];
+    let mut add = |h: &str| match h.parse::<IpAddr>() {
+        Ok(ip) if !ips.contains(&ip) => ips.push(ip),
+        Ok(_) => {}
+        Err(_) if !h.is_empty() && !dns.iter().any(|d| d == h) => dns.push(h.to_owned()),
+        Err(_) => {}
+    };
+    if let Some(h) = public.host_str() {
+        add(h);
+    }
+    add(&crate::config::host_name());
+    if !cfg.listen.ip().is_unspecified() {
+        add(&cfg.listen.ip().to_string());
+    }
+    (dns, ips)
+}
+
+/// Runs the console until a signal stops it; `db` (and the embedded cluster) is dropped afterwards.
+pub fn serve(paths: &Paths, cfg: &ManagerConfig, db: Database) -> Result<(), ManagerError> {
+    let clock: SharedClock = Arc::new(SystemClock);
+    let internal = |e: crate::ca::CaError| ManagerError::Internal(e.to_string());
+    let ca = InternalCa::load_or_create(&cfg.data_dir, &*clock).map_err(internal)?;
+    let public = webauthn_rs::prelude::Url::parse(&cfg.public_url())
+        .map_err(|e| ManagerError::Internal(format!("public_url: {e}")))?;
+    let (cert, key) = match &cfg.file.tls {
+        TlsSection::InternalCa {} => {
+            let (dns, ips) = web_names(cfg, &public);
+            let w = ca.ensure_web_cert(&cfg.data_dir, &dns, &ips, &*clock).map_err(internal)?;
+            if w.issued {
+                log::info!("issued the console's certificate for {} and {:?} (valid until {})", dns.join(", "), ips, w.not_after);
+            }
+            (w.cert, w.key)
+        }
+        TlsSection::Files { cert, key } => (paths.resolve(cert), paths.resolve(key)),
+    };
+    let tls = edge::server_config(&cert, &key).map_err(ManagerError::Internal)?;
+    let webauthn = WebauthnService::new(&public).map_err(ManagerError::Internal)?;
+    let state = web::Data::new(AppState {
+        pool: db.pool(),
+        clock,
+        keys: KeyRing::new(),
+        webauthn: Arc::new(webauthn),
+        ca_pem: Arc::new(ca.cert_pem()),
+        ca_fingerprint: Arc::new(ca.fingerprint_sha256()),
+        audit_retention_days: cfg.file.audit.retention_days,
+    });
+    let listener = std::net::TcpListener::bind(cfg.listen)
+        .map_err(|e| ManagerError::Internal(format!("cannot listen on {}: {e}", cfg.listen)))?;
+    let edge = Arc::new(Edge::new(cfg.allow.clone(), tls));
+    let workers = std::thread::available_parallelism().map(|n| n.get().min(4)).unwrap_or(2);
+    let fingerprint = ca.fingerprint_sha256();
+    let result = actix_rt::System::new().block_on(async move {
+        let server = actix_server::Server::build()
+            .workers(workers)
+            .shutdown_timeout(10)
+            .listen("linux-patch-manager", listener, move || {
+                let edge = edge.clone();
+                let app = App::new().app_data(state.clone()).configure(super::configure);
+                let http = actix_http::HttpService::build()
+                    .client_request_timeout(Duration::from_secs(30))
+                    .client_disconnect_timeout(Duration::from_secs(2))
+                    .finish(map_config(app, |_| AppConfig::default()))
+                    .map_err(|e| log::debug!("connection ended with an HTTP error: {e}"));
+                fn_service(move |tcp: TcpStream| edge::accept(edge.clone(), tcp)).and_then(http)
+            })
+            .map_err(|e| ManagerError::Internal(format!("cannot start the listener: {e}")))?
+            .run();
+        println!(
+            "linux-patch-manager {} listening on {} (TLS 1.3) — console {}",
+            env!("CARGO_PKG_VERSION"),
+            cfg.listen,
+            public
+        );
+        println!("internal CA fingerprint (SHA-256): {fingerprint}");
+        server
+            .await
+            .map_err(|e| ManagerError::Internal(format!("server failed: {e}")))
+    });
+    log::info!("linux-patch-manager stopped");
+    drop(db);
+    result
+}

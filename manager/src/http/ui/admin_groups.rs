@@ -1,0 +1,163 @@
+//! Groups page (admins): create, rename, delete, and set a group's members (users and hosts).
+
+use super::login::CsrfOnly;
+use super::{html, see_other_with, Flash, Page};
+use crate::admin::groups;
+use crate::db::models::group::GroupSummary;
+use crate::db::models::{Group, Host, User};
+use crate::error::ManagerError;
+use crate::http::api::fleet::actor;
+use crate::http::form::SignedForm;
+use crate::http::session::Signed;
+use crate::http::state::AppState;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+/// Routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/groups", web::get().to(list))
+        .route("/groups", web::post().to(create))
+        .route("/groups/{id}", web::get().to(detail))
+        .route("/groups/{id}/rename", web::post().to(rename))
+        .route("/groups/{id}/delete", web::post().to(delete))
+        .route("/groups/{id}/members", web::post().to(members));
+}
+
+#[derive(Template)]
+#[template(path = "console/groups.html")]
+struct GroupsPage {
+    page: Page,
+    groups: Vec<GroupSummary>,
+}
+
+#[derive(Template)]
+#[template(path = "console/group.html")]
+struct GroupPage {
+    page: Page,
+    group: Group,
+    users: Vec<(i64, String, bool)>,
+    hosts: Vec<(i64, String, bool)>,
+}
+
+#[derive(Debug, Deserialize)]
+struct NameForm {
+    csrf: String,
+    name: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct MembersForm {
+    csrf: String,
+    #[serde(default)]
+    users: Vec<i64>,
+    #[serde(default)]
+    hosts: Vec<i64>,
+}
+crate::has_csrf!(NameForm, MembersForm);
+
+async fn list(state: web::Data<AppState>, who: Signed, flash: web::Query<Flash>) -> Result<HttpResponse, ManagerError> {
+    who.require_admin()?;
+    let groups = state.db(|c| Ok(Group::summaries(c)?)).await?;
+    html(&GroupsPage {
+        page: flash.into_inner().apply(Page::signed("Groups", &who, "groups")),
+        groups,
+    })
+}
+
+/// Turns a user mistake into a message on `back`; other errors propagate.
+fn back_with(back: &str, r: Result<String, ManagerError>) -> Result<HttpResponse, ManagerError> {
+    match r {
+        Ok(notice) => Ok(see_other_with(back, "notice", &notice)),
+        Err(e @ (ManagerError::Invalid(_) | ManagerError::Refused(_))) => {
+            Ok(see_other_with(back, "error", &e.public_message()))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn create(state: web::Data<AppState>, f: SignedForm<NameForm>) -> Result<HttpResponse, ManagerError> {
+    let now = state.now();
+    let a = actor(&f.who);
+    let name = f.form.name;
+    let r = state
+        .db(move |c| groups::create(c, now, &a, &name).map(|g| format!("group {} created", g.name)))
+        .await;
+    back_with("/groups", r)
+}
+
+async fn detail(
+    state: web::Data<AppState>,
+    who: Signed,
+    id: web::Path<i64>,
+    flash: web::Query<Flash>,
+) -> Result<HttpResponse, ManagerError> {
+    who.require_admin()?;
+    let id = id.into_inner();
+    let scope = who.scope;
+    let (group, users, hosts) = state
+        .db(move |c| {
+            let g = Group::by_id(c, id)?.ok_or_else(|| ManagerError::NotFound(format!("no group with id {id}")))?;
+            let mut users = Vec::new();
+            for u in User::all(c)? {
+                let member = User::groups(c, u.id)?.iter().any(|(x, _)| *x == id);
+                users.push((u.id, u.username, member));
+            }
+            let mut hosts = Vec::new();
+            for h in Host::list(c, scope)? {
+                let member = Host::groups(c, h.id)?.iter().any(|(x, _)| *x == id);
+                hosts.push((h.id, h.hostname, member));
+            }
+            Ok((g, users, hosts))
+        })
+        .await?;
+    html(&GroupPage {
+        page: flash.into_inner().apply(Page::signed(&group.name, &who, "groups")),
+        group,
+        users,
+        hosts,
+    })
+}
+
+async fn rename(
+    state: web::Data<AppState>,
+    f: SignedForm<NameForm>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ManagerError> {
+    let now = state.now();
+    let a = actor(&f.who);
+    let (id, name) = (id.into_inner(), f.form.name);
+    let r = state
+        .db(move |c| groups::rename(c, now, &a, id, &name).map(|()| format!("renamed to {name}")))
+        .await;
+    back_with(&format!("/groups/{id}"), r)
+}
+
+async fn delete(
+    state: web::Data<AppState>,
+    f: SignedForm<CsrfOnly>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ManagerError> {
+    let now = state.now();
+    let a = actor(&f.who);
+    let id = id.into_inner();
+    let r = state
+        .db(move |c| groups::delete(c, now, &a, id).map(|()| "group deleted".to_owned()))
+        .await;
+    back_with("/groups", r)
+}
+
+async fn members(
+    state: web::Data<AppState>,
+    f: SignedForm<MembersForm>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ManagerError> {
+    let now = state.now();
+    let a = actor(&f.who);
+    let id = id.into_inner();
+    let (users, hosts) = (f.form.users, f.form.hosts);
+    let r = state
+        .db(move |c| groups::set_members(c, now, &a, id, &users, &hosts).map(|()| "members saved".to_owned()))
+        .await;
+    back_with(&format!("/groups/{id}"), r)
+}

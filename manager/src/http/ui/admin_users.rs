@@ -1,0 +1,162 @@
+//! Users page (admins): accounts with role, groups, factors and sessions; create, disable/enable, role,
+//! groups, MFA reset, session revocation, password reset.
+
+use super::{html, see_other_with, Flash, Page};
+use crate::admin::users::{self, Change};
+use crate::auth::sessions;
+use crate::db::models::mfa;
+use crate::db::models::{Group, Role, User};
+use crate::error::ManagerError;
+use crate::http::api::fleet::actor;
+use crate::http::form::SignedForm;
+use crate::http::session::Signed;
+use crate::http::state::AppState;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+/// Routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/users", web::get().to(list))
+        .route("/users", web::post().to(create))
+        .route("/users/{id}/{action}", web::post().to(act));
+}
+
+/// One row of the table.
+struct Row {
+    user: User,
+    groups: Vec<(i64, String)>,
+    factors: i64,
+    sessions: usize,
+}
+
+#[derive(Template)]
+#[template(path = "console/users.html")]
+struct UsersPage {
+    page: Page,
+    rows: Vec<Row>,
+    groups: Vec<Group>,
+    created: Option<(String, String)>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CreateForm {
+    csrf: String,
+    username: String,
+    role: String,
+    #[serde(default)]
+    groups: Vec<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ActForm {
+    csrf: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    groups: Vec<i64>,
+}
+crate::has_csrf!(CreateForm, ActForm);
+
+async fn page(
+    state: &AppState,
+    who: &Signed,
+    flash: Flash,
+    created: Option<(String, String)>,
+) -> Result<HttpResponse, ManagerError> {
+    who.require_admin()?;
+    let now = state.now();
+    let (rows, groups) = state
+        .db(move |c| {
+            let mut rows = Vec::new();
+            for user in User::all(c)? {
+                let live = sessions::for_user(c, user.id)?
+                    .into_iter()
+                    .filter(|s| s.revoked_at.is_none() && now - s.last_refresh_at <= chrono::Duration::minutes(sessions::REFRESH_IDLE_MINUTES))
+                    .count();
+                rows.push(Row {
+                    groups: User::groups(c, user.id)?,
+                    factors: mfa::factor_count(c, user.id)?,
+                    sessions: live,
+                    user,
+                });
+            }
+            Ok((rows, Group::all(c)?))
+        })
+        .await?;
+    html(&UsersPage {
+        page: flash.apply(Page::signed("Users", who, "users")),
+        rows,
+        groups,
+        created,
+    })
+}
+
+async fn list(state: web::Data<AppState>, who: Signed, flash: web::Query<Flash>) -> Result<HttpResponse, ManagerError> {
+    page(&state, &who, flash.into_inner(), None).await
+}
+
+async fn create(state: web::Data<AppState>, f: SignedForm<CreateForm>) -> Result<HttpResponse, ManagerError> {
+    f.who.require_admin()?;
+    let Some(role) = Role::parse(&f.form.role) else {
+        return Ok(see_other_with("/users", "error", "choose the role admin or operator"));
+    };
+    let a = actor(&f.who);
+    let clock = state.clock.clone();
+    let (name, groups) = (f.form.username.clone(), f.form.groups.clone());
+    match state.db(move |c| users::create(c, &*clock, &a, &name, role, &groups)).await {
+        Ok(created) => {
+            let shown = (created.user.username.clone(), created.one_time_password);
+            let notice = Flash {
+                notice: Some(format!("account {} created", created.user.username)),
+                error: None,
+            };
+            page(&state, &f.who, notice, Some(shown)).await
+        }
+        Err(e @ (ManagerError::Invalid(_) | ManagerError::Refused(_))) => {
+            Ok(see_other_with("/users", "error", &e.public_message()))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn act(
+    state: web::Data<AppState>,
+    f: SignedForm<ActForm>,
+    path: web::Path<(i64, String)>,
+) -> Result<HttpResponse, ManagerError> {
+    f.who.require_admin()?;
+    let (id, action) = path.into_inner();
+    let now = state.now();
+    let a = actor(&f.who);
+    if action == "reset-password" {
+        let otp = state.db(move |c| users::reset_password(c, now, &a, id)).await?;
+        let name = state
+            .db(move |c| Ok(User::by_id(c, id)?.map(|u| u.username).unwrap_or_default()))
+            .await?;
+        let notice = Flash {
+            notice: Some(format!("new one-time password for {name}")),
+            error: None,
+        };
+        return page(&state, &f.who, notice, Some((name, otp))).await;
+    }
+    let change = match action.as_str() {
+        "disable" => Change::Disabled(true),
+        "enable" => Change::Disabled(false),
+        "reset-mfa" => Change::ResetMfa,
+        "revoke-sessions" => Change::RevokeSessions,
+        "role" => Change::Role(
+            Role::parse(&f.form.role).ok_or_else(|| ManagerError::Invalid("role must be admin or operator".into()))?,
+        ),
+        "groups" => Change::Groups(f.form.groups.clone()),
+        other => return Err(ManagerError::NotFound(format!("no user action `{other}`"))),
+    };
+    match state.db(move |c| users::apply(c, now, &a, id, &change)).await {
+        Ok(()) => Ok(see_other_with("/users", "notice", &format!("{action}: done"))),
+        Err(e @ (ManagerError::Invalid(_) | ManagerError::Refused(_))) => {
+            Ok(see_other_with("/users", "error", &e.public_message()))
+        }
+        Err(e) => Err(e),
+    }
+}
+

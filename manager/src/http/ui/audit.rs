@@ -1,0 +1,44 @@
+//! Audit page (admins): the chain's verification result (naming the first broken row) and recent rows.
+
+use super::{html, Page};
+use crate::audit::{self, AuditRecord, Verified};
+use crate::error::ManagerError;
+use crate::http::session::Signed;
+use crate::http::state::AppState;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+/// Routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/audit", web::get().to(page));
+}
+
+#[derive(Template)]
+#[template(path = "console/audit.html")]
+struct AuditPage {
+    page: Page,
+    verified: Verified,
+    rows: Vec<AuditRecord>,
+    next_before: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Query {
+    before: Option<i64>,
+}
+
+async fn page(state: web::Data<AppState>, who: Signed, q: web::Query<Query>) -> Result<HttpResponse, ManagerError> {
+    who.require_admin()?;
+    let before = q.before;
+    let (verified, rows) = state
+        .db(move |c| Ok((audit::verify(c)?, audit::recent(c, before, 200)?)))
+        .await?;
+    let next_before = (rows.len() == 200).then(|| rows.last().map(|r| r.id)).flatten();
+    html(&AuditPage {
+        page: Page::signed("Audit", &who, "audit"),
+        verified,
+        rows,
+        next_before,
+    })
+}

@@ -1,0 +1,188 @@
+//! First enrolment of a second factor (TOTP here; WebAuthn in `webauthn.rs`), the recovery codes shown once,
+//! and the step that turns a proven login into a session.
+
+use super::login::{complete, next_step, set_session_cookies, CsrfOnly};
+use super::{html, html_status, see_other, Page};
+use crate::audit::{self, Entry};
+use crate::auth::{qr, recovery, totp};
+use crate::db::models::mfa::{RecoveryCode, TotpFactor};
+use crate::db::models::LoginChallenge;
+use crate::error::ManagerError;
+use crate::http::flow::Flow;
+use crate::http::form::Form;
+use crate::http::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::PgConnection;
+use serde::Deserialize;
+
+/// Routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/login/enroll", web::get().to(enroll_page))
+        .route("/login/enroll/totp", web::post().to(enroll_totp))
+        .route("/login/recovery", web::get().to(recovery_page))
+        .route("/login/complete", web::post().to(finish));
+}
+
+#[derive(Template)]
+#[template(path = "login/enroll.html")]
+struct EnrollPage {
+    page: Page,
+    qr_svg: String,
+    secret: String,
+}
+
+#[derive(Template)]
+#[template(path = "login/recovery.html")]
+struct RecoveryPage {
+    page: Page,
+    codes: Vec<String>,
+    continue_action: &'static str,
+}
+
+/// A 6-digit code.
+#[derive(Debug, Deserialize)]
+pub struct CodeForm {
+    /// CSRF token.
+    pub csrf: String,
+    /// The code.
+    pub code: String,
+}
+
+/// Whether this login may enrol a first factor (password changed, no factor yet).
+fn may_enrol(flow: &Flow) -> Option<&'static str> {
+    if flow.user.must_change_password || (flow.factors > 0 && !flow.mfa_ok()) {
+        Some(next_step(&flow.user, flow.factors))
+    } else {
+        None
+    }
+}
+
+fn enroll_view(flow: &Flow, secret: &str, error: Option<String>) -> Result<EnrollPage, ManagerError> {
+    let url = totp::otpauth_url(secret, &flow.user.username).map_err(ManagerError::Internal)?;
+    Ok(EnrollPage {
+        page: Page::anonymous("Second factor", &flow.challenge.csrf_token).error(error),
+        qr_svg: qr::svg(&url).map_err(ManagerError::Internal)?,
+        secret: secret.to_owned(),
+    })
+}
+
+async fn enroll_page(state: web::Data<AppState>, flow: Flow) -> Result<HttpResponse, ManagerError> {
+    if let Some(to) = may_enrol(&flow) {
+        return Ok(see_other(to));
+    }
+    let secret = match flow.challenge.get("totp_secret").and_then(|v| v.as_str()) {
+        Some(s) => s.to_owned(),
+        None => {
+            let s = totp::new_secret();
+            let (h, v) = (flow.token_hash.clone(), serde_json::Value::String(s.clone()));
+            state
+                .db(move |conn| Ok(LoginChallenge::set(conn, &h, "totp_secret", Some(v))?))
+                .await?;
+            s
+        }
+    };
+    html(&enroll_view(&flow, &secret, None)?)
+}
+
+/// Stores fresh recovery codes for `user_id` and keeps their clear text in the challenge until shown.
+pub fn issue_recovery_codes(conn: &mut PgConnection, flow: &Flow, method: &str) -> Result<(), ManagerError> {
+    let codes = recovery::generate();
+    let hashes: Vec<String> = codes.iter().map(|c| recovery::hash(c)).collect();
+    RecoveryCode::replace_for_user(conn, flow.user.id, &hashes)?;
+    LoginChallenge::set(conn, &flow.token_hash, "recovery_codes", Some(serde_json::json!(codes)))?;
+    LoginChallenge::set(conn, &flow.token_hash, "mfa_method", Some(serde_json::json!(method)))?;
+    LoginChallenge::set(conn, &flow.token_hash, "mfa_ok", Some(serde_json::Value::Bool(true)))?;
+    Ok(())
+}
+
+async fn enroll_totp(
+    state: web::Data<AppState>,
+    flow: Flow,
+    form: Form<CodeForm>,
+) -> Result<HttpResponse, ManagerError> {
+    let f = form.0;
+    flow.check_csrf(&f.csrf)?;
+    if let Some(to) = may_enrol(&flow) {
+        return Ok(see_other(to));
+    }
+    let Some(secret) = flow.challenge.get("totp_secret").and_then(|v| v.as_str()).map(str::to_owned) else {
+        return Ok(see_other("/login/enroll"));
+    };
+    let step = match totp::verify(&secret, &f.code, state.now(), 0) {
+        Ok(step) => step,
+        Err(why) => {
+            let msg = format!("that code was not accepted ({why}); check the app's clock and try the current code");
+            return html_status(StatusCode::BAD_REQUEST, &enroll_view(&flow, &secret, Some(msg))?);
+        }
+    };
+    let now = state.now();
+    let fl = flow.clone();
+    state
+        .db(move |conn| {
+            let factor = TotpFactor::insert(conn, fl.user.id, &secret, now)?;
+            TotpFactor::mark_used(conn, factor.id, step)?;
+            LoginChallenge::set(conn, &fl.token_hash, "totp_secret", None)?;
+            issue_recovery_codes(conn, &fl, "totp")?;
+            audit::append(
+                conn,
+                now,
+                &Entry {
+                    actor: &fl.user.username,
+                    action: "mfa.enroll",
+                    target: &format!("user:{}", fl.user.username),
+                    details: serde_json::json!({"kind": "totp", "factor_id": factor.id}),
+                },
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(see_other("/login/recovery"))
+}
+
+async fn recovery_page(state: web::Data<AppState>, flow: Flow) -> Result<HttpResponse, ManagerError> {
+    if !flow.mfa_ok() {
+        return Ok(see_other(next_step(&flow.user, flow.factors)));
+    }
+    let codes: Vec<String> = flow
+        .challenge
+        .get("recovery_codes")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default();
+    let h = flow.token_hash.clone();
+    // Shown once: a reload shows an empty list (new codes can be made on the Account page).
+    state
+        .db(move |conn| Ok(LoginChallenge::set(conn, &h, "recovery_codes", None)?))
+        .await?;
+    let notice = codes
+        .is_empty()
+        .then(|| "The recovery codes were already shown; make new ones on the Account page if needed.".to_owned());
+    html(&RecoveryPage {
+        page: Page::anonymous("Recovery codes", &flow.challenge.csrf_token).notice(notice),
+        codes,
+        continue_action: "/login/complete",
+    })
+}
+
+async fn finish(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    flow: Flow,
+    form: Form<CsrfOnly>,
+) -> Result<HttpResponse, ManagerError> {
+    flow.check_csrf(&form.0.csrf)?;
+    if !flow.mfa_ok() {
+        return Ok(see_other(next_step(&flow.user, flow.factors)));
+    }
+    let method = flow
+        .challenge
+        .get("mfa_method")
+        .and_then(|v| v.as_str())
+        .unwrap_or("enrolment")
+        .to_owned();
+    let issued = complete(&state, &req, &flow, &format!("{method} (enrolled)")).await?;
+    let mut r = see_other("/");
+    set_session_cookies(&mut r, &issued);
+    Ok(r)
+}

@@ -1,0 +1,280 @@
+//! The password step, the forced password change, logout, and the end of a login (session cookies).
+
+use super::{html, html_status, see_other, Page};
+use crate::audit::{self, Entry};
+use crate::auth::login::{self, Refusal};
+use crate::auth::sessions;
+use crate::auth::{password, random_token};
+use crate::db::models::mfa;
+use crate::db::models::{LoginChallenge, User};
+use crate::error::ManagerError;
+use crate::http::cookies;
+use crate::http::flow::Flow;
+use crate::http::form::{Form, SignedForm};
+use crate::http::session::{secret_eq, source_ip, Signed};
+use crate::http::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+/// Routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/login", web::get().to(login_page))
+        .route("/login", web::post().to(login_submit))
+        .route("/login/password", web::get().to(password_page))
+        .route("/login/password", web::post().to(password_submit))
+        .route("/logout", web::post().to(logout));
+}
+
+#[derive(Template)]
+#[template(path = "login/login.html")]
+struct LoginPage {
+    page: Page,
+    username: String,
+}
+
+#[derive(Template)]
+#[template(path = "login/password.html")]
+struct PasswordPage {
+    page: Page,
+    username: String,
+}
+
+/// `POST /login`.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    csrf: String,
+    username: String,
+    password: String,
+}
+
+/// A form with only the CSRF token (logout, continue).
+#[derive(Debug, Deserialize)]
+pub struct CsrfOnly {
+    /// The token.
+    pub csrf: String,
+}
+crate::has_csrf!(CsrfOnly);
+
+/// `POST /login/password`.
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    csrf: String,
+    new_password: String,
+    confirm_password: String,
+}
+
+/// Where a login goes after the password: change it, enrol a factor, or prove one.
+pub fn next_step(user: &User, factors: i64) -> &'static str {
+    if user.must_change_password {
+        "/login/password"
+    } else if factors == 0 {
+        "/login/enroll"
+    } else {
+        "/login/mfa"
+    }
+}
+
+async fn login_page(req: HttpRequest) -> Result<HttpResponse, ManagerError> {
+    if req.extensions().get::<Signed>().is_some() {
+        return Ok(see_other("/"));
+    }
+    let existing = cookies::get(&req, cookies::PRELOGIN);
+    let csrf = existing.clone().unwrap_or_else(random_token);
+    let mut r = html(&LoginPage {
+        page: Page::anonymous("Sign in", &csrf),
+        username: String::new(),
+    })?;
+    if existing.is_none() {
+        let _ = r.add_cookie(&cookies::make(cookies::PRELOGIN, csrf));
+    }
+    Ok(r)
+}
+
+async fn login_submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: Form<LoginForm>,
+) -> Result<HttpResponse, ManagerError> {
+    let f = form.0;
+    let pre = cookies::get(&req, cookies::PRELOGIN).unwrap_or_default();
+    if pre.is_empty() || !secret_eq(&pre, &f.csrf) {
+        return Err(ManagerError::Forbidden(
+            "the sign-in form expired or was not sent by this console: reload the page and try again".into(),
+        ));
+    }
+    let ip = source_ip(&req);
+    let now = state.now();
+    let name = f.username.trim().to_owned();
+    let token = random_token();
+    let token_hash = sessions::hash_token(&token);
+    let csrf = random_token();
+    let outcome = state
+        .db(move |conn| {
+            let user = match login::check_password(conn, now, &name, &f.password, &ip)? {
+                Ok(u) => u,
+                Err(r) => return Ok(Err((r, name))),
+            };
+            LoginChallenge::insert(conn, &token_hash, user.id, &csrf, now)?;
+            let factors = mfa::factor_count(conn, user.id)?;
+            Ok(Ok(next_step(&user, factors)))
+        })
+        .await?;
+    match outcome {
+        Ok(next) => {
+            let mut r = see_other(next);
+            let _ = r.add_cookie(&cookies::make(cookies::LOGIN, token));
+            Ok(r)
+        }
+        Err((refusal, name)) => {
+            let status = match refusal {
+                Refusal::Locked(_) => StatusCode::TOO_MANY_REQUESTS,
+                Refusal::Disabled => StatusCode::FORBIDDEN,
+                Refusal::BadCredentials => StatusCode::UNAUTHORIZED,
+            };
+            let shown = if login::actor_for(&name) == name { name } else { String::new() };
+            html_status(
+                status,
+                &LoginPage {
+                    page: Page::anonymous("Sign in", &pre).error(Some(refusal.message())),
+                    username: shown,
+                },
+            )
+        }
+    }
+}
+
+async fn password_page(flow: Flow) -> Result<HttpResponse, ManagerError> {
+    if !flow.user.must_change_password {
+        return Ok(see_other(next_step(&flow.user, flow.factors)));
+    }
+    html(&PasswordPage {
+        page: Page::anonymous("New password", &flow.challenge.csrf_token),
+        username: flow.user.username.clone(),
+    })
+}
+
+async fn password_submit(
+    state: web::Data<AppState>,
+    flow: Flow,
+    form: Form<PasswordForm>,
+) -> Result<HttpResponse, ManagerError> {
+    let f = form.0;
+    flow.check_csrf(&f.csrf)?;
+    if !flow.user.must_change_password {
+        return Ok(see_other(next_step(&flow.user, flow.factors)));
+    }
+    let again = |msg: String| {
+        html_status(
+            StatusCode::BAD_REQUEST,
+            &PasswordPage {
+                page: Page::anonymous("New password", &flow.challenge.csrf_token).error(Some(msg)),
+                username: flow.user.username.clone(),
+            },
+        )
+    };
+    if let Err(m) = login::validate_new_password(&flow.user.username, &f.new_password, &f.confirm_password) {
+        return again(m);
+    }
+    if password::verify(&f.new_password, &flow.user.password_hash) {
+        return again("the new password must differ from the one-time password".into());
+    }
+    let hash = password::hash(&f.new_password)?;
+    let now = state.now();
+    let user = flow.user.clone();
+    state
+        .db(move |conn| {
+            User::set_password(conn, user.id, &hash, false)?;
+            audit::append(
+                conn,
+                now,
+                &Entry {
+                    actor: &user.username,
+                    action: "user.password_change",
+                    target: &format!("user:{}", user.username),
+                    details: serde_json::json!({"forced": true}),
+                },
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(see_other(if flow.factors == 0 { "/login/enroll" } else { "/login/mfa" }))
+}
+
+async fn logout(state: web::Data<AppState>, form: SignedForm<CsrfOnly>) -> Result<HttpResponse, ManagerError> {
+    let who = form.who;
+    let now = state.now();
+    state
+        .db(move |conn| {
+            sessions::revoke(conn, &who.session.id, now, "logout")?;
+            audit::append(
+                conn,
+                now,
+                &Entry {
+                    actor: who.actor(),
+                    action: "auth.logout",
+                    target: &format!("user:{}", who.user.username),
+                    details: serde_json::json!({"session": who.session.id}),
+                },
+            )?;
+            Ok(())
+        })
+        .await?;
+    let mut r = see_other("/login");
+    for c in [cookies::ACCESS, cookies::REFRESH, cookies::LOGIN] {
+        let _ = r.add_cookie(&cookies::clear(c));
+    }
+    Ok(r)
+}
+
+/// Ends a login whose second factor was proven: starts the session, audits `auth.login`, sets the cookies,
+/// and sends the browser to `to` (`redirect` = a 303; otherwise a JSON answer for the WebAuthn script).
+pub async fn complete(
+    state: &AppState,
+    req: &HttpRequest,
+    flow: &Flow,
+    method: &str,
+) -> Result<sessions::Issued, ManagerError> {
+    let keys = state.keys.clone();
+    let now = state.now();
+    let ip = source_ip(req);
+    let ua: String = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .chars()
+        .take(200)
+        .collect();
+    let user = flow.user.clone();
+    let token_hash = flow.token_hash.clone();
+    let method = method.to_owned();
+    state
+        .db(move |conn| {
+            let issued = sessions::start(conn, &keys, now, user.id, &ip, &ua)?;
+            LoginChallenge::delete(conn, &token_hash)?;
+            User::record_success(conn, user.id, now)?;
+            audit::append(
+                conn,
+                now,
+                &Entry {
+                    actor: &user.username,
+                    action: "auth.login",
+                    target: &format!("user:{}", user.username),
+                    details: serde_json::json!({
+                        "second_factor": method, "source_ip": ip, "session": issued.session_id,
+                    }),
+                },
+            )?;
+            Ok(issued)
+        })
+        .await
+}
+
+/// Sets the session cookies (and clears the login cookie) on `r`.
+pub fn set_session_cookies(r: &mut HttpResponse, issued: &sessions::Issued) {
+    let _ = r.add_cookie(&cookies::make(cookies::ACCESS, issued.access_token.clone()));
+    let _ = r.add_cookie(&cookies::make(cookies::REFRESH, issued.refresh_token.clone()));
+    let _ = r.add_cookie(&cookies::clear(cookies::LOGIN));
+}

@@ -1,0 +1,168 @@
+//! The console's pages (server-rendered with Askama): the page context every template shares and the routes.
+
+pub mod account;
+pub mod admin_groups;
+pub mod admin_users;
+pub mod audit;
+pub mod enroll;
+pub mod hosts;
+pub mod login;
+pub mod mfa;
+pub mod webauthn;
+
+use super::session::Signed;
+use crate::error::ManagerError;
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+/// What the base layout needs: title, the signed-in user (navigation), the CSRF token, the theme, messages.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    /// `<title>`.
+    pub title: String,
+    /// The signed-in user, when there is one (navigation and user menu are shown).
+    pub user: Option<NavUser>,
+    /// The CSRF token for the page's forms.
+    pub csrf: String,
+    /// `system`, `light` or `dark`.
+    pub theme: String,
+    /// Which navigation entry is current.
+    pub current: &'static str,
+    /// A success message.
+    pub notice: Option<String>,
+    /// An error message (shown next to the form, `role=alert`).
+    pub error: Option<String>,
+}
+
+/// The user menu.
+#[derive(Debug, Clone)]
+pub struct NavUser {
+    /// User name.
+    pub name: String,
+    /// `admin` or `operator`.
+    pub role: String,
+    /// Whether the admin-only pages are shown.
+    pub is_admin: bool,
+    /// The theme the toggle switches to.
+    pub next_theme: &'static str,
+}
+
+impl Page {
+    /// A page outside a session (login steps).
+    pub fn anonymous(title: &str, csrf: &str) -> Self {
+        Page {
+            title: title.into(),
+            csrf: csrf.into(),
+            theme: "system".into(),
+            ..Page::default()
+        }
+    }
+
+    /// A page of the signed-in console.
+    pub fn signed(title: &str, who: &Signed, current: &'static str) -> Self {
+        let theme = who.user.theme.clone();
+        Page {
+            title: title.into(),
+            user: Some(NavUser {
+                name: who.user.username.clone(),
+                role: who.user.role.clone(),
+                is_admin: who.scope.is_admin(),
+                next_theme: if theme == "dark" { "light" } else { "dark" },
+            }),
+            csrf: who.session.csrf_token.clone(),
+            theme,
+            current,
+            ..Page::default()
+        }
+    }
+
+    /// With a success message.
+    pub fn notice(mut self, n: Option<String>) -> Self {
+        self.notice = n;
+        self
+    }
+
+    /// With an error message.
+    pub fn error(mut self, e: Option<String>) -> Self {
+        self.error = e;
+        self
+    }
+}
+
+/// Renders a template as a 200 HTML response.
+pub fn html(t: &impl Template) -> Result<HttpResponse, ManagerError> {
+    let body = t
+        .render()
+        .map_err(|e| ManagerError::Internal(format!("template: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+/// Renders a template with another status (a form shown again with its error).
+pub fn html_status(status: actix_web::http::StatusCode, t: &impl Template) -> Result<HttpResponse, ManagerError> {
+    let mut r = html(t)?;
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+/// A 303 redirect (after a POST) to `to`.
+pub fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.to_owned()))
+        .finish()
+}
+
+/// A redirect carrying a one-line message for the next page (`?notice=` / `?error=`).
+pub fn see_other_with(to: &str, key: &str, message: &str) -> HttpResponse {
+    let q: String = serde_html_form::to_string([(key, message)]).unwrap_or_default();
+    let sep = if to.contains('?') { '&' } else { '?' };
+    see_other(&format!("{to}{sep}{q}"))
+}
+
+/// `?notice=...&error=...` of a page after a redirect.
+#[derive(Debug, serde::Deserialize, Default)]
+pub struct Flash {
+    /// Success message.
+    pub notice: Option<String>,
+    /// Error message.
+    pub error: Option<String>,
+}
+
+impl Flash {
+    /// Keeps messages short and single-line.
+    fn clean(s: Option<String>) -> Option<String> {
+        s.map(|m| m.chars().filter(|c| !c.is_control()).take(300).collect())
+    }
+
+    /// Applies to a page.
+    pub fn apply(self, page: Page) -> Page {
+        page.notice(Self::clean(self.notice)).error(Self::clean(self.error))
+    }
+}
+
+/// The error page (used by the console's error middleware).
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    /// Layout.
+    pub page: Page,
+    /// e.g. `404 Not Found`.
+    pub status: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// The console's routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    login::routes(cfg);
+    enroll::routes(cfg);
+    mfa::routes(cfg);
+    webauthn::routes(cfg);
+    hosts::routes(cfg);
+    admin_users::routes(cfg);
+    admin_groups::routes(cfg);
+    audit::routes(cfg);
+    account::routes(cfg);
+}

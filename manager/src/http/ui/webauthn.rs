@@ -1,0 +1,193 @@
+//! WebAuthn during a login: registering the first security key / passkey, and signing in with one
+//! (JSON endpoints called by `static/webauthn.js`, CSRF token in `X-CSRF-Token`).
+
+use super::enroll::issue_recovery_codes;
+use super::login::{complete, next_step, set_session_cookies};
+use crate::audit::{self, Entry};
+use crate::db::models::mfa::WebauthnCredential;
+use crate::db::models::LoginChallenge;
+use crate::error::ManagerError;
+use crate::http::api::ok_json;
+use crate::http::flow::Flow;
+use crate::http::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+/// Routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/login/webauthn/register/start", web::post().to(register_start))
+        .route("/login/webauthn/register/finish", web::post().to(register_finish))
+        .route("/login/webauthn/auth/start", web::post().to(auth_start))
+        .route("/login/webauthn/auth/finish", web::post().to(auth_finish));
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StartRegistration {
+    #[serde(default)]
+    name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FinishRegistration {
+    #[serde(default)]
+    name: String,
+    credential: serde_json::Value,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FinishAuthentication {
+    credential: serde_json::Value,
+}
+
+fn header_csrf(req: &HttpRequest, flow: &Flow) -> Result<(), ManagerError> {
+    let t = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+    flow.check_csrf(t)
+}
+
+/// A security key's display name: 1-64 printable characters (default "Security key").
+fn key_name(raw: &str) -> Result<String, ManagerError> {
+    let n = raw.trim();
+    if n.is_empty() {
+        return Ok("Security key".into());
+    }
+    if n.chars().count() > 64 || n.chars().any(char::is_control) {
+        return Err(ManagerError::Invalid("a key name has at most 64 printable characters".into()));
+    }
+    Ok(n.to_owned())
+}
+
+fn guard_enrol(flow: &Flow) -> Result<(), ManagerError> {
+    if flow.user.must_change_password || (flow.factors > 0 && !flow.mfa_ok()) {
+        return Err(ManagerError::Forbidden(format!(
+            "this sign-in cannot register a key now; continue at {}",
+            next_step(&flow.user, flow.factors)
+        )));
+    }
+    Ok(())
+}
+
+async fn register_start(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    flow: Flow,
+    body: web::Json<StartRegistration>,
+) -> Result<HttpResponse, ManagerError> {
+    header_csrf(&req, &flow)?;
+    guard_enrol(&flow)?;
+    key_name(&body.name)?;
+    let svc = state.webauthn.clone();
+    let fl = flow.clone();
+    let options = state
+        .db(move |conn| {
+            let existing = WebauthnCredential::passkeys(conn, fl.user.id)?;
+            let (options, st) = svc
+                .start_registration(fl.user.id, &fl.user.username, &existing)
+                .map_err(ManagerError::Invalid)?;
+            LoginChallenge::set(conn, &fl.token_hash, "webauthn_reg", Some(st))?;
+            Ok(options)
+        })
+        .await?;
+    Ok(ok_json(&req, state.now(), options))
+}
+
+async fn register_finish(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    flow: Flow,
+    body: web::Json<FinishRegistration>,
+) -> Result<HttpResponse, ManagerError> {
+    header_csrf(&req, &flow)?;
+    guard_enrol(&flow)?;
+    let name = key_name(&body.name)?;
+    let Some(st) = flow.challenge.get("webauthn_reg").cloned() else {
+        return Err(ManagerError::Invalid("no registration in progress: start it again".into()));
+    };
+    let passkey = state
+        .webauthn
+        .finish_registration(&body.credential, &st)
+        .map_err(ManagerError::Invalid)?;
+    let now = state.now();
+    let fl = flow.clone();
+    state
+        .db(move |conn| {
+            let row = WebauthnCredential::insert(conn, fl.user.id, &name, &passkey, now)?;
+            LoginChallenge::set(conn, &fl.token_hash, "webauthn_reg", None)?;
+            issue_recovery_codes(conn, &fl, "webauthn")?;
+            audit::append(
+                conn,
+                now,
+                &Entry {
+                    actor: &fl.user.username,
+                    action: "mfa.enroll",
+                    target: &format!("user:{}", fl.user.username),
+                    details: serde_json::json!({"kind": "webauthn", "name": name, "factor_id": row.id}),
+                },
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(ok_json(&req, now, serde_json::json!({"redirect": "/login/recovery"})))
+}
+
+async fn auth_start(state: web::Data<AppState>, req: HttpRequest, flow: Flow) -> Result<HttpResponse, ManagerError> {
+    header_csrf(&req, &flow)?;
+    if flow.user.must_change_password {
+        return Err(ManagerError::Forbidden("change the one-time password first".into()));
+    }
+    let svc = state.webauthn.clone();
+    let fl = flow.clone();
+    let options = state
+        .db(move |conn| {
+            let creds = WebauthnCredential::passkeys(conn, fl.user.id)?;
+            if creds.is_empty() {
+                return Err(ManagerError::Invalid("this account has no security key".into()));
+            }
+            let (options, st) = svc.start_authentication(&creds).map_err(ManagerError::Invalid)?;
+            LoginChallenge::set(conn, &fl.token_hash, "webauthn_auth", Some(st))?;
+            Ok(options)
+        })
+        .await?;
+    Ok(ok_json(&req, state.now(), options))
+}
+
+async fn auth_finish(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    flow: Flow,
+    body: web::Json<FinishAuthentication>,
+) -> Result<HttpResponse, ManagerError> {
+    header_csrf(&req, &flow)?;
+    let Some(st) = flow.challenge.get("webauthn_auth").cloned() else {
+        return Err(ManagerError::Invalid("no security-key sign-in in progress: start it again".into()));
+    };
+    let now = state.now();
+    let verdict = state.webauthn.finish_authentication(&body.credential, &st);
+    let fl = flow.clone();
+    let ip = crate::http::session::source_ip(&req);
+    let accepted = state
+        .db(move |conn| {
+            LoginChallenge::set(conn, &fl.token_hash, "webauthn_auth", None)?;
+            match verdict {
+                Ok((cred_id, result)) => {
+                    // The credential must be one of this user's (webauthn-rs checks it against the allowed list).
+                    WebauthnCredential::record_use(conn, &cred_id, &result, now)?;
+                    Ok(Ok(()))
+                }
+                Err(why) => {
+                    crate::auth::login::fail(conn, now, &fl.user, "security key", &ip)?;
+                    Ok(Err(why))
+                }
+            }
+        })
+        .await?;
+    if let Err(why) = accepted {
+        return Err(ManagerError::Unauthenticated(format!("the security key was not accepted: {why}")));
+    }
+    let issued = complete(&state, &req, &flow, "webauthn").await?;
+    let mut r = ok_json(&req, now, serde_json::json!({"redirect": "/"}));
+    set_session_cookies(&mut r, &issued);
+    Ok(r)
+}

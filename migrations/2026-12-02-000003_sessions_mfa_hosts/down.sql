@@ -1,0 +1,13 @@
+DROP TABLE host_groups;
+DROP TABLE hosts;
+DROP TABLE login_challenges;
+DROP TABLE refresh_tokens;
+DROP TABLE sessions;
+DROP TABLE signing_keys;
+DROP TABLE recovery_codes;
+DROP TABLE webauthn_credentials;
+DROP TABLE totp_factors;
+ALTER TABLE users DROP COLUMN last_login_at;
+ALTER TABLE users DROP COLUMN locked_until;
+ALTER TABLE users DROP COLUMN failed_logins;
+ALTER TABLE users DROP COLUMN theme;
