@@ -53,7 +53,7 @@ export async function takeRecoveryCodes(t, page, { admin = true } = {}) {
 /** The signed-in console: `#main-nav` with Hosts, and for admins Groups, Users and Audit. */
 export async function expectSignedIn(t, page, { admin = true } = {}) {
   try {
-    await page.waitForSelector('#main-nav', { state: 'visible', timeout: 15_000 });
+    await page.waitForSelector('#main-nav', { state: 'visible', timeout: 30_000 });
   } catch {
     const alert = await page.locator('[role=alert]').allInnerTexts().catch(() => []);
     throw new Error(`not signed in: no visible #main-nav at ${page.url()}${alert.length ? ` (alert: ${alert.join(' | ')})` : ''}`);
@@ -106,7 +106,7 @@ export async function toggleTheme(t, page) {
   t.step(`toggle theme (from ${before})`);
   await page.click('#theme-form #theme-toggle');
   // A form post navigates, a script does not: poll the attribute across either.
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + 30_000;
   let now = before;
   while (now === before && Date.now() < deadline) {
     await sleep(100);
@@ -138,7 +138,7 @@ export async function createUser(t, page, base, username, role) {
   await page.click('#user-create-submit');
   const otp = page.locator('#one-time-password');
   try {
-    await otp.waitFor({ state: 'visible', timeout: 15_000 });
+    await otp.waitFor({ state: 'visible', timeout: 30_000 });
   } catch {
     const alert = await page.locator('[role=alert]').allInnerTexts().catch(() => []);
     throw new Error(`no #one-time-password after creating ${username}${alert.length ? ` (alert: ${alert.join(' | ')})` : ''}`);

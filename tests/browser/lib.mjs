@@ -64,7 +64,7 @@ export async function launch(t, { caPem } = {}) {
 /** A new context + page, 1280 wide, `colorScheme` 'light' | 'dark' | 'no-preference'. */
 export async function newPage(browser, { colorScheme = 'light', width = 1280, height = 800 } = {}) {
   const context = await browser.newContext({ viewport: { width, height }, colorScheme });
-  context.setDefaultTimeout(15_000);
+  context.setDefaultTimeout(30_000);
   context.setDefaultNavigationTimeout(30_000);
   return context.newPage();
 }
@@ -211,7 +211,7 @@ export async function main(fn, name = basename(process.argv[1] || 'script', '.mj
 /** Fails with the alert text when a page shows `[role=alert]` instead of going where it should. */
 export async function expectUrl(page, pathRe, what) {
   try {
-    await page.waitForURL((u) => pathRe.test(u.pathname), { timeout: 15_000 });
+    await page.waitForURL((u) => pathRe.test(u.pathname), { timeout: 30_000 });
   } catch {
     const alert = await page.locator('[role=alert]').allInnerTexts().catch(() => []);
     throw new Error(`${what}: expected ${pathRe} but at ${page.url()}${alert.length ? ` (alert: ${alert.join(' | ')})` : ''}`);

@@ -16,6 +16,8 @@ main(async (t) => {
   const saved = {};
   const shot = async (page, name) => {
     await page.waitForLoadState('networkidle');
+    // No focus ring from autofocus in the docs.
+    await page.evaluate(() => document.activeElement?.blur());
     const path = join(dir, `${name}.png`);
     await page.screenshot({ path, fullPage: true });
     saved[name] = path;

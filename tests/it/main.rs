@@ -13,6 +13,7 @@ mod journal;
 mod manager_audit;
 mod manager_browser;
 mod manager_cli;
+mod manager_console;
 mod manager_db;
 mod manager_sessions;
 mod manager_mfa;

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long one script may run before it (node and its Chromium processes) is killed.
-pub const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
+pub const SCRIPT_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// Where the scripts live: `tests/browser/` of the tests crate.
 pub fn browser_dir() -> PathBuf {
@@ -40,11 +40,12 @@ pub fn check_prerequisites() {
 /// JSON of its last stdout line. Panics with the script's error, step, artefacts, stderr and stdout when it
 /// fails, prints `"ok":false`, or prints no JSON.
 pub fn run_script(script: &str, env: &[(&str, &str)]) -> Value {
-    run_script_with_timeout(script, env, SCRIPT_TIMEOUT)
+    try_run_script(script, env, SCRIPT_TIMEOUT).unwrap_or_else(|report| panic!("{report}"))
 }
 
-/// [`run_script`] with another timeout.
-pub fn run_script_with_timeout(script: &str, env: &[(&str, &str)], timeout: Duration) -> Value {
+/// [`run_script`] that returns the failure report instead of panicking (so a caller can add the server's log).
+/// Missing prerequisites still panic.
+pub fn try_run_script(script: &str, env: &[(&str, &str)], timeout: Duration) -> Result<Value, String> {
     check_prerequisites();
     let dir = browser_dir();
     let path = dir.join(script);
@@ -95,31 +96,27 @@ pub fn run_script_with_timeout(script: &str, env: &[(&str, &str)], timeout: Dura
         format!("browser script {script} {why}\n--- stderr ---\n{stderr}\n--- stdout ---\n{stdout}")
     };
     if timed_out {
-        panic!("{}", report(&format!("killed after {timeout:?}")));
+        return Err(report(&format!("killed after {timeout:?}")));
     }
     let last = stdout.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
     let verdict: Value = match serde_json::from_str(last) {
         Ok(v) => v,
-        Err(e) => panic!(
-            "{}",
-            report(&format!("exited with {status} without a JSON verdict ({e})"))
-        ),
+        Err(e) => {
+            return Err(report(&format!(
+                "exited with {status} without a JSON verdict ({e})"
+            )))
+        }
     };
     if verdict["ok"] != Value::Bool(true) {
-        panic!(
-            "{}",
-            report(&format!(
-                "failed at step {:?}: {}\nartefacts: {}",
-                verdict["step"].as_str().unwrap_or("?"),
-                verdict["error"].as_str().unwrap_or("(no error text)"),
-                verdict["artefacts"]
-            ))
-        );
+        return Err(report(&format!(
+            "failed at step {:?}: {}\nartefacts: {}",
+            verdict["step"].as_str().unwrap_or("?"),
+            verdict["error"].as_str().unwrap_or("(no error text)"),
+            verdict["artefacts"]
+        )));
     }
-    assert!(
-        status.success(),
-        "{}",
-        report(&format!("printed ok but exited with {status}"))
-    );
-    verdict
+    if !status.success() {
+        return Err(report(&format!("printed ok but exited with {status}")));
+    }
+    Ok(verdict)
 }

@@ -169,7 +169,7 @@ pub fn refresh(
         let Some((session_id, used_at)) = refresh_tokens::table
             .find(&hash)
             .select((refresh_tokens::session_id, refresh_tokens::used_at))
-            
+            .for_update()
             .first::<(String, Option<DateTime<Utc>>)>(conn)
             .optional()?
         else {

@@ -194,7 +194,10 @@ mod tests {
         assert_eq!(verify(s, &next, now, step), Ok(step + 1));
         let old = code_at(s, at(1_800_000_000 - 60)).unwrap();
         assert_eq!(verify(s, &old, now, 0), Err(TotpRejection::Wrong));
-        assert_eq!(verify(s, &code, now + chrono::Duration::seconds(90), 0), Err(TotpRejection::Wrong));
+        assert_eq!(
+            verify(s, &code, now + chrono::Duration::seconds(90), 0),
+            Err(TotpRejection::Wrong)
+        );
     }
 
     #[test]

@@ -129,9 +129,7 @@ pub async fn ui_errors(
             let mut r = HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, "/login"))
                 .finish();
-            for c in [cookies::ACCESS, cookies::LOGIN] {
-                let _ = r.add_cookie(&cookies::clear(c));
-            }
+            let _ = r.add_cookie(&cookies::clear(cookies::ACCESS));
             r
         }
         _ => {

@@ -36,8 +36,13 @@ pub(super) fn current_or_create(conn: &mut PgConnection, now: DateTime<Utc>) -> 
         return Ok(row);
     }
     conn.transaction::<KeyRow, ManagerError, _>(|conn| {
-        let _ = KEY_CREATION_LOCK;
-        create(conn, now)
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(KEY_CREATION_LOCK)
+            .execute(conn)?;
+        match current(conn, now)? {
+            Some(row) => Ok(row),
+            None => create(conn, now),
+        }
     })
 }
 

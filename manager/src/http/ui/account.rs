@@ -35,6 +35,7 @@ struct AccountPage {
 
 #[derive(Debug, Deserialize)]
 struct ThemeForm {
+    #[serde(default)]
     csrf: String,
     theme: String,
 }

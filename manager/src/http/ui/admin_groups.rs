@@ -42,12 +42,14 @@ struct GroupPage {
 
 #[derive(Debug, Deserialize)]
 struct NameForm {
+    #[serde(default)]
     csrf: String,
     name: String,
 }
 
 #[derive(Debug, Deserialize)]
 struct MembersForm {
+    #[serde(default)]
     csrf: String,
     #[serde(default)]
     users: Vec<i64>,

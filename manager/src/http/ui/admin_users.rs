@@ -41,6 +41,7 @@ struct UsersPage {
 
 #[derive(Debug, Deserialize)]
 struct CreateForm {
+    #[serde(default)]
     csrf: String,
     username: String,
     role: String,
@@ -50,6 +51,7 @@ struct CreateForm {
 
 #[derive(Debug, Deserialize)]
 struct ActForm {
+    #[serde(default)]
     csrf: String,
     #[serde(default)]
     role: String,

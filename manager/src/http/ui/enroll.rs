@@ -45,6 +45,7 @@ struct RecoveryPage {
 #[derive(Debug, Deserialize)]
 pub struct CodeForm {
     /// CSRF token.
+    #[serde(default)]
     pub csrf: String,
     /// The code.
     pub code: String,

@@ -39,6 +39,7 @@ struct HostPage {
 
 #[derive(Debug, Deserialize)]
 struct AddForm {
+    #[serde(default)]
     csrf: String,
     hostname: String,
     #[serde(default)]
@@ -47,6 +48,7 @@ struct AddForm {
 
 #[derive(Debug, Deserialize)]
 struct GroupsForm {
+    #[serde(default)]
     csrf: String,
     #[serde(default)]
     groups: Vec<i64>,

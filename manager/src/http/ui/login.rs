@@ -44,6 +44,7 @@ struct PasswordPage {
 /// `POST /login`.
 #[derive(Debug, Deserialize)]
 pub struct LoginForm {
+    #[serde(default)]
     csrf: String,
     username: String,
     password: String,
@@ -53,6 +54,7 @@ pub struct LoginForm {
 #[derive(Debug, Deserialize)]
 pub struct CsrfOnly {
     /// The token.
+    #[serde(default)]
     pub csrf: String,
 }
 crate::has_csrf!(CsrfOnly);
@@ -60,6 +62,7 @@ crate::has_csrf!(CsrfOnly);
 /// `POST /login/password`.
 #[derive(Debug, Deserialize)]
 pub struct PasswordForm {
+    #[serde(default)]
     csrf: String,
     new_password: String,
     confirm_password: String,

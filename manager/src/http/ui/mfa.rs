@@ -37,6 +37,7 @@ struct MfaPage {
 
 #[derive(Debug, Deserialize)]
 struct RecoveryForm {
+    #[serde(default)]
     csrf: String,
     recovery_code: String,
 }

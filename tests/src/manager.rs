@@ -1,0 +1,169 @@
+//! The real `linux-patch-manager` binary in a temporary prefix: its own test database on the private
+//! cluster, the internal CA, a first admin with its one-time password, `serve` on a free port.
+
+use crate::agent::{free_port, workspace_bin};
+use crate::pg::TestDb;
+use std::net::SocketAddr;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+/// A running manager.
+#[derive(Debug)]
+pub struct ManagerProc {
+    /// `https://localhost:PORT`.
+    pub url: String,
+    /// `127.0.0.1:PORT`.
+    pub addr: SocketAddr,
+    /// The manager's root CA (PEM file).
+    pub ca_pem: PathBuf,
+    /// The first admin's name.
+    pub admin: String,
+    /// Its one-time password (must be changed at first login).
+    pub admin_password: String,
+    child: Option<Child>,
+    prefix: tempfile::TempDir,
+    db: TestDb,
+}
+
+/// Runs the manager CLI with `--prefix`.
+pub fn cli(prefix: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(workspace_bin("linux-patch-manager"))
+        .arg("--prefix")
+        .arg(prefix)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+impl ManagerProc {
+    /// Starts a manager that allows 127.0.0.1 only.
+    pub fn start() -> Self {
+        Self::start_with_allow(&["127.0.0.1"])
+    }
+
+    /// Starts a manager with this allow-list.
+    pub fn start_with_allow(allow: &[&str]) -> Self {
+        let db = TestDb::new();
+        let prefix = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(prefix.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let port = free_port();
+        let etc = prefix.path().join("etc/linux_patch_manager");
+        std::fs::create_dir_all(&etc).unwrap();
+        let allow: Vec<String> = allow.iter().map(|a| format!("\"{a}\"")).collect();
+        std::fs::write(
+            etc.join("config.yaml"),
+            format!(
+                "listen: 127.0.0.1:{port}\npublic_url: https://localhost:{port}\ndatabase: {{ url: \"{}\" }}\n\
+                 allow: [{}]\n",
+                db.url(),
+                allow.join(", ")
+            ),
+        )
+        .unwrap();
+        let out = cli(prefix.path(), &["user", "create", "--admin", "admin"]);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "user create: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+        let admin_password = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("one-time password: "))
+            .unwrap()
+            .trim()
+            .to_owned();
+        let mut m = ManagerProc {
+            url: format!("https://localhost:{port}"),
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            ca_pem: prefix.path().join("var/lib/linux_patch_manager/ca/ca.pem"),
+            admin: "admin".into(),
+            admin_password,
+            child: None,
+            prefix,
+            db,
+        };
+        m.spawn();
+        m
+    }
+
+    fn spawn(&mut self) {
+        let p = self.prefix.path();
+        let child = Command::new(workspace_bin("linux-patch-manager"))
+            .arg("--prefix")
+            .arg(p)
+            .arg("serve")
+            .stdout(std::fs::File::create(p.join("manager.stdout")).unwrap())
+            .stderr(std::fs::File::create(p.join("manager.stderr")).unwrap())
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if self.stdout().contains("listening on") {
+                return;
+            }
+            if let Some(c) = self.child.as_mut() {
+                if let Some(status) = c.try_wait().unwrap() {
+                    panic!("manager exited ({status}) before listening: {}", self.stderr());
+                }
+            }
+            assert!(Instant::now() < deadline, "manager did not start: {}", self.stderr());
+            crate::agent::wait_a_little();
+        }
+    }
+
+    /// Stops it (SIGTERM) and waits.
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(c.id() as i32),
+                nix::sys::signal::Signal::SIGTERM,
+            );
+            let _ = c.wait();
+        }
+    }
+
+    /// Stops and starts it again on the same prefix and database.
+    pub fn restart(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_file(self.prefix.path().join("manager.stdout"));
+        self.spawn();
+    }
+
+    /// The root CA as PEM text.
+    pub fn ca(&self) -> String {
+        std::fs::read_to_string(&self.ca_pem).unwrap()
+    }
+
+    /// What it printed.
+    pub fn stdout(&self) -> String {
+        std::fs::read_to_string(self.prefix.path().join("manager.stdout")).unwrap_or_default()
+    }
+
+    /// What it logged.
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.prefix.path().join("manager.stderr")).unwrap_or_default()
+    }
+
+    /// The prefix.
+    pub fn prefix(&self) -> &Path {
+        self.prefix.path()
+    }
+
+    /// A directory for test artefacts (screenshots, page dumps), inside the prefix.
+    pub fn out_dir(&self) -> PathBuf {
+        let d = self.prefix.path().join("out");
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    /// Its database.
+    pub fn db(&self) -> &TestDb {
+        &self.db
+    }
+}
+
+impl Drop for ManagerProc {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
