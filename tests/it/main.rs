@@ -17,6 +17,7 @@ mod manager_console;
 mod manager_db;
 mod manager_sessions;
 mod manager_mfa;
+mod manager_serve;
 mod pacman_backend;
 mod reload;
 mod simulated;

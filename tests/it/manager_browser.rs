@@ -99,13 +99,3 @@ fn console_screenshots_for_the_docs() {
         }
     }
 }
-
-#[test]
-fn tmp_failure_report() {
-    let r = try_run_script(
-        "totp.mjs",
-        &[("BASE_URL", "https://localhost:1"), ("CA_PEM", "/nonexistent.pem"), ("USERNAME", "a"), ("PASSWORD", "b"), ("OUT_DIR", "/tmp/fail-out")],
-        std::time::Duration::from_secs(5),
-    );
-    eprintln!("REPORT: {}", r.unwrap_err());
-}

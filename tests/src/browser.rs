@@ -7,7 +7,7 @@ use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long one script may run before it (node and its Chromium processes) is killed.
 pub const SCRIPT_TIMEOUT: Duration = Duration::from_secs(180);
@@ -75,18 +75,17 @@ pub fn try_run_script(script: &str, env: &[(&str, &str)], timeout: Duration) -> 
         let _ = err.read_to_string(&mut s);
         s
     });
-    let start = Instant::now();
-    let mut timed_out = false;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > timeout {
-            timed_out = true;
+    // A waiter thread and a channel give the timeout without polling.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait());
+    });
+    let (status, timed_out) = match rx.recv_timeout(timeout) {
+        Ok(status) => (status.unwrap(), false),
+        Err(_) => {
             let _ = killpg(pid, Signal::SIGKILL);
-            break child.wait().unwrap();
+            (rx.recv().unwrap().unwrap(), true)
         }
-        std::thread::sleep(Duration::from_millis(100));
     };
     // Whatever the script left behind in its group (a Chromium that outlived node) goes too.
     let _ = killpg(pid, Signal::SIGKILL);

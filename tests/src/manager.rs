@@ -45,6 +45,15 @@ impl ManagerProc {
 
     /// Starts a manager with this allow-list.
     pub fn start_with_allow(allow: &[&str]) -> Self {
+        Self::start_with(allow, false)
+    }
+
+    /// Starts a manager on its embedded private PostgreSQL cluster (no `database.url`).
+    pub fn start_embedded() -> Self {
+        Self::start_with(&["127.0.0.1"], true)
+    }
+
+    fn start_with(allow: &[&str], embedded: bool) -> Self {
         let db = TestDb::new();
         let prefix = tempfile::tempdir().unwrap();
         std::fs::set_permissions(prefix.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -55,9 +64,8 @@ impl ManagerProc {
         std::fs::write(
             etc.join("config.yaml"),
             format!(
-                "listen: 127.0.0.1:{port}\npublic_url: https://localhost:{port}\ndatabase: {{ url: \"{}\" }}\n\
-                 allow: [{}]\n",
-                db.url(),
+                "listen: 127.0.0.1:{port}\npublic_url: https://localhost:{port}\n{}allow: [{}]\n",
+                if embedded { String::new() } else { format!("database: {{ url: \"{}\" }}\n", db.url()) },
                 allow.join(", ")
             ),
         )
