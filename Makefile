@@ -32,13 +32,16 @@ unit:
 	  echo "host package databases unchanged by the tests"; \
 	else echo "the tests changed this machine's package databases (see the diff above)"; exit 1; fi
 
-## make demo: build the agent, make throw-away certificates, run it on 127.0.0.1:12443, print curl commands.
+## make demo: build both binaries; run the agent on 127.0.0.1:12443 (throw-away certificates) and the manager on
+## https://localhost:8443 (embedded PostgreSQL, internal CA); print curl commands, the URL and the admin's password.
 demo:
 	./scripts/demo.sh
 
 demo-stop:
-	@if [ -f demo/agent.pid ] && kill "$$(cat demo/agent.pid)" 2>/dev/null; then echo "demo agent stopped"; else echo "no demo agent running"; fi
-	@rm -f demo/agent.pid
+	@for p in agent manager; do \
+	  if [ -f demo/$$p.pid ] && kill "$$(cat demo/$$p.pid)" 2>/dev/null; then echo "demo $$p stopped"; else echo "no demo $$p running"; fi; \
+	  rm -f demo/$$p.pid; \
+	done
 
 ## make bench: figures (not assertions) for the read API on this machine's real dpkg database, and the
 ## fleet simulator's start time and memory at 2,500 and 10,000 hosts.

@@ -12,12 +12,14 @@ port=${DEMO_PORT:-12443}
 
 "$top/scripts/install-prereqs.sh"
 echo "== building the agent (release)"
-cargo build --release -p linux-patch-api --manifest-path "$top/Cargo.toml"
+cargo build --release --workspace --bins --manifest-path "$top/Cargo.toml"
 
-if [ -f "$demo/agent.pid" ] && kill -0 "$(cat "$demo/agent.pid")" 2>/dev/null; then
-  echo "== stopping the previous demo agent (pid $(cat "$demo/agent.pid"))"
-  kill "$(cat "$demo/agent.pid")"; sleep 1
-fi
+for p in agent manager; do
+  if [ -f "$demo/$p.pid" ] && kill -0 "$(cat "$demo/$p.pid")" 2>/dev/null; then
+    echo "== stopping the previous demo $p (pid $(cat "$demo/$p.pid"))"
+    kill "$(cat "$demo/$p.pid")"; sleep 2
+  fi
+done
 rm -rf "$demo"
 mkdir -p "$etc/certs" "$demo/client"
 echo "== making a throw-away CA, server and client certificates in $demo"
@@ -69,5 +71,8 @@ Jobs (POST/PUT/DELETE) would change THIS machine's packages: the commands above 
 Without the client certificate the handshake fails and no HTTP answer comes back:
   curl -sS --cacert $demo/client/ca.pem $u/health
 
-Stop it with: make demo-stop
 MSG
+
+"$top/scripts/demo-manager.sh" "$demo"
+echo
+echo "Stop both with: make demo-stop"

@@ -266,3 +266,28 @@ async fn operators_reach_only_their_groups_and_ungrouped_hosts() {
     assert_eq!(bad.status, 401);
     assert_eq!(bad.json()["success"], false);
 }
+
+#[actix_web::test]
+async fn audit_page_names_the_first_row_edited_behind_its_back() {
+    let db = TestDb::new();
+    let (_, secret) = ready_user(&db, "auditor", Role::Admin);
+    let (st, clock) = state(&db);
+    let app = app(st).await;
+    let mut jar = sign_in(&app, &clock, "auditor", &secret).await;
+    let ok = send(&app, &mut jar, get("/audit")).await;
+    assert_eq!(ok.status, 200);
+    assert!(ok.text_of("audit-status").is_some());
+    assert!(ok.body.contains("verified"), "{}", ok.body);
+    assert!(ok.body.contains("auth.login"));
+    let rows = linux_patch_manager::audit::recent(&mut db.conn(), None, 100).unwrap();
+    let victim = rows.iter().find(|r| r.action == "auth.password_ok").unwrap().id;
+    diesel::sql_query(format!("UPDATE audit_log SET actor = 'mallory' WHERE id = {victim}"))
+        .execute(&mut db.conn())
+        .unwrap();
+    let broken = send(&app, &mut jar, get("/audit")).await;
+    assert!(broken.body.contains(&format!("BROKEN at row {victim}")), "{}", broken.body);
+    let csrf = broken.input_value("csrf").unwrap();
+    let api = send(&app, &mut jar, get("/api/v1/audit/verify").insert_header(("x-csrf-token", csrf))).await.json();
+    assert_eq!(api["data"]["ok"], false);
+    assert_eq!(api["data"]["broken"]["id"], victim);
+}
