@@ -87,7 +87,9 @@ fn init_logging() {
         .unwrap_or(log::LevelFilter::Info);
     let stderr = ConsoleAppender::builder()
         .target(Target::Stderr)
-        .encoder(Box::new(PatternEncoder::new("{d(%Y-%m-%dT%H:%M:%S%.3fZ)(utc)} {l} {t}: {m}{n}")))
+        .encoder(Box::new(PatternEncoder::new(
+            "{d(%Y-%m-%dT%H:%M:%S%.3fZ)(utc)} {l} {t}: {m}{n}",
+        )))
         .build();
     if let Ok(config) = Config::builder()
         .appender(Appender::builder().build("stderr", Box::new(stderr)))

@@ -195,10 +195,22 @@ mod tests {
 
     #[test]
     fn database_failures_are_5xx_and_user_errors_4xx() {
-        assert_eq!(ManagerError::Database("x".into()).status_code(), StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(ManagerError::Internal("x".into()).status_code(), StatusCode::INTERNAL_SERVER_ERROR);
-        assert_eq!(ManagerError::Invalid("x".into()).status_code(), StatusCode::BAD_REQUEST);
-        assert_eq!(ManagerError::NotFound("x".into()).status_code(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            ManagerError::Database("x".into()).status_code(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            ManagerError::Internal("x".into()).status_code(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(
+            ManagerError::Invalid("x".into()).status_code(),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            ManagerError::NotFound("x".into()).status_code(),
+            StatusCode::NOT_FOUND
+        );
         let e = ManagerError::Database("password=secret".into());
         assert!(!e.public_message().contains("secret"));
         let now = chrono::DateTime::UNIX_EPOCH;

@@ -3,8 +3,8 @@
 pub mod accounts;
 pub mod admin;
 pub mod audit;
-pub mod ca;
 pub mod auth;
+pub mod ca;
 pub mod cli;
 pub mod config;
 pub mod db;

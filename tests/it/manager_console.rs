@@ -23,19 +23,30 @@ fn get(uri: &str) -> TestRequest {
 /// Password step from a fresh jar; returns the response of `POST /login`.
 async fn password_step<S, B>(app: &S, jar: &mut Jar, user: &str, pw: &str) -> Resp
 where
-    S: actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse<B>, Error = actix_web::Error>,
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
     B: actix_web::body::MessageBody,
 {
     let page = send(app, jar, get("/login")).await;
     assert_eq!(page.status, 200);
     let csrf = page.input_value("csrf").unwrap();
-    send(app, jar, form("/login", &[("csrf", &csrf), ("username", user), ("password", pw)])).await
+    send(
+        app,
+        jar,
+        form("/login", &[("csrf", &csrf), ("username", user), ("password", pw)]),
+    )
+    .await
 }
 
 /// Creates `name` with a chosen password and a TOTP factor; returns the secret.
 fn ready_user(db: &TestDb, name: &str, role: Role) -> (i64, String) {
     let mut c = db.conn();
-    let u = create_user(&mut c, &SystemClock, "test", name, role).unwrap().user;
+    let u = create_user(&mut c, &SystemClock, "test", name, role)
+        .unwrap()
+        .user;
     User::set_password(&mut c, u.id, &password::hash(PW).unwrap(), false).unwrap();
     let secret = totp::new_secret();
     TotpFactor::insert(&mut c, u.id, &secret, SystemClock.now()).unwrap();
@@ -44,7 +55,11 @@ fn ready_user(db: &TestDb, name: &str, role: Role) -> (i64, String) {
 
 async fn sign_in<S, B>(app: &S, clock: &ManualClock, user: &str, secret: &str) -> Jar
 where
-    S: actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse<B>, Error = actix_web::Error>,
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
     B: actix_web::body::MessageBody,
 {
     let mut jar = Jar::default();
@@ -53,7 +68,12 @@ where
     let page = send(app, &mut jar, get("/login/mfa")).await;
     let csrf = page.input_value("csrf").unwrap();
     let code = totp::code_at(secret, clock.now()).unwrap();
-    let r = send(app, &mut jar, form("/login/mfa/totp", &[("csrf", &csrf), ("code", &code)])).await;
+    let r = send(
+        app,
+        &mut jar,
+        form("/login/mfa/totp", &[("csrf", &csrf), ("code", &code)]),
+    )
+    .await;
     assert_eq!(r.location.as_deref(), Some("/"), "{}", r.body);
     assert!(jar.get(ACCESS).is_some() && jar.get(REFRESH).is_some());
     jar
@@ -62,7 +82,9 @@ where
 #[actix_web::test]
 async fn first_login_changes_password_enrols_totp_and_refuses_replays() {
     let db = TestDb::new();
-    let otp = create_user(&mut db.conn(), &SystemClock, "cli", "root1", Role::Admin).unwrap().one_time_password;
+    let otp = create_user(&mut db.conn(), &SystemClock, "cli", "root1", Role::Admin)
+        .unwrap()
+        .one_time_password;
     let (st, clock) = state(&db);
     let app = app(st).await;
     let mut jar = Jar::default();
@@ -79,18 +101,48 @@ async fn first_login_changes_password_enrols_totp_and_refuses_replays() {
 
     let page = send(&app, &mut jar, get("/login/password")).await;
     let csrf = page.input_value("csrf").unwrap();
-    let short = send(&app, &mut jar, form("/login/password", &[("csrf", &csrf), ("new_password", "short"), ("confirm_password", "short")])).await;
+    let short = send(
+        &app,
+        &mut jar,
+        form(
+            "/login/password",
+            &[
+                ("csrf", &csrf),
+                ("new_password", "short"),
+                ("confirm_password", "short"),
+            ],
+        ),
+    )
+    .await;
     assert_eq!(short.status, 400);
-    let r = send(&app, &mut jar, form("/login/password", &[("csrf", &csrf), ("new_password", PW), ("confirm_password", PW)])).await;
+    let r = send(
+        &app,
+        &mut jar,
+        form(
+            "/login/password",
+            &[("csrf", &csrf), ("new_password", PW), ("confirm_password", PW)],
+        ),
+    )
+    .await;
     assert_eq!(r.location.as_deref(), Some("/login/enroll"));
 
     let enroll = send(&app, &mut jar, get("/login/enroll")).await;
     assert!(enroll.body.contains("<svg"), "server-side QR code");
     let secret = enroll.text_of("totp-secret").unwrap();
-    let bad = send(&app, &mut jar, form("/login/enroll/totp", &[("csrf", &csrf), ("code", "000000")])).await;
+    let bad = send(
+        &app,
+        &mut jar,
+        form("/login/enroll/totp", &[("csrf", &csrf), ("code", "000000")]),
+    )
+    .await;
     assert_eq!(bad.status, 400);
     let code = totp::code_at(&secret, clock.now()).unwrap();
-    let r = send(&app, &mut jar, form("/login/enroll/totp", &[("csrf", &csrf), ("code", &code)])).await;
+    let r = send(
+        &app,
+        &mut jar,
+        form("/login/enroll/totp", &[("csrf", &csrf), ("code", &code)]),
+    )
+    .await;
     assert_eq!(r.location.as_deref(), Some("/login/recovery"));
     let rec = send(&app, &mut jar, get("/login/recovery")).await;
     assert_eq!(rec.body.matches("<li><code>").count(), 10, "{}", rec.body);
@@ -106,12 +158,22 @@ async fn first_login_changes_password_enrols_totp_and_refuses_replays() {
     assert_eq!(r.location.as_deref(), Some("/login/mfa"));
     let page = send(&app, &mut jar2, get("/login/mfa")).await;
     let csrf2 = page.input_value("csrf").unwrap();
-    let replay = send(&app, &mut jar2, form("/login/mfa/totp", &[("csrf", &csrf2), ("code", &code)])).await;
+    let replay = send(
+        &app,
+        &mut jar2,
+        form("/login/mfa/totp", &[("csrf", &csrf2), ("code", &code)]),
+    )
+    .await;
     assert_eq!(replay.status, 401);
     assert!(replay.body.contains("already used"), "{}", replay.body);
     clock.advance(Duration::seconds(30));
     let fresh = totp::code_at(&secret, clock.now()).unwrap();
-    let ok = send(&app, &mut jar2, form("/login/mfa/totp", &[("csrf", &csrf2), ("code", &fresh)])).await;
+    let ok = send(
+        &app,
+        &mut jar2,
+        form("/login/mfa/totp", &[("csrf", &csrf2), ("code", &fresh)]),
+    )
+    .await;
     assert_eq!(ok.location.as_deref(), Some("/"), "{}", ok.body);
 
     let actions: Vec<String> = linux_patch_manager::audit::recent(&mut db.conn(), None, 100)
@@ -119,7 +181,12 @@ async fn first_login_changes_password_enrols_totp_and_refuses_replays() {
         .into_iter()
         .map(|r| r.action)
         .collect();
-    for a in ["auth.login_failed", "user.password_change", "mfa.enroll", "auth.login"] {
+    for a in [
+        "auth.login_failed",
+        "user.password_change",
+        "mfa.enroll",
+        "auth.login",
+    ] {
         assert!(actions.iter().any(|x| x == a), "{a} not audited: {actions:?}");
     }
 }
@@ -144,7 +211,11 @@ async fn expired_access_token_refreshes_silently_reuse_revokes_and_idle_logs_out
     let r = send(&app, &mut stolen, get("/hosts")).await;
     assert_eq!((r.status, r.location.as_deref()), (303, Some("/login")));
     let r = send(&app, &mut jar, get("/hosts")).await;
-    assert_eq!((r.status, r.location.as_deref()), (303, Some("/login")), "the legitimate session ends too");
+    assert_eq!(
+        (r.status, r.location.as_deref()),
+        (303, Some("/login")),
+        "the legitimate session ends too"
+    );
 
     // A fresh session left alone for over an hour is logged out.
     let mut idle = sign_in(&app, &clock, "ops", &secret).await;
@@ -163,17 +234,32 @@ async fn forms_without_the_csrf_token_change_nothing() {
     let mut jar = sign_in(&app, &clock, "boss", &secret).await;
     let none = send(&app, &mut jar, form("/groups", &[("name", "web")])).await;
     assert_eq!(none.status, 403, "{}", none.body);
-    let wrong = send(&app, &mut jar, form("/groups", &[("csrf", "forged"), ("name", "web")])).await;
+    let wrong = send(
+        &app,
+        &mut jar,
+        form("/groups", &[("csrf", "forged"), ("name", "web")]),
+    )
+    .await;
     assert_eq!(wrong.status, 403);
     assert!(Group::all(&mut db.conn()).unwrap().is_empty());
     let page = send(&app, &mut jar, get("/groups")).await;
     let csrf = page.input_value("csrf").unwrap();
-    let ok = send(&app, &mut jar, form("/groups", &[("csrf", &csrf), ("name", "web")])).await;
+    let ok = send(
+        &app,
+        &mut jar,
+        form("/groups", &[("csrf", &csrf), ("name", "web")]),
+    )
+    .await;
     assert_eq!(ok.status, 303);
     assert_eq!(Group::all(&mut db.conn()).unwrap().len(), 1);
     // The login form has its own token too.
     let mut fresh = Jar::default();
-    let r = send(&app, &mut fresh, form("/login", &[("username", "boss"), ("password", PW)])).await;
+    let r = send(
+        &app,
+        &mut fresh,
+        form("/login", &[("username", "boss"), ("password", PW)]),
+    )
+    .await;
     assert_eq!(r.status, 403);
 }
 
@@ -188,7 +274,11 @@ async fn repeated_failures_back_off_and_are_audited() {
         assert_eq!(r.status, 401);
     }
     let locked = password_step(&app, &mut Jar::default(), "carol", PW).await;
-    assert_eq!(locked.status, 429, "right password during the back-off: {}", locked.body);
+    assert_eq!(
+        locked.status, 429,
+        "right password during the back-off: {}",
+        locked.body
+    );
     clock.advance(Duration::minutes(2));
     sign_in(&app, &clock, "carol", &secret).await;
     let mut c = db.conn();
@@ -235,17 +325,52 @@ async fn operators_reach_only_their_groups_and_ungrouped_hosts() {
     assert_eq!(tok.status, 200, "{}", tok.body);
     let bearer = format!("Bearer {}", tok.json()["data"]["access_token"].as_str().unwrap());
     let auth = |r: TestRequest| r.insert_header(("authorization", bearer.clone()));
-    let list = send(&app, &mut Jar::default(), auth(get("/api/v1/hosts"))).await.json();
-    let names: Vec<&str> = list["data"].as_array().unwrap().iter().map(|h| h["hostname"].as_str().unwrap()).collect();
+    let list = send(&app, &mut Jar::default(), auth(get("/api/v1/hosts")))
+        .await
+        .json();
+    let names: Vec<&str> = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["hostname"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["free.example.lan", "mine.example.lan"]);
-    let other = send(&app, &mut Jar::default(), auth(get(&format!("/api/v1/hosts/{}", h_theirs.id)))).await;
+    let other = send(
+        &app,
+        &mut Jar::default(),
+        auth(get(&format!("/api/v1/hosts/{}", h_theirs.id))),
+    )
+    .await;
     assert_eq!(other.status, 404);
     assert_eq!(other.json()["error"]["code"], "not_found");
-    let del = send(&app, &mut Jar::default(), auth(TestRequest::delete().uri(&format!("/api/v1/hosts/{}", h_theirs.id)))).await;
+    let del = send(
+        &app,
+        &mut Jar::default(),
+        auth(TestRequest::delete().uri(&format!("/api/v1/hosts/{}", h_theirs.id))),
+    )
+    .await;
     assert_eq!(del.status, 404);
-    assert!(Host::find(&mut c, linux_patch_manager::auth::rbac::Scope::All, h_theirs.id).unwrap().is_some());
-    assert_eq!(send(&app, &mut Jar::default(), auth(get("/api/v1/users"))).await.status, 403);
-    assert_eq!(send(&app, &mut Jar::default(), auth(get(&format!("/api/v1/hosts/{}", h_free.id)))).await.status, 200);
+    assert!(
+        Host::find(&mut c, linux_patch_manager::auth::rbac::Scope::All, h_theirs.id)
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        send(&app, &mut Jar::default(), auth(get("/api/v1/users")))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        send(
+            &app,
+            &mut Jar::default(),
+            auth(get(&format!("/api/v1/hosts/{}", h_free.id)))
+        )
+        .await
+        .status,
+        200
+    );
 
     // The same through the pages with the browser session (next TOTP step: the API used this one).
     clock.advance(Duration::seconds(30));
@@ -253,16 +378,38 @@ async fn operators_reach_only_their_groups_and_ungrouped_hosts() {
     let page = send(&app, &mut jar, get("/hosts")).await;
     assert!(page.body.contains("mine.example.lan") && page.body.contains("free.example.lan"));
     assert!(!page.body.contains("theirs.example.lan"));
-    assert!(!page.body.contains("href=\"/users\""), "admin pages are not in an operator's navigation");
-    assert_eq!(send(&app, &mut jar, get(&format!("/hosts/{}", h_theirs.id))).await.status, 404);
+    assert!(
+        !page.body.contains("href=\"/users\""),
+        "admin pages are not in an operator's navigation"
+    );
+    assert_eq!(
+        send(&app, &mut jar, get(&format!("/hosts/{}", h_theirs.id)))
+            .await
+            .status,
+        404
+    );
     let csrf = page.input_value("csrf").unwrap();
-    let r = send(&app, &mut jar, form(&format!("/hosts/{}/delete", h_theirs.id), &[("csrf", &csrf)])).await;
+    let r = send(
+        &app,
+        &mut jar,
+        form(&format!("/hosts/{}/delete", h_theirs.id), &[("csrf", &csrf)]),
+    )
+    .await;
     assert_eq!(r.status, 404);
-    assert!(Host::find(&mut c, linux_patch_manager::auth::rbac::Scope::All, h_theirs.id).unwrap().is_some());
+    assert!(
+        Host::find(&mut c, linux_patch_manager::auth::rbac::Scope::All, h_theirs.id)
+            .unwrap()
+            .is_some()
+    );
     assert_eq!(send(&app, &mut jar, get("/users")).await.status, 403);
 
     // A tampered token is refused with the envelope.
-    let bad = send(&app, &mut Jar::default(), get("/api/v1/me").insert_header(("authorization", format!("{bearer}x")))).await;
+    let bad = send(
+        &app,
+        &mut Jar::default(),
+        get("/api/v1/me").insert_header(("authorization", format!("{bearer}x"))),
+    )
+    .await;
     assert_eq!(bad.status, 401);
     assert_eq!(bad.json()["success"], false);
 }
@@ -281,13 +428,25 @@ async fn audit_page_names_the_first_row_edited_behind_its_back() {
     assert!(ok.body.contains("auth.login"));
     let rows = linux_patch_manager::audit::recent(&mut db.conn(), None, 100).unwrap();
     let victim = rows.iter().find(|r| r.action == "auth.password_ok").unwrap().id;
-    diesel::sql_query(format!("UPDATE audit_log SET actor = 'mallory' WHERE id = {victim}"))
-        .execute(&mut db.conn())
-        .unwrap();
+    diesel::sql_query(format!(
+        "UPDATE audit_log SET actor = 'mallory' WHERE id = {victim}"
+    ))
+    .execute(&mut db.conn())
+    .unwrap();
     let broken = send(&app, &mut jar, get("/audit")).await;
-    assert!(broken.body.contains(&format!("BROKEN at row {victim}")), "{}", broken.body);
+    assert!(
+        broken.body.contains(&format!("BROKEN at row {victim}")),
+        "{}",
+        broken.body
+    );
     let csrf = broken.input_value("csrf").unwrap();
-    let api = send(&app, &mut jar, get("/api/v1/audit/verify").insert_header(("x-csrf-token", csrf))).await.json();
+    let api = send(
+        &app,
+        &mut jar,
+        get("/api/v1/audit/verify").insert_header(("x-csrf-token", csrf)),
+    )
+    .await
+    .json();
     assert_eq!(api["data"]["ok"], false);
     assert_eq!(api["data"]["broken"]["id"], victim);
 }

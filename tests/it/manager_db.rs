@@ -51,6 +51,7 @@ fn schema_rs_columns() -> BTreeSet<(String, String, String, bool)> {
             let ty = ty.trim_start_matches("Nullable<").trim_end_matches('>');
             let pg = match ty {
                 "Int8" => "bigint",
+                "Int4" => "integer",
                 "Text" => "text",
                 "Bool" => "boolean",
                 "Timestamptz" => "timestamp with time zone",

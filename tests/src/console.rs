@@ -125,8 +125,14 @@ impl Jar {
 /// Builds the app service.
 pub async fn app(
     state: web::Data<AppState>,
-) -> impl Service<actix_http::Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error> {
-    test::init_service(App::new().app_data(state).configure(linux_patch_manager::http::configure)).await
+) -> impl Service<actix_http::Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>
+{
+    test::init_service(
+        App::new()
+            .app_data(state)
+            .configure(linux_patch_manager::http::configure),
+    )
+    .await
 }
 
 /// Sends a request through the app with `jar`'s cookies, absorbing the answer's cookies.

@@ -65,14 +65,22 @@ impl ManagerProc {
             etc.join("config.yaml"),
             format!(
                 "listen: 127.0.0.1:{port}\npublic_url: https://localhost:{port}\n{}allow: [{}]\n",
-                if embedded { String::new() } else { format!("database: {{ url: \"{}\" }}\n", db.url()) },
+                if embedded {
+                    String::new()
+                } else {
+                    format!("database: {{ url: \"{}\" }}\n", db.url())
+                },
                 allow.join(", ")
             ),
         )
         .unwrap();
         let out = cli(prefix.path(), &["user", "create", "--admin", "admin"]);
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(out.status.success(), "user create: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "user create: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let admin_password = stdout
             .lines()
             .find_map(|l| l.strip_prefix("one-time password: "))
@@ -114,7 +122,11 @@ impl ManagerProc {
                     panic!("manager exited ({status}) before listening: {}", self.stderr());
                 }
             }
-            assert!(Instant::now() < deadline, "manager did not start: {}", self.stderr());
+            assert!(
+                Instant::now() < deadline,
+                "manager did not start: {}",
+                self.stderr()
+            );
             crate::agent::wait_a_little();
         }
     }

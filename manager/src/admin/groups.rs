@@ -8,13 +8,24 @@ use chrono::{DateTime, Utc};
 use diesel::{Connection, PgConnection};
 
 /// Creates a group.
-pub fn create(conn: &mut PgConnection, now: DateTime<Utc>, who: &Actor, name: &str) -> Result<Group, ManagerError> {
+pub fn create(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    who: &Actor,
+    name: &str,
+) -> Result<Group, ManagerError> {
     who.require_admin()?;
     let name = name.trim();
     validate_name(name).map_err(ManagerError::Invalid)?;
     conn.transaction(|conn| {
         let g = Group::insert(conn, name, now).map_err(conflict(format!("group `{name}` already exists")))?;
-        who.audit(conn, now, "group.create", &format!("group:{name}"), serde_json::json!({"group_id": g.id}))?;
+        who.audit(
+            conn,
+            now,
+            "group.create",
+            &format!("group:{name}"),
+            serde_json::json!({"group_id": g.id}),
+        )?;
         Ok(g)
     })
 }
@@ -24,7 +35,13 @@ fn find(conn: &mut PgConnection, id: i64) -> Result<Group, ManagerError> {
 }
 
 /// Renames group `id`.
-pub fn rename(conn: &mut PgConnection, now: DateTime<Utc>, who: &Actor, id: i64, name: &str) -> Result<(), ManagerError> {
+pub fn rename(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    who: &Actor,
+    id: i64,
+    name: &str,
+) -> Result<(), ManagerError> {
     who.require_admin()?;
     let name = name.trim();
     validate_name(name).map_err(ManagerError::Invalid)?;
@@ -47,7 +64,13 @@ pub fn delete(conn: &mut PgConnection, now: DateTime<Utc>, who: &Actor, id: i64)
     conn.transaction(|conn| {
         let g = find(conn, id)?;
         Group::delete(conn, id)?;
-        who.audit(conn, now, "group.delete", &format!("group:{}", g.name), serde_json::json!({"group_id": id}))
+        who.audit(
+            conn,
+            now,
+            "group.delete",
+            &format!("group:{}", g.name),
+            serde_json::json!({"group_id": id}),
+        )
     })
 }
 

@@ -44,8 +44,9 @@ fn resolve(hostname: &str, ip: &str) -> Result<Ipv4Addr, ManagerError> {
     if let Ok(a) = hostname.parse::<Ipv4Addr>() {
         return Ok(a);
     }
-    let addrs = std::net::ToSocketAddrs::to_socket_addrs(&(hostname, 0u16))
-        .map_err(|e| ManagerError::Invalid(format!("cannot resolve `{hostname}`: {e}; give its IP address")))?;
+    let addrs = std::net::ToSocketAddrs::to_socket_addrs(&(hostname, 0u16)).map_err(|e| {
+        ManagerError::Invalid(format!("cannot resolve `{hostname}`: {e}; give its IP address"))
+    })?;
     addrs
         .filter_map(|a| match a.ip() {
             std::net::IpAddr::V4(v4) => Some(v4),
@@ -56,7 +57,12 @@ fn resolve(hostname: &str, ip: &str) -> Result<Ipv4Addr, ManagerError> {
 }
 
 /// Removes host `id` (if in scope), audited.
-pub fn remove(conn: &mut PgConnection, now: DateTime<Utc>, who: &Actor, id: i64) -> Result<Host, ManagerError> {
+pub fn remove(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    who: &Actor,
+    id: i64,
+) -> Result<Host, ManagerError> {
     conn.transaction(|conn| {
         let host = Host::find(conn, who.scope, id)?.ok_or_else(|| not_found(id))?;
         Host::delete(conn, who.scope, id)?;

@@ -38,7 +38,13 @@ pub fn create(
     who.require_admin()?;
     let created = accounts::create_user(conn, clock, &who.name, name.trim(), role)?;
     if !groups.is_empty() {
-        apply(conn, clock.now(), who, created.user.id, &Change::Groups(groups.to_vec()))?;
+        apply(
+            conn,
+            clock.now(),
+            who,
+            created.user.id,
+            &Change::Groups(groups.to_vec()),
+        )?;
     }
     Ok(created)
 }
@@ -118,7 +124,8 @@ pub fn reset_password(
     let otp = password::one_time();
     let hash = password::hash(&otp)?;
     conn.transaction(|conn| {
-        let user = User::by_id(conn, id)?.ok_or_else(|| ManagerError::NotFound(format!("no user with id {id}")))?;
+        let user =
+            User::by_id(conn, id)?.ok_or_else(|| ManagerError::NotFound(format!("no user with id {id}")))?;
         User::set_password(conn, id, &hash, true)?;
         let revoked = sessions::revoke_user(conn, id, now, "password reset")?;
         who.audit(

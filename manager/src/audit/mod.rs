@@ -122,5 +122,8 @@ pub fn recent(conn: &mut PgConnection, before: Option<i64>, limit: i64) -> Query
     if let Some(b) = before {
         q = q.filter(audit_log::id.lt(b));
     }
-    q.order(audit_log::id.desc()).limit(limit).select(AuditRecord::as_select()).load(conn)
+    q.order(audit_log::id.desc())
+        .limit(limit)
+        .select(AuditRecord::as_select())
+        .load(conn)
 }

@@ -120,9 +120,9 @@ pub fn validate(file: &Path, text: &str, cfg: &ConfigFile) -> Result<Checked, Co
         }
     }
     if let Some(u) = &cfg.public_url {
-        let ok = u
-            .strip_prefix("https://")
-            .is_some_and(|rest| !rest.is_empty() && !rest.starts_with(['/', ':']) && !rest.contains(['?', '#', '@']));
+        let ok = u.strip_prefix("https://").is_some_and(|rest| {
+            !rest.is_empty() && !rest.starts_with(['/', ':']) && !rest.contains(['?', '#', '@'])
+        });
         if !ok {
             return Err(field(
                 "public_url",

@@ -6,9 +6,21 @@ use actix_web::{web, HttpResponse};
 
 /// The console's static files: name, content type, bytes.
 const FILES: &[(&str, &str, &str)] = &[
-    ("console.css", "text/css; charset=utf-8", include_str!("../../../static/console.css")),
-    ("console.js", "text/javascript; charset=utf-8", include_str!("../../../static/console.js")),
-    ("webauthn.js", "text/javascript; charset=utf-8", include_str!("../../../static/webauthn.js")),
+    (
+        "console.css",
+        "text/css; charset=utf-8",
+        include_str!("../../../static/console.css"),
+    ),
+    (
+        "console.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../static/console.js"),
+    ),
+    (
+        "webauthn.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../static/webauthn.js"),
+    ),
 ];
 
 /// `GET /static/{name}`.
@@ -18,7 +30,9 @@ pub async fn asset(name: web::Path<String>) -> HttpResponse {
             .insert_header((header::CONTENT_TYPE, *ct))
             .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
             .body(*body),
-        None => HttpResponse::NotFound().content_type("text/plain").body("no such file"),
+        None => HttpResponse::NotFound()
+            .content_type("text/plain")
+            .body("no such file"),
     }
 }
 
@@ -26,7 +40,10 @@ pub async fn asset(name: web::Path<String>) -> HttpResponse {
 pub async fn ca_pem(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "application/x-pem-file"))
-        .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"linux-patch-manager-ca.pem\""))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"linux-patch-manager-ca.pem\"",
+        ))
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
         .body(state.ca_pem.to_string())
 }

@@ -31,5 +31,7 @@ pub fn clear(name: &'static str) -> Cookie<'static> {
 
 /// The value of cookie `name`, when present and non-empty.
 pub fn get(req: &HttpRequest, name: &str) -> Option<String> {
-    req.cookie(name).map(|c| c.value().to_owned()).filter(|v| !v.is_empty())
+    req.cookie(name)
+        .map(|c| c.value().to_owned())
+        .filter(|v| !v.is_empty())
 }

@@ -25,7 +25,9 @@ pub struct Edge {
 
 impl std::fmt::Debug for Edge {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Edge").field("allow", &self.allow).finish_non_exhaustive()
+        f.debug_struct("Edge")
+            .field("allow", &self.allow)
+            .finish_non_exhaustive()
     }
 }
 
@@ -46,7 +48,9 @@ impl Edge {
     pub fn allows(&self, ip: IpAddr) -> bool {
         match ip {
             IpAddr::V4(v4) => self.allow.iter().any(|n| n.contains(&v4)),
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().is_some_and(|v4| self.allow.iter().any(|n| n.contains(&v4))),
+            IpAddr::V6(v6) => v6
+                .to_ipv4_mapped()
+                .is_some_and(|v4| self.allow.iter().any(|n| n.contains(&v4))),
         }
     }
 
@@ -91,7 +95,13 @@ pub fn server_config(cert: &std::path::Path, key: &std::path::Path) -> Result<ru
         .map_err(|e| format!("TLS 1.3 unavailable: {e}"))?
         .with_no_client_auth()
         .with_single_cert(chain, key_der)
-        .map_err(|e| format!("{} / {}: not a usable certificate and key: {e}", cert.display(), key.display()))?;
+        .map_err(|e| {
+            format!(
+                "{} / {}: not a usable certificate and key: {e}",
+                cert.display(),
+                key.display()
+            )
+        })?;
     c.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(c)
 }
@@ -107,7 +117,10 @@ mod tests {
             .unwrap()
             .with_no_client_auth()
             .with_cert_resolver(Arc::new(rustls::server::ResolvesServerCertUsingSni::new()));
-        let e = Edge::new(vec!["127.0.0.1/32".parse().unwrap(), "10.0.0.0/8".parse().unwrap()], tls);
+        let e = Edge::new(
+            vec!["127.0.0.1/32".parse().unwrap(), "10.0.0.0/8".parse().unwrap()],
+            tls,
+        );
         assert!(e.allows("127.0.0.1".parse().unwrap()));
         assert!(e.allows("10.200.3.4".parse().unwrap()));
         assert!(e.allows("::ffff:10.1.1.1".parse().unwrap()));

@@ -47,7 +47,10 @@ pub async fn request_id(
 }
 
 fn request_id_of(req: &actix_web::HttpRequest) -> RequestId {
-    req.extensions().get::<RequestId>().cloned().unwrap_or_else(RequestId::generate)
+    req.extensions()
+        .get::<RequestId>()
+        .cloned()
+        .unwrap_or_else(RequestId::generate)
 }
 
 fn json_error(req: &actix_web::HttpRequest, e: &ManagerError) -> HttpResponse {
@@ -57,7 +60,8 @@ fn json_error(req: &actix_web::HttpRequest, e: &ManagerError) -> HttpResponse {
         .unwrap_or(chrono::DateTime::UNIX_EPOCH);
     let mut r = HttpResponse::build(e.status_code()).json(e.envelope(request_id_of(req), now));
     if matches!(e, ManagerError::TooMany(_)) || e.status_code().as_u16() == 503 {
-        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
     }
     r
 }

@@ -41,7 +41,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
-async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, crate::error::ManagerError> {
+async fn not_found(
+    req: actix_web::HttpRequest,
+) -> Result<actix_web::HttpResponse, crate::error::ManagerError> {
     Err(crate::error::ManagerError::NotFound(format!(
         "no such page or endpoint: {} {}",
         req.method(),

@@ -49,9 +49,16 @@ pub fn serve(paths: &Paths, cfg: &ManagerConfig, db: Database) -> Result<(), Man
     let (cert, key) = match &cfg.file.tls {
         TlsSection::InternalCa {} => {
             let (dns, ips) = web_names(cfg, &public);
-            let w = ca.ensure_web_cert(&cfg.data_dir, &dns, &ips, &*clock).map_err(internal)?;
+            let w = ca
+                .ensure_web_cert(&cfg.data_dir, &dns, &ips, &*clock)
+                .map_err(internal)?;
             if w.issued {
-                log::info!("issued the console's certificate for {} and {:?} (valid until {})", dns.join(", "), ips, w.not_after);
+                log::info!(
+                    "issued the console's certificate for {} and {:?} (valid until {})",
+                    dns.join(", "),
+                    ips,
+                    w.not_after
+                );
             }
             (w.cert, w.key)
         }
@@ -71,7 +78,9 @@ pub fn serve(paths: &Paths, cfg: &ManagerConfig, db: Database) -> Result<(), Man
     let listener = std::net::TcpListener::bind(cfg.listen)
         .map_err(|e| ManagerError::Internal(format!("cannot listen on {}: {e}", cfg.listen)))?;
     let edge = Arc::new(Edge::new(cfg.allow.clone(), tls));
-    let workers = std::thread::available_parallelism().map(|n| n.get().min(4)).unwrap_or(2);
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get().min(4))
+        .unwrap_or(2);
     let fingerprint = ca.fingerprint_sha256();
     let result = actix_rt::System::new().block_on(async move {
         let server = actix_server::Server::build()

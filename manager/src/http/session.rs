@@ -73,7 +73,9 @@ pub fn secret_eq(a: &str, b: &str) -> bool {
 
 /// The source address of a request, for the audit log.
 pub fn source_ip(req: &HttpRequest) -> String {
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
 }
 
 /// Checks an access token and its session; `Ok(Err(_))` is a token that is not (or no longer) good.
@@ -108,9 +110,15 @@ pub async fn authenticate(
 }
 
 fn bearer(req: &HttpRequest) -> Option<String> {
-    let h = req.headers().get(actix_web::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let h = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, token) = h.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
 }
 
 impl FromRequest for Signed {
@@ -138,7 +146,9 @@ impl FromRequest for Signed {
                     let (token, via) =
                         token.ok_or_else(|| ManagerError::Unauthenticated("sign in first".into()))?;
                     authenticate(&state, token, via).await?.map_err(|r| {
-                        ManagerError::Unauthenticated(format!("the access token is not valid ({r}); sign in again"))
+                        ManagerError::Unauthenticated(format!(
+                            "the access token is not valid ({r}); sign in again"
+                        ))
                     })?
                 }
             };

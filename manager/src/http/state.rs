@@ -30,7 +30,9 @@ pub struct AppState {
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("ca_fingerprint", &self.ca_fingerprint).finish_non_exhaustive()
+        f.debug_struct("AppState")
+            .field("ca_fingerprint", &self.ca_fingerprint)
+            .finish_non_exhaustive()
     }
 }
 

@@ -50,12 +50,19 @@ pub fn validate_name(name: &str) -> Result<(), String> {
 impl Group {
     /// Every group, by name.
     pub fn all(conn: &mut PgConnection) -> QueryResult<Vec<Group>> {
-        groups::table.order(groups::name.asc()).select(Group::as_select()).load(conn)
+        groups::table
+            .order(groups::name.asc())
+            .select(Group::as_select())
+            .load(conn)
     }
 
     /// The group with this id.
     pub fn by_id(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Group>> {
-        groups::table.find(id).select(Group::as_select()).first(conn).optional()
+        groups::table
+            .find(id)
+            .select(Group::as_select())
+            .first(conn)
+            .optional()
     }
 
     /// Inserts a group (a taken name fails with a unique violation).
@@ -68,7 +75,9 @@ impl Group {
 
     /// Renames a group.
     pub fn rename(conn: &mut PgConnection, id: i64, name: &str) -> QueryResult<usize> {
-        diesel::update(groups::table.find(id)).set(groups::name.eq(name)).execute(conn)
+        diesel::update(groups::table.find(id))
+            .set(groups::name.eq(name))
+            .execute(conn)
     }
 
     /// Deletes a group (memberships go with it).
@@ -92,8 +101,16 @@ impl Group {
         Ok(all
             .into_iter()
             .map(|g| GroupSummary {
-                users: members.iter().filter(|(id, _)| *id == g.id).map(|(_, n)| n.clone()).collect(),
-                hosts: host_members.iter().filter(|(id, _)| *id == g.id).map(|(_, n)| n.clone()).collect(),
+                users: members
+                    .iter()
+                    .filter(|(id, _)| *id == g.id)
+                    .map(|(_, n)| n.clone())
+                    .collect(),
+                hosts: host_members
+                    .iter()
+                    .filter(|(id, _)| *id == g.id)
+                    .map(|(_, n)| n.clone())
+                    .collect(),
                 group: g,
             })
             .collect())

@@ -32,7 +32,9 @@ fn visible<'a>(scope: Scope) -> Boxed<'a> {
     match scope {
         Scope::All => q,
         Scope::GroupsOf(user_id) => {
-            let ungrouped = not(exists(host_groups::table.filter(host_groups::host_id.eq(hosts::id))));
+            let ungrouped = not(exists(
+                host_groups::table.filter(host_groups::host_id.eq(hosts::id)),
+            ));
             let mine = user_groups::table
                 .filter(user_groups::user_id.eq(user_id))
                 .select(user_groups::group_id);
@@ -49,7 +51,10 @@ fn visible<'a>(scope: Scope) -> Boxed<'a> {
 impl Host {
     /// The hosts `scope` may see, by name.
     pub fn list(conn: &mut PgConnection, scope: Scope) -> QueryResult<Vec<Host>> {
-        visible(scope).order(hosts::hostname.asc()).select(Host::as_select()).load(conn)
+        visible(scope)
+            .order(hosts::hostname.asc())
+            .select(Host::as_select())
+            .load(conn)
     }
 
     /// The host `id` if `scope` may see it (`None` both when it does not exist and when it is out of scope).
@@ -62,9 +67,18 @@ impl Host {
     }
 
     /// Registers a host (a taken name fails with a unique violation).
-    pub fn insert(conn: &mut PgConnection, hostname: &str, ip: &str, now: DateTime<Utc>) -> QueryResult<Host> {
+    pub fn insert(
+        conn: &mut PgConnection,
+        hostname: &str,
+        ip: &str,
+        now: DateTime<Utc>,
+    ) -> QueryResult<Host> {
         diesel::insert_into(hosts::table)
-            .values((hosts::hostname.eq(hostname), hosts::ip.eq(ip), hosts::created_at.eq(now)))
+            .values((
+                hosts::hostname.eq(hostname),
+                hosts::ip.eq(ip),
+                hosts::created_at.eq(now),
+            ))
             .returning(Host::as_returning())
             .get_result(conn)
     }
@@ -136,7 +150,16 @@ mod tests {
         for ok in ["web-01.example.lan", "10.0.0.5", "db"] {
             assert!(validate_hostname(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "-x", "a..b", "a b", "x;rm -rf", "a/b", "exa_mple.org", &"a".repeat(64)] {
+        for bad in [
+            "",
+            "-x",
+            "a..b",
+            "a b",
+            "x;rm -rf",
+            "a/b",
+            "exa_mple.org",
+            &"a".repeat(64),
+        ] {
             assert!(validate_hostname(bad).is_err(), "{bad}");
         }
     }

@@ -96,12 +96,19 @@ impl User {
 
     /// The user with primary key `id`, if any.
     pub fn by_id(conn: &mut PgConnection, id: i64) -> QueryResult<Option<User>> {
-        users::table.find(id).select(User::as_select()).first(conn).optional()
+        users::table
+            .find(id)
+            .select(User::as_select())
+            .first(conn)
+            .optional()
     }
 
     /// Every user, by name.
     pub fn all(conn: &mut PgConnection) -> QueryResult<Vec<User>> {
-        users::table.order(users::username.asc()).select(User::as_select()).load(conn)
+        users::table
+            .order(users::username.asc())
+            .select(User::as_select())
+            .load(conn)
     }
 
     /// The role as an enum (an unknown stored value is treated as the least privileged role).
@@ -136,9 +143,17 @@ impl User {
     }
 
     /// Stores a new password hash and clears `must_change_password`.
-    pub fn set_password(conn: &mut PgConnection, id: i64, hash: &str, must_change: bool) -> QueryResult<usize> {
+    pub fn set_password(
+        conn: &mut PgConnection,
+        id: i64,
+        hash: &str,
+        must_change: bool,
+    ) -> QueryResult<usize> {
         diesel::update(users::table.find(id))
-            .set((users::password_hash.eq(hash), users::must_change_password.eq(must_change)))
+            .set((
+                users::password_hash.eq(hash),
+                users::must_change_password.eq(must_change),
+            ))
             .execute(conn)
     }
 
@@ -150,7 +165,10 @@ impl User {
         locked_until: Option<DateTime<Utc>>,
     ) -> QueryResult<usize> {
         diesel::update(users::table.find(id))
-            .set((users::failed_logins.eq(failures), users::locked_until.eq(locked_until)))
+            .set((
+                users::failed_logins.eq(failures),
+                users::locked_until.eq(locked_until),
+            ))
             .execute(conn)
     }
 
@@ -167,17 +185,23 @@ impl User {
 
     /// Enables or disables the account.
     pub fn set_disabled(conn: &mut PgConnection, id: i64, disabled: bool) -> QueryResult<usize> {
-        diesel::update(users::table.find(id)).set(users::disabled.eq(disabled)).execute(conn)
+        diesel::update(users::table.find(id))
+            .set(users::disabled.eq(disabled))
+            .execute(conn)
     }
 
     /// Changes the role.
     pub fn set_role(conn: &mut PgConnection, id: i64, role: Role) -> QueryResult<usize> {
-        diesel::update(users::table.find(id)).set(users::role.eq(role.as_str())).execute(conn)
+        diesel::update(users::table.find(id))
+            .set(users::role.eq(role.as_str()))
+            .execute(conn)
     }
 
     /// Remembers the console theme (`system`, `light`, `dark`).
     pub fn set_theme(conn: &mut PgConnection, id: i64, theme: &str) -> QueryResult<usize> {
-        diesel::update(users::table.find(id)).set(users::theme.eq(theme)).execute(conn)
+        diesel::update(users::table.find(id))
+            .set(users::theme.eq(theme))
+            .execute(conn)
     }
 
     /// How many enabled administrators exist (the last one cannot be disabled or demoted).

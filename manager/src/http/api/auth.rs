@@ -129,11 +129,17 @@ async fn refresh(
     let now = state.now();
     match rotate(&state, body.into_inner().refresh_token, source_ip(&req)).await? {
         Ok(issued) => Ok(ok_json(&req, now, TokenPair::of(issued, now))),
-        Err(r) => Err(ManagerError::Unauthenticated(format!("refresh refused ({r:?}); sign in again"))),
+        Err(r) => Err(ManagerError::Unauthenticated(format!(
+            "refresh refused ({r:?}); sign in again"
+        ))),
     }
 }
 
-async fn logout(state: web::Data<AppState>, req: HttpRequest, who: Signed) -> Result<HttpResponse, ManagerError> {
+async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Signed,
+) -> Result<HttpResponse, ManagerError> {
     let now = state.now();
     let w = who.clone();
     state
@@ -152,7 +158,11 @@ async fn logout(state: web::Data<AppState>, req: HttpRequest, who: Signed) -> Re
             Ok(())
         })
         .await?;
-    Ok(ok_json(&req, now, serde_json::json!({"session": who.session.id, "revoked": true})))
+    Ok(ok_json(
+        &req,
+        now,
+        serde_json::json!({"session": who.session.id, "revoked": true}),
+    ))
 }
 
 async fn me(state: web::Data<AppState>, req: HttpRequest, who: Signed) -> Result<HttpResponse, ManagerError> {

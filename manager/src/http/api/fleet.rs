@@ -43,7 +43,11 @@ struct NewHost {
     ip: String,
 }
 
-async fn list_hosts(state: web::Data<AppState>, req: HttpRequest, who: Signed) -> Result<HttpResponse, ManagerError> {
+async fn list_hosts(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Signed,
+) -> Result<HttpResponse, ManagerError> {
     let hosts = state.db(move |c| Ok(Host::list(c, who.scope)?)).await?;
     Ok(ok_json(&req, state.now(), hosts))
 }
@@ -61,8 +65,15 @@ async fn get_host(
             Ok((h, Host::groups(c, id)?))
         })
         .await?;
-    let groups: Vec<_> = groups.into_iter().map(|(id, name)| serde_json::json!({"id": id, "name": name})).collect();
-    Ok(ok_json(&req, state.now(), serde_json::json!({"host": host, "groups": groups})))
+    let groups: Vec<_> = groups
+        .into_iter()
+        .map(|(id, name)| serde_json::json!({"id": id, "name": name}))
+        .collect();
+    Ok(ok_json(
+        &req,
+        state.now(),
+        serde_json::json!({"host": host, "groups": groups}),
+    ))
 }
 
 async fn add_host(
@@ -74,7 +85,9 @@ async fn add_host(
     let now = state.now();
     let b = body.into_inner();
     let a = actor(&who);
-    let host = state.db(move |c| hosts::add(c, now, &a, &b.hostname, &b.ip)).await?;
+    let host = state
+        .db(move |c| hosts::add(c, now, &a, &b.hostname, &b.ip))
+        .await?;
     Ok(created_json(&req, now, host))
 }
 
@@ -100,7 +113,11 @@ fn user_json(u: &User, groups: &[(i64, String)]) -> serde_json::Value {
     })
 }
 
-async fn list_users(state: web::Data<AppState>, req: HttpRequest, who: Signed) -> Result<HttpResponse, ManagerError> {
+async fn list_users(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Signed,
+) -> Result<HttpResponse, ManagerError> {
     who.require_admin()?;
     let rows = state
         .db(|c| {
@@ -132,11 +149,14 @@ async fn create_user(
 ) -> Result<HttpResponse, ManagerError> {
     who.require_admin()?;
     let b = body.into_inner();
-    let role = Role::parse(&b.role)
-        .ok_or_else(|| ManagerError::Invalid(format!("role must be `admin` or `operator`, not `{}`", b.role)))?;
+    let role = Role::parse(&b.role).ok_or_else(|| {
+        ManagerError::Invalid(format!("role must be `admin` or `operator`, not `{}`", b.role))
+    })?;
     let a = actor(&who);
     let clock = state.clock.clone();
-    let created = state.db(move |c| users::create(c, &*clock, &a, &b.username, role, &b.groups)).await?;
+    let created = state
+        .db(move |c| users::create(c, &*clock, &a, &b.username, role, &b.groups))
+        .await?;
     Ok(created_json(
         &req,
         state.now(),
@@ -154,11 +174,21 @@ async fn revoke_sessions(
     let now = state.now();
     let a = actor(&who);
     let id = id.into_inner();
-    state.db(move |c| users::apply(c, now, &a, id, &users::Change::RevokeSessions)).await?;
-    Ok(ok_json(&req, now, serde_json::json!({"user_id": id, "sessions_revoked": true})))
+    state
+        .db(move |c| users::apply(c, now, &a, id, &users::Change::RevokeSessions))
+        .await?;
+    Ok(ok_json(
+        &req,
+        now,
+        serde_json::json!({"user_id": id, "sessions_revoked": true}),
+    ))
 }
 
-async fn list_groups(state: web::Data<AppState>, req: HttpRequest, who: Signed) -> Result<HttpResponse, ManagerError> {
+async fn list_groups(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Signed,
+) -> Result<HttpResponse, ManagerError> {
     who.require_admin()?;
     let rows = state.db(|c| Ok(Group::summaries(c)?)).await?;
     let rows: Vec<_> = rows
@@ -184,7 +214,11 @@ async fn create_group(
     let a = actor(&who);
     let name = body.into_inner().name;
     let g = state.db(move |c| groups::create(c, now, &a, &name)).await?;
-    Ok(created_json(&req, now, serde_json::json!({"id": g.id, "name": g.name})))
+    Ok(created_json(
+        &req,
+        now,
+        serde_json::json!({"id": g.id, "name": g.name}),
+    ))
 }
 
 async fn delete_group(
@@ -220,13 +254,19 @@ async fn audit_rows(
     let rows = state.db(move |c| Ok(audit::recent(c, before, limit)?)).await?;
     let rows: Vec<_> = rows
         .into_iter()
-        .map(|r| serde_json::json!({"id": r.id, "at": r.at, "actor": r.actor, "action": r.action,
-            "target": r.target, "details": r.details, "prev_hash": r.prev_hash, "hash": r.hash}))
+        .map(|r| {
+            serde_json::json!({"id": r.id, "at": r.at, "actor": r.actor, "action": r.action,
+            "target": r.target, "details": r.details, "prev_hash": r.prev_hash, "hash": r.hash})
+        })
         .collect();
     Ok(ok_json(&req, state.now(), rows))
 }
 
-async fn audit_verify(state: web::Data<AppState>, req: HttpRequest, who: Signed) -> Result<HttpResponse, ManagerError> {
+async fn audit_verify(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Signed,
+) -> Result<HttpResponse, ManagerError> {
     who.require_admin()?;
     let v = state.db(|c| Ok(audit::verify(c)?)).await?;
     Ok(ok_json(
@@ -238,7 +278,3 @@ async fn audit_verify(state: web::Data<AppState>, req: HttpRequest, who: Signed)
         }),
     ))
 }
-
-
-
-

@@ -11,7 +11,11 @@ use serde::Serialize;
 
 /// A 200 envelope with `data`, carrying this request's id.
 pub fn ok_json<T: Serialize>(req: &HttpRequest, now: DateTime<Utc>, data: T) -> HttpResponse {
-    let id = req.extensions().get::<RequestId>().cloned().unwrap_or_else(RequestId::generate);
+    let id = req
+        .extensions()
+        .get::<RequestId>()
+        .cloned()
+        .unwrap_or_else(RequestId::generate);
     HttpResponse::Ok().json(Envelope::ok(id, now, data))
 }
 
@@ -31,7 +35,8 @@ pub fn json_config() -> web::JsonConfig {
 
 /// Path parameters that do not parse (`/hosts/abc`) are a 400 with our envelope.
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|e, _| ManagerError::Invalid(format!("invalid path: {e}")).into())
+    web::PathConfig::default()
+        .error_handler(|e, _| ManagerError::Invalid(format!("invalid path: {e}")).into())
 }
 
 /// Query strings that do not parse are a 400 with our envelope.

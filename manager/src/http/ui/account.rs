@@ -41,15 +41,25 @@ struct ThemeForm {
 }
 crate::has_csrf!(ThemeForm);
 
-async fn render(state: &AppState, who: &Signed, new_codes: Vec<String>) -> Result<HttpResponse, ManagerError> {
+async fn render(
+    state: &AppState,
+    who: &Signed,
+    new_codes: Vec<String>,
+) -> Result<HttpResponse, ManagerError> {
     let uid = who.user.id;
     let (totp, keys, left, sess) = state
         .db(move |c| {
             Ok((
                 TotpFactor::for_user(c, uid)?.len(),
-                WebauthnCredential::for_user(c, uid)?.into_iter().map(|k| k.name).collect(),
+                WebauthnCredential::for_user(c, uid)?
+                    .into_iter()
+                    .map(|k| k.name)
+                    .collect(),
                 RecoveryCode::remaining(c, uid)?,
-                sessions::for_user(c, uid)?.into_iter().filter(|s| s.revoked_at.is_none()).collect(),
+                sessions::for_user(c, uid)?
+                    .into_iter()
+                    .filter(|s| s.revoked_at.is_none())
+                    .collect(),
             ))
         })
         .await?;
@@ -67,10 +77,16 @@ async fn page(state: web::Data<AppState>, who: Signed) -> Result<HttpResponse, M
     render(&state, &who, Vec::new()).await
 }
 
-async fn theme(state: web::Data<AppState>, req: HttpRequest, f: SignedForm<ThemeForm>) -> Result<HttpResponse, ManagerError> {
+async fn theme(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    f: SignedForm<ThemeForm>,
+) -> Result<HttpResponse, ManagerError> {
     let t = f.form.theme.as_str();
     if !matches!(t, "system" | "light" | "dark") {
-        return Err(ManagerError::Invalid("theme must be system, light or dark".into()));
+        return Err(ManagerError::Invalid(
+            "theme must be system, light or dark".into(),
+        ));
     }
     let (uid, t) = (f.who.user.id, t.to_owned());
     state.db(move |c| Ok(User::set_theme(c, uid, &t)?)).await?;
@@ -86,7 +102,10 @@ async fn theme(state: web::Data<AppState>, req: HttpRequest, f: SignedForm<Theme
     Ok(see_other(&back))
 }
 
-async fn new_codes(state: web::Data<AppState>, f: SignedForm<CsrfOnly>) -> Result<HttpResponse, ManagerError> {
+async fn new_codes(
+    state: web::Data<AppState>,
+    f: SignedForm<CsrfOnly>,
+) -> Result<HttpResponse, ManagerError> {
     let codes = recovery::generate();
     let hashes: Vec<String> = codes.iter().map(|c| recovery::hash(c)).collect();
     let now = state.now();

@@ -58,7 +58,11 @@ struct MembersForm {
 }
 crate::has_csrf!(NameForm, MembersForm);
 
-async fn list(state: web::Data<AppState>, who: Signed, flash: web::Query<Flash>) -> Result<HttpResponse, ManagerError> {
+async fn list(
+    state: web::Data<AppState>,
+    who: Signed,
+    flash: web::Query<Flash>,
+) -> Result<HttpResponse, ManagerError> {
     who.require_admin()?;
     let groups = state.db(|c| Ok(Group::summaries(c)?)).await?;
     html(&GroupsPage {
@@ -99,7 +103,8 @@ async fn detail(
     let scope = who.scope;
     let (group, users, hosts) = state
         .db(move |c| {
-            let g = Group::by_id(c, id)?.ok_or_else(|| ManagerError::NotFound(format!("no group with id {id}")))?;
+            let g = Group::by_id(c, id)?
+                .ok_or_else(|| ManagerError::NotFound(format!("no group with id {id}")))?;
             let mut users = Vec::new();
             for u in User::all(c)? {
                 let member = User::groups(c, u.id)?.iter().any(|(x, _)| *x == id);
@@ -114,7 +119,9 @@ async fn detail(
         })
         .await?;
     html(&GroupPage {
-        page: flash.into_inner().apply(Page::signed(&group.name, &who, "groups")),
+        page: flash
+            .into_inner()
+            .apply(Page::signed(&group.name, &who, "groups")),
         group,
         users,
         hosts,

@@ -74,7 +74,11 @@ async fn page(
             for user in User::all(c)? {
                 let live = sessions::for_user(c, user.id)?
                     .into_iter()
-                    .filter(|s| s.revoked_at.is_none() && now - s.last_refresh_at <= chrono::Duration::minutes(sessions::REFRESH_IDLE_MINUTES))
+                    .filter(|s| {
+                        s.revoked_at.is_none()
+                            && now - s.last_refresh_at
+                                <= chrono::Duration::minutes(sessions::REFRESH_IDLE_MINUTES)
+                    })
                     .count();
                 rows.push(Row {
                     groups: User::groups(c, user.id)?,
@@ -94,19 +98,30 @@ async fn page(
     })
 }
 
-async fn list(state: web::Data<AppState>, who: Signed, flash: web::Query<Flash>) -> Result<HttpResponse, ManagerError> {
+async fn list(
+    state: web::Data<AppState>,
+    who: Signed,
+    flash: web::Query<Flash>,
+) -> Result<HttpResponse, ManagerError> {
     page(&state, &who, flash.into_inner(), None).await
 }
 
 async fn create(state: web::Data<AppState>, f: SignedForm<CreateForm>) -> Result<HttpResponse, ManagerError> {
     f.who.require_admin()?;
     let Some(role) = Role::parse(&f.form.role) else {
-        return Ok(see_other_with("/users", "error", "choose the role admin or operator"));
+        return Ok(see_other_with(
+            "/users",
+            "error",
+            "choose the role admin or operator",
+        ));
     };
     let a = actor(&f.who);
     let clock = state.clock.clone();
     let (name, groups) = (f.form.username.clone(), f.form.groups.clone());
-    match state.db(move |c| users::create(c, &*clock, &a, &name, role, &groups)).await {
+    match state
+        .db(move |c| users::create(c, &*clock, &a, &name, role, &groups))
+        .await
+    {
         Ok(created) => {
             let shown = (created.user.username.clone(), created.one_time_password);
             let notice = Flash {
@@ -148,7 +163,8 @@ async fn act(
         "reset-mfa" => Change::ResetMfa,
         "revoke-sessions" => Change::RevokeSessions,
         "role" => Change::Role(
-            Role::parse(&f.form.role).ok_or_else(|| ManagerError::Invalid("role must be admin or operator".into()))?,
+            Role::parse(&f.form.role)
+                .ok_or_else(|| ManagerError::Invalid("role must be admin or operator".into()))?,
         ),
         "groups" => Change::Groups(f.form.groups.clone()),
         other => return Err(ManagerError::NotFound(format!("no user action `{other}`"))),
@@ -161,4 +177,3 @@ async fn act(
         Err(e) => Err(e),
     }
 }
-

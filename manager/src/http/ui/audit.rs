@@ -28,7 +28,11 @@ struct Query {
     before: Option<i64>,
 }
 
-async fn page(state: web::Data<AppState>, who: Signed, q: web::Query<Query>) -> Result<HttpResponse, ManagerError> {
+async fn page(
+    state: web::Data<AppState>,
+    who: Signed,
+    q: web::Query<Query>,
+) -> Result<HttpResponse, ManagerError> {
     who.require_admin()?;
     let before = q.before;
     let (verified, rows) = state

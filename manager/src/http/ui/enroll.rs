@@ -92,9 +92,24 @@ pub fn issue_recovery_codes(conn: &mut PgConnection, flow: &Flow, method: &str) 
     let codes = recovery::generate();
     let hashes: Vec<String> = codes.iter().map(|c| recovery::hash(c)).collect();
     RecoveryCode::replace_for_user(conn, flow.user.id, &hashes)?;
-    LoginChallenge::set(conn, &flow.token_hash, "recovery_codes", Some(serde_json::json!(codes)))?;
-    LoginChallenge::set(conn, &flow.token_hash, "mfa_method", Some(serde_json::json!(method)))?;
-    LoginChallenge::set(conn, &flow.token_hash, "mfa_ok", Some(serde_json::Value::Bool(true)))?;
+    LoginChallenge::set(
+        conn,
+        &flow.token_hash,
+        "recovery_codes",
+        Some(serde_json::json!(codes)),
+    )?;
+    LoginChallenge::set(
+        conn,
+        &flow.token_hash,
+        "mfa_method",
+        Some(serde_json::json!(method)),
+    )?;
+    LoginChallenge::set(
+        conn,
+        &flow.token_hash,
+        "mfa_ok",
+        Some(serde_json::Value::Bool(true)),
+    )?;
     Ok(())
 }
 
@@ -108,13 +123,19 @@ async fn enroll_totp(
     if let Some(to) = may_enrol(&flow) {
         return Ok(see_other(to));
     }
-    let Some(secret) = flow.challenge.get("totp_secret").and_then(|v| v.as_str()).map(str::to_owned) else {
+    let Some(secret) = flow
+        .challenge
+        .get("totp_secret")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+    else {
         return Ok(see_other("/login/enroll"));
     };
     let step = match totp::verify(&secret, &f.code, state.now(), 0) {
         Ok(step) => step,
         Err(why) => {
-            let msg = format!("that code was not accepted ({why}); check the app's clock and try the current code");
+            let msg =
+                format!("that code was not accepted ({why}); check the app's clock and try the current code");
             return html_status(StatusCode::BAD_REQUEST, &enroll_view(&flow, &secret, Some(msg))?);
         }
     };
@@ -156,9 +177,9 @@ async fn recovery_page(state: web::Data<AppState>, flow: Flow) -> Result<HttpRes
     state
         .db(move |conn| Ok(LoginChallenge::set(conn, &h, "recovery_codes", None)?))
         .await?;
-    let notice = codes
-        .is_empty()
-        .then(|| "The recovery codes were already shown; make new ones on the Account page if needed.".to_owned());
+    let notice = codes.is_empty().then(|| {
+        "The recovery codes were already shown; make new ones on the Account page if needed.".to_owned()
+    });
     html(&RecoveryPage {
         page: Page::anonymous("Recovery codes", &flow.challenge.csrf_token).notice(notice),
         codes,

@@ -60,7 +60,11 @@ async fn home(_who: Signed) -> HttpResponse {
     see_other("/hosts")
 }
 
-async fn list(state: web::Data<AppState>, who: Signed, flash: web::Query<Flash>) -> Result<HttpResponse, ManagerError> {
+async fn list(
+    state: web::Data<AppState>,
+    who: Signed,
+    flash: web::Query<Flash>,
+) -> Result<HttpResponse, ManagerError> {
     let scope = who.scope;
     let hosts = state.db(move |c| Ok(Host::list(c, scope)?)).await?;
     html(&HostsPage {
@@ -73,8 +77,15 @@ async fn add(state: web::Data<AppState>, f: SignedForm<AddForm>) -> Result<HttpR
     let now = state.now();
     let a = actor(&f.who);
     let form = f.form;
-    match state.db(move |c| hosts::add(c, now, &a, &form.hostname, &form.ip)).await {
-        Ok(h) => Ok(see_other_with("/hosts", "notice", &format!("host {} registered", h.hostname))),
+    match state
+        .db(move |c| hosts::add(c, now, &a, &form.hostname, &form.ip))
+        .await
+    {
+        Ok(h) => Ok(see_other_with(
+            "/hosts",
+            "notice",
+            &format!("host {} registered", h.hostname),
+        )),
         Err(e @ (ManagerError::Invalid(_) | ManagerError::Refused(_))) => {
             Ok(see_other_with("/hosts", "error", &e.public_message()))
         }
@@ -95,11 +106,18 @@ async fn detail(
             let h = Host::find(c, scope, id)?.ok_or_else(|| hosts::not_found(id))?;
             let mine: Vec<i64> = Host::groups(c, id)?.into_iter().map(|(g, _)| g).collect();
             let all = Group::all(c)?;
-            Ok((h, all.into_iter().map(|g| (g.id, g.name, mine.contains(&g.id))).collect()))
+            Ok((
+                h,
+                all.into_iter()
+                    .map(|g| (g.id, g.name, mine.contains(&g.id)))
+                    .collect(),
+            ))
         })
         .await?;
     html(&HostPage {
-        page: flash.into_inner().apply(Page::signed(&host.hostname, &who, "hosts")),
+        page: flash
+            .into_inner()
+            .apply(Page::signed(&host.hostname, &who, "hosts")),
         host,
         groups,
     })
@@ -114,7 +132,11 @@ async fn remove(
     let a = actor(&f.who);
     let id = id.into_inner();
     let h = state.db(move |c| hosts::remove(c, now, &a, id)).await?;
-    Ok(see_other_with("/hosts", "notice", &format!("host {} removed", h.hostname)))
+    Ok(see_other_with(
+        "/hosts",
+        "notice",
+        &format!("host {} removed", h.hostname),
+    ))
 }
 
 async fn set_groups(
@@ -126,6 +148,8 @@ async fn set_groups(
     let a = actor(&f.who);
     let id = id.into_inner();
     let groups = f.form.groups;
-    state.db(move |c| hosts::set_groups(c, now, &a, id, &groups)).await?;
+    state
+        .db(move |c| hosts::set_groups(c, now, &a, id, &groups))
+        .await?;
     Ok(see_other_with(&format!("/hosts/{id}"), "notice", "groups saved"))
 }

@@ -136,7 +136,11 @@ async fn login_submit(
                 Refusal::Disabled => StatusCode::FORBIDDEN,
                 Refusal::BadCredentials => StatusCode::UNAUTHORIZED,
             };
-            let shown = if login::actor_for(&name) == name { name } else { String::new() };
+            let shown = if login::actor_for(&name) == name {
+                name
+            } else {
+                String::new()
+            };
             html_status(
                 status,
                 &LoginPage {
@@ -202,10 +206,17 @@ async fn password_submit(
             Ok(())
         })
         .await?;
-    Ok(see_other(if flow.factors == 0 { "/login/enroll" } else { "/login/mfa" }))
+    Ok(see_other(if flow.factors == 0 {
+        "/login/enroll"
+    } else {
+        "/login/mfa"
+    }))
 }
 
-async fn logout(state: web::Data<AppState>, form: SignedForm<CsrfOnly>) -> Result<HttpResponse, ManagerError> {
+async fn logout(
+    state: web::Data<AppState>,
+    form: SignedForm<CsrfOnly>,
+) -> Result<HttpResponse, ManagerError> {
     let who = form.who;
     let now = state.now();
     state

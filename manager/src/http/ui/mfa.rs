@@ -5,8 +5,8 @@ use super::login::{complete, next_step, set_session_cookies};
 use super::{html, html_status, see_other, Page};
 use crate::audit::{self, Entry};
 use crate::auth::login::{self, Refusal};
-use crate::auth::totp::{self, TotpRejection};
 use crate::auth::recovery;
+use crate::auth::totp::{self, TotpRejection};
 use crate::db::models::mfa::{RecoveryCode, TotpFactor, WebauthnCredential};
 use crate::db::models::User;
 use crate::error::ManagerError;
@@ -82,14 +82,17 @@ async fn check_factor(
     state: &AppState,
     req: &HttpRequest,
     flow: &Flow,
-    check: impl FnOnce(&mut diesel::PgConnection, &User) -> Result<Result<(), String>, ManagerError> + Send + 'static,
+    check: impl FnOnce(&mut diesel::PgConnection, &User) -> Result<Result<(), String>, ManagerError>
+        + Send
+        + 'static,
 ) -> Result<Checked, ManagerError> {
     let now = state.now();
     let ip = source_ip(req);
     let uid = flow.user.id;
     state
         .db(move |conn| {
-            let user = User::by_id(conn, uid)?.ok_or_else(|| ManagerError::Unauthenticated("start again".into()))?;
+            let user =
+                User::by_id(conn, uid)?.ok_or_else(|| ManagerError::Unauthenticated("start again".into()))?;
             if let Some(until) = user.locked_until.filter(|u| *u > now) {
                 return Ok(Checked::Refused(Refusal::Locked(until).message()));
             }
@@ -168,7 +171,9 @@ async fn recovery_submit(
             )?;
             Ok(Ok(()))
         } else {
-            Ok(Err("that recovery code is not valid or was already used".to_owned()))
+            Ok(Err(
+                "that recovery code is not valid or was already used".to_owned()
+            ))
         }
     })
     .await?;

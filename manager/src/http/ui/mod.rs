@@ -101,7 +101,10 @@ pub fn html(t: &impl Template) -> Result<HttpResponse, ManagerError> {
 }
 
 /// Renders a template with another status (a form shown again with its error).
-pub fn html_status(status: actix_web::http::StatusCode, t: &impl Template) -> Result<HttpResponse, ManagerError> {
+pub fn html_status(
+    status: actix_web::http::StatusCode,
+    t: &impl Template,
+) -> Result<HttpResponse, ManagerError> {
     let mut r = html(t)?;
     *r.status_mut() = status;
     Ok(r)
@@ -138,7 +141,8 @@ impl Flash {
 
     /// Applies to a page.
     pub fn apply(self, page: Page) -> Page {
-        page.notice(Self::clean(self.notice)).error(Self::clean(self.error))
+        page.notice(Self::clean(self.notice))
+            .error(Self::clean(self.error))
     }
 }
 

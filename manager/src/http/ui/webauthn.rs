@@ -43,7 +43,11 @@ struct FinishAuthentication {
 }
 
 fn header_csrf(req: &HttpRequest, flow: &Flow) -> Result<(), ManagerError> {
-    let t = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let t = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     flow.check_csrf(t)
 }
 
@@ -54,7 +58,9 @@ fn key_name(raw: &str) -> Result<String, ManagerError> {
         return Ok("Security key".into());
     }
     if n.chars().count() > 64 || n.chars().any(char::is_control) {
-        return Err(ManagerError::Invalid("a key name has at most 64 printable characters".into()));
+        return Err(ManagerError::Invalid(
+            "a key name has at most 64 printable characters".into(),
+        ));
     }
     Ok(n.to_owned())
 }
@@ -103,7 +109,9 @@ async fn register_finish(
     guard_enrol(&flow)?;
     let name = key_name(&body.name)?;
     let Some(st) = flow.challenge.get("webauthn_reg").cloned() else {
-        return Err(ManagerError::Invalid("no registration in progress: start it again".into()));
+        return Err(ManagerError::Invalid(
+            "no registration in progress: start it again".into(),
+        ));
     };
     let passkey = state
         .webauthn
@@ -129,13 +137,23 @@ async fn register_finish(
             Ok(())
         })
         .await?;
-    Ok(ok_json(&req, now, serde_json::json!({"redirect": "/login/recovery"})))
+    Ok(ok_json(
+        &req,
+        now,
+        serde_json::json!({"redirect": "/login/recovery"}),
+    ))
 }
 
-async fn auth_start(state: web::Data<AppState>, req: HttpRequest, flow: Flow) -> Result<HttpResponse, ManagerError> {
+async fn auth_start(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    flow: Flow,
+) -> Result<HttpResponse, ManagerError> {
     header_csrf(&req, &flow)?;
     if flow.user.must_change_password {
-        return Err(ManagerError::Forbidden("change the one-time password first".into()));
+        return Err(ManagerError::Forbidden(
+            "change the one-time password first".into(),
+        ));
     }
     let svc = state.webauthn.clone();
     let fl = flow.clone();
@@ -161,7 +179,9 @@ async fn auth_finish(
 ) -> Result<HttpResponse, ManagerError> {
     header_csrf(&req, &flow)?;
     let Some(st) = flow.challenge.get("webauthn_auth").cloned() else {
-        return Err(ManagerError::Invalid("no security-key sign-in in progress: start it again".into()));
+        return Err(ManagerError::Invalid(
+            "no security-key sign-in in progress: start it again".into(),
+        ));
     };
     let now = state.now();
     let verdict = state.webauthn.finish_authentication(&body.credential, &st);
@@ -184,7 +204,9 @@ async fn auth_finish(
         })
         .await?;
     if let Err(why) = accepted {
-        return Err(ManagerError::Unauthenticated(format!("the security key was not accepted: {why}")));
+        return Err(ManagerError::Unauthenticated(format!(
+            "the security key was not accepted: {why}"
+        )));
     }
     let issued = complete(&state, &req, &flow, "webauthn").await?;
     let mut r = ok_json(&req, now, serde_json::json!({"redirect": "/"}));
