@@ -78,11 +78,18 @@ fn console_theme_is_remembered_per_user() {
     assert_ne!(v["admin"], v["operator"], "{v}");
 }
 
-/// docs/screenshots/: login, MFA enrolment and Users, light and dark, 1280 wide.
+/// Login, MFA enrolment and Users, light and dark, 1280 wide: into `target/screenshots/`, or into the repo's
+/// `docs/screenshots/` with `LPM_UPDATE_SCREENSHOTS=1` (so a plain test run leaves the tree unchanged).
 #[test]
 fn console_screenshots_for_the_docs() {
     let m = ManagerProc::start();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = if std::env::var("LPM_UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
+        root.join("docs/screenshots")
+    } else {
+        root.join("target/screenshots")
+    };
+    std::fs::create_dir_all(&dir).unwrap();
     let v = run_console(
         "screenshots.mjs",
         &m,
