@@ -75,6 +75,7 @@ pub fn serve(paths: &Paths, cfg: &ManagerConfig, db: Database) -> Result<(), Man
         ca_fingerprint: Arc::new(ca.fingerprint_sha256()),
         audit_retention_days: cfg.file.audit.retention_days,
     });
+    let housekeeping = state.clone();
     let listener = std::net::TcpListener::bind(cfg.listen)
         .map_err(|e| ManagerError::Internal(format!("cannot listen on {}: {e}", cfg.listen)))?;
     let edge = Arc::new(Edge::new(cfg.allow.clone(), tls));
@@ -86,6 +87,7 @@ pub fn serve(paths: &Paths, cfg: &ManagerConfig, db: Database) -> Result<(), Man
         let server = actix_server::Server::build()
             .workers(workers)
             .shutdown_timeout(10)
+            .disable_signals()
             .listen("linux-patch-manager", listener, move || {
                 let edge = edge.clone();
                 let app = App::new().app_data(state.clone()).configure(super::configure);
@@ -98,6 +100,22 @@ pub fn serve(paths: &Paths, cfg: &ManagerConfig, db: Database) -> Result<(), Man
             })
             .map_err(|e| ManagerError::Internal(format!("cannot start the listener: {e}")))?
             .run();
+        // Our own handlers, installed before we announce the listener, so a SIGTERM right after start still
+        // stops the server gracefully (and then the embedded cluster) instead of killing the process.
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate())
+            .map_err(|e| ManagerError::Internal(format!("cannot handle SIGTERM: {e}")))?;
+        let mut int = signal(SignalKind::interrupt())
+            .map_err(|e| ManagerError::Internal(format!("cannot handle SIGINT: {e}")))?;
+        let handle = server.handle();
+        actix_rt::spawn(async move {
+            tokio::select! {
+                _ = term.recv() => log::info!("SIGTERM received: stopping"),
+                _ = int.recv() => log::info!("SIGINT received: stopping"),
+            }
+            handle.stop(true).await;
+        });
+        actix_rt::spawn(audit_housekeeping(housekeeping));
         println!(
             "linux-patch-manager {} listening on {} (TLS 1.3) — console {}",
             env!("CARGO_PKG_VERSION"),
@@ -112,4 +130,33 @@ pub fn serve(paths: &Paths, cfg: &ManagerConfig, db: Database) -> Result<(), Man
     log::info!("linux-patch-manager stopped");
     drop(db);
     result
+}
+
+/// At start and then daily: prunes audit rows past the retention (keeping a checkpoint) and verifies the
+/// chain, logging the outcome (a broken chain is an error in the log and on the Audit page).
+async fn audit_housekeeping(state: web::Data<AppState>) {
+    let mut tick = actix_rt::time::interval(Duration::from_secs(24 * 3600));
+    loop {
+        tick.tick().await;
+        let now = state.now();
+        let days = state.audit_retention_days;
+        let outcome = state
+            .db(move |conn| Ok((crate::audit::prune(conn, now, days)?, crate::audit::verify(conn)?)))
+            .await;
+        match outcome {
+            Ok((pruned, verified)) => {
+                if pruned.rows > 0 {
+                    log::info!(
+                        "audit: pruned {} rows older than {days} days (checkpoint kept)",
+                        pruned.rows
+                    );
+                }
+                match verified.broken {
+                    Some(b) => log::error!("audit chain BROKEN at row {}: {}", b.id, b.reason),
+                    None => log::info!("audit chain verified: {} rows", verified.rows),
+                }
+            }
+            Err(e) => log::error!("audit housekeeping failed: {e}"),
+        }
+    }
 }
