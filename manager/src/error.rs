@@ -22,7 +22,7 @@ pub const EXIT_DATABASE: i32 = 4;
 pub const EXIT_REFUSED: i32 = 5;
 
 /// Everything a manager command can fail with.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum ManagerError {
     /// `config.yaml` is invalid.
     Config(ConfigError),

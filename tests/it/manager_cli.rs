@@ -3,9 +3,8 @@
 
 use diesel::RunQueryDsl;
 use linux_patch_tests::agent::workspace_bin;
-use linux_patch_tests::pg::TestDb;
+use linux_patch_tests::pg::{postgres_processes_under, TestDb};
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 use std::process::{Command, Output};
 
 fn manager(args: &[&str]) -> Output {
@@ -28,19 +27,6 @@ fn prefix(body: &str) -> (tempfile::TempDir, String) {
     std::fs::write(etc.join("config.yaml"), body).unwrap();
     let p = d.path().to_str().unwrap().to_owned();
     (d, p)
-}
-
-/// Processes whose command line mentions `dir` (a postgres left running there).
-fn processes_under(dir: &Path) -> Vec<String> {
-    let needle = dir.to_string_lossy().into_owned();
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().parse::<u32>().is_ok())
-        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
-        .map(|c| text(&c).replace('\0', " "))
-        .filter(|c| c.contains(&needle) && c.contains("postgres"))
-        .collect()
 }
 
 #[test]
@@ -137,7 +123,7 @@ fn embedded_database_initialises_survives_restarts_and_stops() {
         !data.join("postgres/postmaster.pid").exists(),
         "postgres still running"
     );
-    assert_eq!(processes_under(&data), Vec::<String>::new());
+    assert_eq!(postgres_processes_under(&data), Vec::<String>::new());
     let conf = std::fs::read_to_string(data.join("postgres/manager.conf")).unwrap();
     assert!(conf.contains("listen_addresses = ''"), "{conf}");
 }

@@ -450,3 +450,66 @@ async fn audit_page_names_the_first_row_edited_behind_its_back() {
     assert_eq!(api["data"]["ok"], false);
     assert_eq!(api["data"]["broken"]["id"], victim);
 }
+
+#[actix_web::test]
+async fn admins_revoke_sessions_reset_mfa_and_disable_accounts() {
+    let db = TestDb::new();
+    let (_, admin_secret) = ready_user(&db, "chief", Role::Admin);
+    let (op_id, op_secret) = ready_user(&db, "worker", Role::Operator);
+    let (st, clock) = state(&db);
+    let app = app(st).await;
+    let mut admin = sign_in(&app, &clock, "chief", &admin_secret).await;
+    let mut op = sign_in(&app, &clock, "worker", &op_secret).await;
+    assert_eq!(send(&app, &mut op, get("/hosts")).await.status, 200);
+
+    let csrf = send(&app, &mut admin, get("/users"))
+        .await
+        .input_value("csrf")
+        .unwrap();
+    let revoke = format!("/api/v1/users/{op_id}/revoke-sessions");
+    let no_token = send(&app, &mut admin, TestRequest::post().uri(&revoke)).await;
+    assert_eq!(
+        no_token.status, 403,
+        "a cookie-authenticated API call needs X-CSRF-Token"
+    );
+    assert_eq!(send(&app, &mut op, get("/hosts")).await.status, 200);
+    let r = send(
+        &app,
+        &mut admin,
+        TestRequest::post()
+            .uri(&revoke)
+            .insert_header(("x-csrf-token", csrf.clone())),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = send(&app, &mut op, get("/hosts")).await;
+    assert_eq!(
+        (r.status, r.location.as_deref()),
+        (303, Some("/login")),
+        "revoked at once"
+    );
+
+    let r = send(
+        &app,
+        &mut admin,
+        form(&format!("/users/{op_id}/reset-mfa"), &[("csrf", &csrf)]),
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = password_step(&app, &mut Jar::default(), "worker", PW).await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/login/enroll"),
+        "the next sign-in enrols again"
+    );
+
+    let r = send(
+        &app,
+        &mut admin,
+        form(&format!("/users/{op_id}/disable"), &[("csrf", &csrf)]),
+    )
+    .await;
+    assert_eq!(r.status, 303);
+    let r = password_step(&app, &mut Jar::default(), "worker", PW).await;
+    assert_eq!(r.status, 403, "{}", r.body);
+}

@@ -3,6 +3,7 @@
 
 use linux_patch_tests::client::{self, drain, request};
 use linux_patch_tests::manager::{cli, ManagerProc};
+use linux_patch_tests::pg::postgres_processes_under;
 use std::time::Duration;
 
 #[actix_web::test]
@@ -74,28 +75,6 @@ async fn closes_peers_not_on_the_allow_list_without_a_byte() {
         .is_ok());
 }
 
-/// Postgres processes under `dir`, after giving exiting ones up to 10 s to go.
-fn postgres_left(dir: &std::path::Path) -> usize {
-    for _ in 0..400 {
-        if postgres_under(dir) == 0 {
-            return 0;
-        }
-        linux_patch_tests::agent::wait_a_little();
-    }
-    postgres_under(dir)
-}
-
-fn postgres_under(dir: &std::path::Path) -> usize {
-    let needle = dir.to_string_lossy().into_owned();
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(Result::ok)
-        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
-        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
-        .filter(|c| c.contains(&needle) && c.contains("postgres"))
-        .count()
-}
-
 #[actix_web::test]
 async fn embedded_database_survives_a_restart_and_stops_with_the_manager() {
     let mut m = ManagerProc::start_embedded();
@@ -105,12 +84,16 @@ async fn embedded_database_survives_a_restart_and_stops_with_the_manager() {
         "initdb ran into data_dir/postgres"
     );
     assert!(
-        postgres_under(&data) > 0,
+        !postgres_processes_under(&data).is_empty(),
         "the cluster runs while the manager does"
     );
     m.stop();
-    let left = postgres_left(&data);
-    assert_eq!(left, 0, "the cluster stopped with the manager: {}", m.stderr());
+    let left = postgres_processes_under(&data);
+    assert!(
+        left.is_empty(),
+        "the cluster stopped with the manager: {left:?}\n{}",
+        m.stderr()
+    );
     m.restart();
     let again = cli(m.prefix(), &["user", "create", "--admin", "admin"]);
     assert_eq!(
@@ -124,5 +107,5 @@ async fn embedded_database_survives_a_restart_and_stops_with_the_manager() {
     let r = request(&mut s, "GET", "/api/v1/health", &[], b"").await.unwrap();
     assert_eq!(r.status, 200);
     m.stop();
-    assert_eq!(postgres_left(&data), 0);
+    assert_eq!(postgres_processes_under(&data), Vec::<String>::new());
 }

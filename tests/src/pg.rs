@@ -162,3 +162,16 @@ impl Drop for TestDb {
         }
     }
 }
+
+/// Command lines of the postgres processes whose command line mentions `dir` (a cluster running there).
+pub fn postgres_processes_under(dir: &Path) -> Vec<String> {
+    let needle = dir.to_string_lossy().into_owned();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().parse::<u32>().is_ok())
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(&needle) && c.contains("postgres"))
+        .collect()
+}

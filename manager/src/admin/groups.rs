@@ -2,9 +2,10 @@
 
 use super::{conflict, Actor};
 use crate::db::models::group::validate_name;
-use crate::db::models::{Group, Host, User};
+use crate::db::models::Group;
 use crate::error::ManagerError;
 use chrono::{DateTime, Utc};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::{Connection, PgConnection};
 
 /// Creates a group.
@@ -74,7 +75,7 @@ pub fn delete(conn: &mut PgConnection, now: DateTime<Utc>, who: &Actor, id: i64)
     })
 }
 
-/// Sets the members of group `id`: exactly these users and hosts.
+/// Sets the members of group `id`: exactly these users and hosts (administrators reach every host).
 pub fn set_members(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
@@ -86,30 +87,12 @@ pub fn set_members(
     who.require_admin()?;
     conn.transaction(|conn| {
         let g = find(conn, id)?;
-        for u in User::all(conn)? {
-            let mut mine: Vec<i64> = User::groups(conn, u.id)?.into_iter().map(|(x, _)| x).collect();
-            let had = mine.contains(&id);
-            let wants = user_ids.contains(&u.id);
-            if had != wants {
-                mine.retain(|x| *x != id);
-                if wants {
-                    mine.push(id);
-                }
-                User::set_groups(conn, u.id, &mine)?;
+        Group::set_members(conn, id, user_ids, host_ids).map_err(|e| match e {
+            DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
+                ManagerError::Invalid("a listed user or host does not exist".into())
             }
-        }
-        for h in Host::list(conn, who.scope)? {
-            let mut mine: Vec<i64> = Host::groups(conn, h.id)?.into_iter().map(|(x, _)| x).collect();
-            let had = mine.contains(&id);
-            let wants = host_ids.contains(&h.id);
-            if had != wants {
-                mine.retain(|x| *x != id);
-                if wants {
-                    mine.push(id);
-                }
-                Host::set_groups(conn, h.id, &mine)?;
-            }
-        }
+            other => other.into(),
+        })?;
         who.audit(
             conn,
             now,

@@ -64,8 +64,7 @@ pub fn remove(
     id: i64,
 ) -> Result<Host, ManagerError> {
     conn.transaction(|conn| {
-        let host = Host::find(conn, who.scope, id)?.ok_or_else(|| not_found(id))?;
-        Host::delete(conn, who.scope, id)?;
+        let host = Host::delete(conn, who.scope, id)?.ok_or_else(|| not_found(id))?;
         who.audit(
             conn,
             now,

@@ -26,11 +26,7 @@ pub struct Actor {
 impl Actor {
     /// Refuses non-administrators.
     pub fn require_admin(&self) -> Result<(), ManagerError> {
-        if self.scope.is_admin() {
-            Ok(())
-        } else {
-            Err(ManagerError::Forbidden("only administrators may do this".into()))
-        }
+        self.scope.require_admin()
     }
 
     /// Appends an audit row for this actor.

@@ -7,6 +7,7 @@ pub mod qr;
 pub mod rbac;
 pub mod recovery;
 pub mod sessions;
+pub mod signin;
 pub mod totp;
 pub mod username;
 pub mod webauthn;

@@ -1,6 +1,7 @@
 //! Role-based access in the data layer: what hosts an account may see and act on.
 
 use crate::db::models::{Role, User};
+use crate::error::ManagerError;
 
 /// The hosts a request may reach: every host (admins) or ungrouped hosts plus those in the user's groups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,5 +24,14 @@ impl Scope {
     /// Whether this is an administrator's scope (user, group and setting management).
     pub fn is_admin(self) -> bool {
         matches!(self, Scope::All)
+    }
+
+    /// Refuses anyone but administrators (user, group, audit and setting management).
+    pub fn require_admin(self) -> Result<(), ManagerError> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(ManagerError::Forbidden("only administrators may do this".into()))
+        }
     }
 }

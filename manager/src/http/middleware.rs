@@ -70,7 +70,7 @@ fn json_error(req: &actix_web::HttpRequest, e: &ManagerError) -> HttpResponse {
 fn error_of<B>(res: &ServiceResponse<B>) -> Option<ManagerError> {
     let err = res.response().error()?;
     if let Some(e) = err.as_error::<ManagerError>() {
-        return Some(clone_error(e));
+        return Some(e.clone());
     }
     let status = res.status();
     let msg = err.to_string();
@@ -81,19 +81,6 @@ fn error_of<B>(res: &ServiceResponse<B>) -> Option<ManagerError> {
         s if s >= 500 => ManagerError::Internal(msg),
         _ => ManagerError::Invalid(msg),
     })
-}
-
-fn clone_error(e: &ManagerError) -> ManagerError {
-    match e {
-        ManagerError::Refused(m) => ManagerError::Refused(m.clone()),
-        ManagerError::Invalid(m) => ManagerError::Invalid(m.clone()),
-        ManagerError::Unauthenticated(m) => ManagerError::Unauthenticated(m.clone()),
-        ManagerError::Forbidden(m) => ManagerError::Forbidden(m.clone()),
-        ManagerError::NotFound(m) => ManagerError::NotFound(m.clone()),
-        ManagerError::TooMany(m) => ManagerError::TooMany(m.clone()),
-        ManagerError::Database(m) => ManagerError::Database(m.clone()),
-        other => ManagerError::Internal(other.to_string()),
-    }
 }
 
 /// API scope: every error becomes the envelope with this request's id.

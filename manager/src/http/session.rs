@@ -53,11 +53,7 @@ impl Signed {
 
     /// Refuses non-administrators.
     pub fn require_admin(&self) -> Result<(), ManagerError> {
-        if self.scope.is_admin() {
-            Ok(())
-        } else {
-            Err(ManagerError::Forbidden("only administrators may do this".into()))
-        }
+        self.scope.require_admin()
     }
 
     /// The user name, as the audit log's actor.

@@ -85,6 +85,50 @@ impl Group {
         diesel::delete(groups::table.find(id)).execute(conn)
     }
 
+    /// Ids of the users and of the hosts in group `id`.
+    pub fn member_ids(conn: &mut PgConnection, id: i64) -> QueryResult<(Vec<i64>, Vec<i64>)> {
+        let users = user_groups::table
+            .filter(user_groups::group_id.eq(id))
+            .select(user_groups::user_id)
+            .load(conn)?;
+        let hosts = host_groups::table
+            .filter(host_groups::group_id.eq(id))
+            .select(host_groups::host_id)
+            .load(conn)?;
+        Ok((users, hosts))
+    }
+
+    /// Makes exactly these users and hosts the members of group `id` (an unknown id is a foreign-key
+    /// violation).
+    pub fn set_members(
+        conn: &mut PgConnection,
+        id: i64,
+        user_ids: &[i64],
+        host_ids: &[i64],
+    ) -> QueryResult<()> {
+        conn.transaction(|conn| {
+            diesel::delete(user_groups::table.filter(user_groups::group_id.eq(id))).execute(conn)?;
+            diesel::delete(host_groups::table.filter(host_groups::group_id.eq(id))).execute(conn)?;
+            let users: Vec<_> = user_ids
+                .iter()
+                .map(|u| (user_groups::user_id.eq(*u), user_groups::group_id.eq(id)))
+                .collect();
+            diesel::insert_into(user_groups::table)
+                .values(users)
+                .on_conflict_do_nothing()
+                .execute(conn)?;
+            let hosts: Vec<_> = host_ids
+                .iter()
+                .map(|h| (host_groups::host_id.eq(*h), host_groups::group_id.eq(id)))
+                .collect();
+            diesel::insert_into(host_groups::table)
+                .values(hosts)
+                .on_conflict_do_nothing()
+                .execute(conn)?;
+            Ok(())
+        })
+    }
+
     /// Every group with the names of its users and hosts.
     pub fn summaries(conn: &mut PgConnection) -> QueryResult<Vec<GroupSummary>> {
         let all = Group::all(conn)?;

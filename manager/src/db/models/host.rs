@@ -83,14 +83,13 @@ impl Host {
             .get_result(conn)
     }
 
-    /// Removes host `id` if `scope` may see it; returns whether a row went.
-    pub fn delete(conn: &mut PgConnection, scope: Scope, id: i64) -> QueryResult<bool> {
-        conn.transaction(|conn| {
-            if Host::find(conn, scope, id)?.is_none() {
-                return Ok(false);
-            }
-            Ok(diesel::delete(hosts::table.find(id)).execute(conn)? == 1)
-        })
+    /// Removes host `id` if `scope` may see it, in one statement; returns the removed row.
+    pub fn delete(conn: &mut PgConnection, scope: Scope, id: i64) -> QueryResult<Option<Host>> {
+        let reachable = visible(scope).filter(hosts::id.eq(id)).select(hosts::id);
+        diesel::delete(hosts::table.filter(hosts::id.eq_any(reachable)))
+            .returning(Host::as_returning())
+            .get_result(conn)
+            .optional()
     }
 
     /// Ids and names of the groups of host `id`.

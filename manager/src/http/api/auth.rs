@@ -2,10 +2,8 @@
 //! `auth/refresh` rotates it, `auth/logout` ends the session; `GET /api/v1/me` says who the token is.
 
 use super::ok_json;
-use crate::audit::{self, Entry};
 use crate::auth::login::{self, Refusal};
-use crate::auth::sessions;
-use crate::auth::totp;
+use crate::auth::{sessions, signin};
 use crate::db::models::mfa::TotpFactor;
 use crate::db::models::User;
 use crate::error::ManagerError;
@@ -89,33 +87,16 @@ async fn token(
                     "the one-time password must be changed first: sign in to the console once".into(),
                 ));
             }
-            let mut accepted = false;
-            for f in TotpFactor::for_user(conn, user.id)? {
-                if let Ok(step) = totp::verify(&f.secret, &b.totp, now, f.last_used_step) {
-                    if TotpFactor::mark_used(conn, f.id, step)? {
-                        accepted = true;
-                        break;
-                    }
-                }
-            }
-            if !accepted {
+            if TotpFactor::accept(conn, user.id, &b.totp, now)?.is_err() {
                 let r = login::fail(conn, now, &user, "second factor", &ip)?;
                 return Err(refused(&r));
             }
-            let issued = sessions::start(conn, &keys, now, user.id, &ip, "api")?;
-            User::record_success(conn, user.id, now)?;
-            audit::append(
-                conn,
-                now,
-                &Entry {
-                    actor: &user.username,
-                    action: "auth.login",
-                    target: &format!("user:{}", user.username),
-                    details: serde_json::json!({"second_factor": "totp", "via": "api", "source_ip": ip,
-                        "session": issued.session_id}),
-                },
-            )?;
-            Ok(issued)
+            let origin = signin::Origin {
+                via: "api",
+                source_ip: ip,
+                user_agent: "api".into(),
+            };
+            signin::begin(conn, &keys, now, &user, "totp", &origin)
         })
         .await?;
     Ok(ok_json(&req, now, TokenPair::of(issued, now)))
@@ -143,20 +124,7 @@ async fn logout(
     let now = state.now();
     let w = who.clone();
     state
-        .db(move |conn| {
-            sessions::revoke(conn, &w.session.id, now, "logout")?;
-            audit::append(
-                conn,
-                now,
-                &Entry {
-                    actor: w.actor(),
-                    action: "auth.logout",
-                    target: &format!("user:{}", w.user.username),
-                    details: serde_json::json!({"session": w.session.id, "via": "api"}),
-                },
-            )?;
-            Ok(())
-        })
+        .db(move |conn| signin::end(conn, now, &w.user, &w.session.id, "api"))
         .await?;
     Ok(ok_json(
         &req,

@@ -13,6 +13,7 @@ use crate::http::state::AppState;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
+use std::collections::HashSet;
 
 /// Routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -105,16 +106,19 @@ async fn detail(
         .db(move |c| {
             let g = Group::by_id(c, id)?
                 .ok_or_else(|| ManagerError::NotFound(format!("no group with id {id}")))?;
-            let mut users = Vec::new();
-            for u in User::all(c)? {
-                let member = User::groups(c, u.id)?.iter().any(|(x, _)| *x == id);
-                users.push((u.id, u.username, member));
-            }
-            let mut hosts = Vec::new();
-            for h in Host::list(c, scope)? {
-                let member = Host::groups(c, h.id)?.iter().any(|(x, _)| *x == id);
-                hosts.push((h.id, h.hostname, member));
-            }
+            let (member_users, member_hosts) = Group::member_ids(c, id)?;
+            let (member_users, member_hosts): (HashSet<i64>, HashSet<i64>) = (
+                member_users.into_iter().collect(),
+                member_hosts.into_iter().collect(),
+            );
+            let users = User::all(c)?
+                .into_iter()
+                .map(|u| (u.id, u.username, member_users.contains(&u.id)))
+                .collect();
+            let hosts = Host::list(c, scope)?
+                .into_iter()
+                .map(|h| (h.id, h.hostname, member_hosts.contains(&h.id)))
+                .collect();
             Ok((g, users, hosts))
         })
         .await?;

@@ -14,6 +14,7 @@ use crate::http::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
+use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 use serde::Deserialize;
 
@@ -87,8 +88,15 @@ async fn enroll_page(state: web::Data<AppState>, flow: Flow) -> Result<HttpRespo
     html(&enroll_view(&flow, &secret, None)?)
 }
 
-/// Stores fresh recovery codes for `user_id` and keeps their clear text in the challenge until shown.
-pub fn issue_recovery_codes(conn: &mut PgConnection, flow: &Flow, method: &str) -> Result<(), ManagerError> {
+/// The first factor (`kind`: `totp` or `webauthn`) was just proven: marks the login as such, stores fresh
+/// recovery codes (their clear text kept in the challenge until shown once) and audits `mfa.enroll`.
+pub fn enrolled(
+    conn: &mut PgConnection,
+    flow: &Flow,
+    now: DateTime<Utc>,
+    kind: &str,
+    details: serde_json::Value,
+) -> Result<(), ManagerError> {
     let codes = recovery::generate();
     let hashes: Vec<String> = codes.iter().map(|c| recovery::hash(c)).collect();
     RecoveryCode::replace_for_user(conn, flow.user.id, &hashes)?;
@@ -102,13 +110,27 @@ pub fn issue_recovery_codes(conn: &mut PgConnection, flow: &Flow, method: &str) 
         conn,
         &flow.token_hash,
         "mfa_method",
-        Some(serde_json::json!(method)),
+        Some(serde_json::json!(kind)),
     )?;
     LoginChallenge::set(
         conn,
         &flow.token_hash,
         "mfa_ok",
         Some(serde_json::Value::Bool(true)),
+    )?;
+    let mut details = details;
+    if let Some(map) = details.as_object_mut() {
+        map.insert("kind".into(), kind.into());
+    }
+    audit::append(
+        conn,
+        now,
+        &Entry {
+            actor: &flow.user.username,
+            action: "mfa.enroll",
+            target: &format!("user:{}", flow.user.username),
+            details,
+        },
     )?;
     Ok(())
 }
@@ -146,18 +168,13 @@ async fn enroll_totp(
             let factor = TotpFactor::insert(conn, fl.user.id, &secret, now)?;
             TotpFactor::mark_used(conn, factor.id, step)?;
             LoginChallenge::set(conn, &fl.token_hash, "totp_secret", None)?;
-            issue_recovery_codes(conn, &fl, "totp")?;
-            audit::append(
+            enrolled(
                 conn,
+                &fl,
                 now,
-                &Entry {
-                    actor: &fl.user.username,
-                    action: "mfa.enroll",
-                    target: &format!("user:{}", fl.user.username),
-                    details: serde_json::json!({"kind": "totp", "factor_id": factor.id}),
-                },
-            )?;
-            Ok(())
+                "totp",
+                serde_json::json!({"factor_id": factor.id}),
+            )
         })
         .await?;
     Ok(see_other("/login/recovery"))

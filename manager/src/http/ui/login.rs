@@ -3,8 +3,8 @@
 use super::{html, html_status, see_other, Page};
 use crate::audit::{self, Entry};
 use crate::auth::login::{self, Refusal};
-use crate::auth::sessions;
 use crate::auth::{password, random_token};
+use crate::auth::{sessions, signin};
 use crate::db::models::mfa;
 use crate::db::models::{LoginChallenge, User};
 use crate::error::ManagerError;
@@ -220,20 +220,7 @@ async fn logout(
     let who = form.who;
     let now = state.now();
     state
-        .db(move |conn| {
-            sessions::revoke(conn, &who.session.id, now, "logout")?;
-            audit::append(
-                conn,
-                now,
-                &Entry {
-                    actor: who.actor(),
-                    action: "auth.logout",
-                    target: &format!("user:{}", who.user.username),
-                    details: serde_json::json!({"session": who.session.id}),
-                },
-            )?;
-            Ok(())
-        })
+        .db(move |conn| signin::end(conn, now, &who.user, &who.session.id, "console"))
         .await?;
     let mut r = see_other("/login");
     for c in [cookies::ACCESS, cookies::REFRESH, cookies::LOGIN] {
@@ -242,8 +229,8 @@ async fn logout(
     Ok(r)
 }
 
-/// Ends a login whose second factor was proven: starts the session, audits `auth.login`, sets the cookies,
-/// and sends the browser to `to` (`redirect` = a 303; otherwise a JSON answer for the WebAuthn script).
+/// Ends a login whose second factor was proven: removes the challenge and starts the session (the caller
+/// sets the cookies with [`set_session_cookies`] and answers with a redirect or JSON).
 pub async fn complete(
     state: &AppState,
     req: &HttpRequest,
@@ -252,36 +239,25 @@ pub async fn complete(
 ) -> Result<sessions::Issued, ManagerError> {
     let keys = state.keys.clone();
     let now = state.now();
-    let ip = source_ip(req);
-    let ua: String = req
-        .headers()
-        .get(actix_web::http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .chars()
-        .take(200)
-        .collect();
+    let origin = signin::Origin {
+        via: "console",
+        source_ip: source_ip(req),
+        user_agent: req
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .chars()
+            .take(200)
+            .collect(),
+    };
     let user = flow.user.clone();
     let token_hash = flow.token_hash.clone();
     let method = method.to_owned();
     state
         .db(move |conn| {
-            let issued = sessions::start(conn, &keys, now, user.id, &ip, &ua)?;
             LoginChallenge::delete(conn, &token_hash)?;
-            User::record_success(conn, user.id, now)?;
-            audit::append(
-                conn,
-                now,
-                &Entry {
-                    actor: &user.username,
-                    action: "auth.login",
-                    target: &format!("user:{}", user.username),
-                    details: serde_json::json!({
-                        "second_factor": method, "source_ip": ip, "session": issued.session_id,
-                    }),
-                },
-            )?;
-            Ok(issued)
+            signin::begin(conn, &keys, now, &user, &method, &origin)
         })
         .await
 }

@@ -6,7 +6,7 @@ use super::{html, html_status, see_other, Page};
 use crate::audit::{self, Entry};
 use crate::auth::login::{self, Refusal};
 use crate::auth::recovery;
-use crate::auth::totp::{self, TotpRejection};
+use crate::auth::totp::TotpRejection;
 use crate::db::models::mfa::{RecoveryCode, TotpFactor, WebauthnCredential};
 use crate::db::models::User;
 use crate::error::ManagerError;
@@ -121,23 +121,13 @@ async fn totp_submit(
     let now = state.now();
     let code = f.code;
     let outcome = check_factor(&state, &req, &flow, move |conn, user| {
-        let mut why = TotpRejection::Wrong;
-        for factor in TotpFactor::for_user(conn, user.id)? {
-            match totp::verify(&factor.secret, &code, now, factor.last_used_step) {
-                Ok(step) if TotpFactor::mark_used(conn, factor.id, step)? => return Ok(Ok(())),
-                Ok(_) => why = TotpRejection::Replayed,
-                Err(r) => {
-                    if r != TotpRejection::Wrong {
-                        why = r;
-                    }
-                }
-            }
-        }
-        Ok(Err(match why {
-            TotpRejection::Replayed => "that code was already used: wait for the next one".to_owned(),
-            TotpRejection::Malformed => "a code has 6 digits".to_owned(),
-            TotpRejection::Wrong => Refusal::BadCredentials.message(),
-        }))
+        Ok(
+            TotpFactor::accept(conn, user.id, &code, now)?.map_err(|why| match why {
+                TotpRejection::Replayed => "that code was already used: wait for the next one".to_owned(),
+                TotpRejection::Malformed => "a code has 6 digits".to_owned(),
+                TotpRejection::Wrong => Refusal::BadCredentials.message(),
+            }),
+        )
     })
     .await?;
     finish_or_again(&state, &req, &flow, outcome, "totp").await

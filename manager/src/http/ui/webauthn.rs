@@ -1,9 +1,8 @@
 //! WebAuthn during a login: registering the first security key / passkey, and signing in with one
 //! (JSON endpoints called by `static/webauthn.js`, CSRF token in `X-CSRF-Token`).
 
-use super::enroll::issue_recovery_codes;
+use super::enroll::enrolled;
 use super::login::{complete, next_step, set_session_cookies};
-use crate::audit::{self, Entry};
 use crate::db::models::mfa::WebauthnCredential;
 use crate::db::models::LoginChallenge;
 use crate::error::ManagerError;
@@ -123,18 +122,13 @@ async fn register_finish(
         .db(move |conn| {
             let row = WebauthnCredential::insert(conn, fl.user.id, &name, &passkey, now)?;
             LoginChallenge::set(conn, &fl.token_hash, "webauthn_reg", None)?;
-            issue_recovery_codes(conn, &fl, "webauthn")?;
-            audit::append(
+            enrolled(
                 conn,
+                &fl,
                 now,
-                &Entry {
-                    actor: &fl.user.username,
-                    action: "mfa.enroll",
-                    target: &format!("user:{}", fl.user.username),
-                    details: serde_json::json!({"kind": "webauthn", "name": name, "factor_id": row.id}),
-                },
-            )?;
-            Ok(())
+                "webauthn",
+                serde_json::json!({"name": name, "factor_id": row.id}),
+            )
         })
         .await?;
     Ok(ok_json(
