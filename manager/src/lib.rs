@@ -1,7 +1,9 @@
 //! Linux Patch Manager: configuration, PostgreSQL (embedded or external), accounts and the hash-chained audit log.
 
 pub mod accounts;
+pub mod actors;
 pub mod admin;
+pub mod agent_client;
 pub mod audit;
 pub mod auth;
 pub mod ca;

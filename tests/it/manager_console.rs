@@ -304,9 +304,9 @@ async fn operators_reach_only_their_groups_and_ungrouped_hosts() {
     let g1 = Group::insert(&mut c, "mine", now).unwrap();
     let g2 = Group::insert(&mut c, "theirs", now).unwrap();
     User::set_groups(&mut c, op_id, &[g1.id]).unwrap();
-    let h_mine = Host::insert(&mut c, "mine.example.lan", "10.0.0.1", now).unwrap();
-    let h_theirs = Host::insert(&mut c, "theirs.example.lan", "10.0.0.2", now).unwrap();
-    let h_free = Host::insert(&mut c, "free.example.lan", "10.0.0.3", now).unwrap();
+    let h_mine = Host::insert(&mut c, "mine.example.lan", "10.0.0.1", 12443, now).unwrap();
+    let h_theirs = Host::insert(&mut c, "theirs.example.lan", "10.0.0.2", 12443, now).unwrap();
+    let h_free = Host::insert(&mut c, "free.example.lan", "10.0.0.3", 12443, now).unwrap();
     Host::set_groups(&mut c, h_mine.id, &[g1.id]).unwrap();
     Host::set_groups(&mut c, h_theirs.id, &[g2.id]).unwrap();
     let (st, clock) = state(&db);

@@ -8,6 +8,9 @@ use actix_web::{test, web, App};
 use chrono::{DateTime, Utc};
 use linux_patch_manager::auth::jwt::KeyRing;
 use linux_patch_manager::auth::webauthn::WebauthnService;
+use linux_patch_manager::ca::trust::AgentTrust;
+use linux_patch_manager::ca::InternalCa;
+use linux_patch_manager::config::file::{EnrollmentSection, PollerSection};
 use linux_patch_manager::http::state::AppState;
 use linux_patch_shared::clock::ManualClock;
 use std::collections::BTreeMap;
@@ -18,14 +21,27 @@ pub fn state(db: &TestDb) -> (web::Data<AppState>, ManualClock) {
     let start: DateTime<Utc> = "2026-06-01T12:00:00Z".parse().unwrap();
     let clock = ManualClock::new(start);
     let url = webauthn_url();
+    // A real CA per test app, in a directory that outlives the test (removed with the system's temp files).
+    let data_dir = tempfile::Builder::new()
+        .prefix("lpm-console-")
+        .tempdir()
+        .unwrap()
+        .keep();
+    let ca = InternalCa::load_or_create(&data_dir, &clock).unwrap();
     let state = AppState {
         pool: linux_patch_manager::db::pool(db.url()),
         clock: Arc::new(clock.clone()),
         keys: KeyRing::new(),
         webauthn: Arc::new(WebauthnService::new(&url).unwrap()),
-        ca_pem: Arc::new("-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n".into()),
-        ca_fingerprint: Arc::new("00".into()),
+        ca_pem: Arc::new(ca.cert_pem()),
+        ca_fingerprint: Arc::new(ca.fingerprint_sha256()),
         audit_retention_days: 183,
+        ca: Arc::new(ca),
+        data_dir: Arc::new(data_dir),
+        poller_cfg: PollerSection::default(),
+        enroll_cfg: EnrollmentSection::default(),
+        trust: Arc::new(AgentTrust::empty()),
+        poller: Arc::new(std::sync::OnceLock::new()),
     };
     (web::Data::new(state), clock)
 }

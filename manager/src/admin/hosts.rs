@@ -8,26 +8,31 @@ use chrono::{DateTime, Utc};
 use diesel::{Connection, PgConnection};
 use std::net::Ipv4Addr;
 
-/// Registers `hostname` at `ip` (an IPv4 address; when empty, `hostname` must be one or resolve to one).
+/// Registers `hostname` at `ip` (an IPv4 address; when empty, `hostname` must be one or resolve to one),
+/// its agent on `port`.
 pub fn add(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
     who: &Actor,
     hostname: &str,
     ip: &str,
+    port: u16,
 ) -> Result<Host, ManagerError> {
+    if port == 0 {
+        return Err(ManagerError::Invalid("the agent port must be between 1 and 65535".into()));
+    }
     let hostname = hostname.trim().to_ascii_lowercase();
     validate_hostname(&hostname).map_err(ManagerError::Invalid)?;
     let ip = resolve(&hostname, ip.trim())?;
     conn.transaction(|conn| {
-        let host = Host::insert(conn, &hostname, &ip.to_string(), now)
+        let host = Host::insert(conn, &hostname, &ip.to_string(), port, now)
             .map_err(conflict(format!("host `{hostname}` is already registered")))?;
         who.audit(
             conn,
             now,
             "host.add",
             &format!("host:{hostname}"),
-            serde_json::json!({"host_id": host.id, "ip": host.ip}),
+            serde_json::json!({"host_id": host.id, "ip": host.ip, "port": port}),
         )?;
         Ok(host)
     })

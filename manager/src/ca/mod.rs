@@ -1,6 +1,8 @@
 //! The manager's internal certificate authority (openssl, ECDSA P-256): root CA, issued certificates.
 
 mod build;
+pub mod registry;
+pub mod trust;
 mod files;
 mod web;
 

@@ -25,6 +25,10 @@ pub struct ConfigFile {
     /// The console's address as browsers reach it (`https://manager.example.lan:8443`): the WebAuthn relying
     /// party and a name on the internal CA's web certificate. `None` = `https://<this host's name>:<port>`.
     pub public_url: Option<String>,
+    /// How the poller reaches agents.
+    pub poller: PollerSection,
+    /// Self-enrolment of agents.
+    pub enrollment: EnrollmentSection,
 }
 
 impl Default for ConfigFile {
@@ -39,6 +43,8 @@ impl Default for ConfigFile {
                 .to_vec(),
             audit: AuditSection::default(),
             public_url: None,
+            poller: PollerSection::default(),
+            enrollment: EnrollmentSection::default(),
         }
     }
 }
@@ -77,6 +83,65 @@ pub struct AuditSection {
 impl Default for AuditSection {
     fn default() -> Self {
         Self { retention_days: 183 }
+    }
+}
+
+/// `poller:`: intervals, parallelism and timeouts of agent polling.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PollerSection {
+    /// Seconds between health checks of a host (default 300).
+    pub health_interval_secs: u64,
+    /// Seconds between patch-data fetches of a host (default 1800).
+    pub patch_interval_secs: u64,
+    /// Agents contacted at the same time (default 64).
+    pub concurrency: usize,
+    /// Seconds one agent request may take, connection included (default 10).
+    pub timeout_secs: u64,
+    /// Consecutive failures after which a host is `unreachable` (default 3).
+    pub retries: u32,
+    /// Longest wait between retries, seconds (default 1800).
+    pub max_backoff_secs: u64,
+    /// Days of health history kept (default 30).
+    pub history_days: u32,
+}
+
+impl Default for PollerSection {
+    fn default() -> Self {
+        Self {
+            health_interval_secs: 300,
+            patch_interval_secs: 1800,
+            concurrency: 64,
+            timeout_secs: 10,
+            retries: 3,
+            max_backoff_secs: 1800,
+            history_days: 30,
+        }
+    }
+}
+
+/// `enrollment:`: agents asking to join with `linux-patch-api --enroll`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EnrollmentSection {
+    /// Whether `POST /api/v1/enroll` accepts requests at all (default true).
+    pub enabled: bool,
+    /// Requests per minute accepted from one source address (default 10).
+    pub rate_limit_per_minute: u32,
+    /// Hours after which an undecided or undelivered request is purged (default 72).
+    pub purge_after_hours: u32,
+    /// Seconds the agent is told to wait between status polls (default 60).
+    pub poll_interval_secs: u64,
+}
+
+impl Default for EnrollmentSection {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            rate_limit_per_minute: 10,
+            purge_after_hours: 72,
+            poll_interval_secs: 60,
+        }
     }
 }
 
@@ -132,6 +197,34 @@ pub fn validate(file: &Path, text: &str, cfg: &ConfigFile) -> Result<Checked, Co
     }
     if cfg.audit.retention_days == 0 {
         return Err(field("audit.retention_days", "must be at least 1".into()));
+    }
+    let p = &cfg.poller;
+    for (name, v) in [
+        ("poller.health_interval_secs", p.health_interval_secs),
+        ("poller.patch_interval_secs", p.patch_interval_secs),
+        ("poller.timeout_secs", p.timeout_secs),
+        ("poller.max_backoff_secs", p.max_backoff_secs),
+        ("enrollment.poll_interval_secs", cfg.enrollment.poll_interval_secs),
+    ] {
+        if v == 0 {
+            return Err(field(name, "must be at least 1".into()));
+        }
+    }
+    if p.concurrency == 0 || p.concurrency > 4096 {
+        return Err(field("poller.concurrency", "must be between 1 and 4096".into()));
+    }
+    if p.retries == 0 {
+        return Err(field("poller.retries", "must be at least 1".into()));
+    }
+    if p.history_days == 0 {
+        return Err(field("poller.history_days", "must be at least 1".into()));
+    }
+    if cfg.enrollment.rate_limit_per_minute == 0 || cfg.enrollment.purge_after_hours == 0 {
+        return Err(field(
+            "enrollment",
+            "rate_limit_per_minute and purge_after_hours must be at least 1 (use enabled: false to turn enrolment off)"
+                .into(),
+        ));
     }
     let mut allow = Vec::with_capacity(cfg.allow.len());
     for (i, item) in cfg.allow.iter().enumerate() {
@@ -233,6 +326,8 @@ audit: { retention_days: 183 }
             ("allow: [example.org]\n", "allow[0]"),
             ("public_url: http://x:8443\n", "public_url"),
             ("public_url: \"https://u@x\"\n", "public_url"),
+            ("poller: { concurrency: 0 }\n", "poller.concurrency"),
+            ("poller:\n  health_interval_secs: 0\n", "poller.health_interval_secs"),
         ] {
             let c = parse(text).unwrap();
             let e = validate(Path::new("/c.yaml"), text, &c).unwrap_err();

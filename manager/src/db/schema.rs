@@ -47,6 +47,88 @@ diesel::table! {
         ip -> Text,
         os -> Text,
         created_at -> Timestamptz,
+        port -> Int4,
+        machine_id -> Text,
+        kernel -> Text,
+        agent_version -> Text,
+        backend -> Text,
+        state -> Text,
+        state_reason -> Text,
+        last_seen_at -> Nullable<Timestamptz>,
+        health_checked_at -> Nullable<Timestamptz>,
+        patches_checked_at -> Nullable<Timestamptz>,
+        failures -> Int4,
+        retry_at -> Nullable<Timestamptz>,
+        pending_total -> Int4,
+        pending_security -> Int4,
+        reboot_required -> Text,
+        reboot_reason -> Text,
+    }
+}
+
+diesel::table! {
+    host_health (id) {
+        id -> Int8,
+        host_id -> Int8,
+        checked_at -> Timestamptz,
+        state -> Text,
+        reason -> Text,
+        latency_ms -> Nullable<Int4>,
+    }
+}
+
+diesel::table! {
+    host_patches (host_id, name, architecture) {
+        host_id -> Int8,
+        name -> Text,
+        architecture -> Text,
+        installed_version -> Nullable<Text>,
+        candidate_version -> Text,
+        repository -> Text,
+        security -> Bool,
+        severity -> Nullable<Text>,
+        cves -> Jsonb,
+        security_source -> Text,
+    }
+}
+
+diesel::table! {
+    certificates (id) {
+        id -> Int8,
+        serial -> Text,
+        kind -> Text,
+        subject -> Text,
+        sans -> Text,
+        host_id -> Nullable<Int8>,
+        cert_pem -> Text,
+        key_file -> Text,
+        not_before -> Timestamptz,
+        not_after -> Timestamptz,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        revoke_reason -> Nullable<Text>,
+        superseded_by -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    enrollments (id) {
+        id -> Int8,
+        token_hash -> Text,
+        machine_id -> Text,
+        fqdn -> Text,
+        ip -> Text,
+        os -> Text,
+        agent_port -> Int4,
+        source_ip -> Text,
+        status -> Text,
+        created_at -> Timestamptz,
+        last_polled_at -> Timestamptz,
+        decided_at -> Nullable<Timestamptz>,
+        decided_by -> Nullable<Text>,
+        host_id -> Nullable<Int8>,
+        certificate_id -> Nullable<Int8>,
+        delivered_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -150,6 +232,10 @@ diesel::table! {
 
 diesel::joinable!(host_groups -> groups (group_id));
 diesel::joinable!(host_groups -> hosts (host_id));
+diesel::joinable!(host_health -> hosts (host_id));
+diesel::joinable!(host_patches -> hosts (host_id));
+diesel::joinable!(certificates -> hosts (host_id));
+diesel::joinable!(enrollments -> hosts (host_id));
 diesel::joinable!(login_challenges -> users (user_id));
 diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
@@ -162,8 +248,12 @@ diesel::joinable!(webauthn_credentials -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     audit_checkpoints,
     audit_log,
+    certificates,
+    enrollments,
     groups,
     host_groups,
+    host_health,
+    host_patches,
     hosts,
     login_challenges,
     recovery_codes,

@@ -5,6 +5,7 @@ use super::edge::{self, Edge};
 use super::state::AppState;
 use crate::auth::jwt::KeyRing;
 use crate::auth::webauthn::WebauthnService;
+use crate::ca::trust::AgentTrust;
 use crate::ca::InternalCa;
 use crate::config::{ManagerConfig, TlsSection};
 use crate::db::Database;
@@ -74,7 +75,14 @@ pub fn serve(paths: &Paths, cfg: &ManagerConfig, db: Database) -> Result<(), Man
         ca_pem: Arc::new(ca.cert_pem()),
         ca_fingerprint: Arc::new(ca.fingerprint_sha256()),
         audit_retention_days: cfg.file.audit.retention_days,
+        ca: Arc::new(ca),
+        data_dir: Arc::new(cfg.data_dir.clone()),
+        poller_cfg: cfg.file.poller.clone(),
+        enroll_cfg: cfg.file.enrollment.clone(),
+        trust: Arc::new(AgentTrust::empty()),
+        poller: Arc::new(std::sync::OnceLock::new()),
     });
+    let fingerprint = state.ca.fingerprint_sha256();
     let housekeeping = state.clone();
     let listener = std::net::TcpListener::bind(cfg.listen)
         .map_err(|e| ManagerError::Internal(format!("cannot listen on {}: {e}", cfg.listen)))?;
@@ -82,7 +90,6 @@ pub fn serve(paths: &Paths, cfg: &ManagerConfig, db: Database) -> Result<(), Man
     let workers = std::thread::available_parallelism()
         .map(|n| n.get().min(4))
         .unwrap_or(2);
-    let fingerprint = ca.fingerprint_sha256();
     let result = actix_rt::System::new().block_on(async move {
         let server = actix_server::Server::build()
             .workers(workers)

@@ -1,12 +1,18 @@
-//! What every handler shares: the database pool, the clock, the signing keys, WebAuthn, the CA's identity.
+//! What every handler shares: the database pool, the clock, the signing keys, WebAuthn, the internal CA,
+//! the fleet settings.
 
 use crate::auth::jwt::KeyRing;
 use crate::auth::webauthn::WebauthnService;
+use crate::actors::poller::PollerHandle;
+use crate::ca::trust::AgentTrust;
+use crate::ca::InternalCa;
+use crate::config::file::{EnrollmentSection, PollerSection};
 use crate::db::PgPool;
 use crate::error::ManagerError;
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 use linux_patch_shared::clock::SharedClock;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Shared state of the console and API (one per process, cloned into every worker).
@@ -26,6 +32,18 @@ pub struct AppState {
     pub ca_fingerprint: Arc<String>,
     /// Audit retention in days.
     pub audit_retention_days: u32,
+    /// The internal CA (issues agent and manager-client certificates, signs the CRL).
+    pub ca: Arc<InternalCa>,
+    /// The data directory (CA files, issued keys under `certs/`).
+    pub data_dir: Arc<PathBuf>,
+    /// `poller:` of the configuration.
+    pub poller_cfg: PollerSection,
+    /// `enrollment:` of the configuration.
+    pub enroll_cfg: EnrollmentSection,
+    /// The TLS client configuration for calls to agents (swapped on renewal/revocation).
+    pub trust: Arc<AgentTrust>,
+    /// The running poller, once started (`serve` starts it; in-process tests may leave it empty).
+    pub poller: Arc<std::sync::OnceLock<PollerHandle>>,
 }
 
 impl std::fmt::Debug for AppState {

@@ -22,6 +22,38 @@ pub struct Host {
     pub os: String,
     /// When it was registered.
     pub created_at: DateTime<Utc>,
+    /// The agent's port (12443 unless registered otherwise).
+    pub port: i32,
+    /// `/etc/machine-id` as the agent reported it at enrolment or in system info ('' = not known).
+    pub machine_id: String,
+    /// Running kernel, from the agent's system info.
+    pub kernel: String,
+    /// Agent version, from its health answer.
+    pub agent_version: String,
+    /// Package backend the agent uses (`apt`, `dnf`, ..., `simulated`).
+    pub backend: String,
+    /// `unknown` (never polled), `healthy`, `degraded` (yellow) or `unreachable` (red).
+    pub state: String,
+    /// Why the host is in that state, in words ('' when healthy).
+    pub state_reason: String,
+    /// Last successful contact.
+    pub last_seen_at: Option<DateTime<Utc>>,
+    /// Last health attempt.
+    pub health_checked_at: Option<DateTime<Utc>>,
+    /// Last successful patch-data fetch.
+    pub patches_checked_at: Option<DateTime<Utc>>,
+    /// Consecutive failed attempts.
+    pub failures: i32,
+    /// Backoff: no attempt before this.
+    pub retry_at: Option<DateTime<Utc>>,
+    /// Pending updates last reported.
+    pub pending_total: i32,
+    /// Pending security updates last reported.
+    pub pending_security: i32,
+    /// `yes`, `no` or `unknown`.
+    pub reboot_required: String,
+    /// Why a reboot is (or may be) required.
+    pub reboot_reason: String,
 }
 
 type Boxed<'a> = hosts::BoxedQuery<'a, Pg>;
@@ -66,17 +98,19 @@ impl Host {
             .optional()
     }
 
-    /// Registers a host (a taken name fails with a unique violation).
+    /// Registers a host whose agent listens on `port` (a taken name fails with a unique violation).
     pub fn insert(
         conn: &mut PgConnection,
         hostname: &str,
         ip: &str,
+        port: u16,
         now: DateTime<Utc>,
     ) -> QueryResult<Host> {
         diesel::insert_into(hosts::table)
             .values((
                 hosts::hostname.eq(hostname),
                 hosts::ip.eq(ip),
+                hosts::port.eq(i32::from(port)),
                 hosts::created_at.eq(now),
             ))
             .returning(Host::as_returning())

@@ -41,6 +41,12 @@ struct NewHost {
     hostname: String,
     #[serde(default)]
     ip: String,
+    #[serde(default = "default_port")]
+    port: u16,
+}
+
+fn default_port() -> u16 {
+    12443
 }
 
 async fn list_hosts(
@@ -86,7 +92,7 @@ async fn add_host(
     let b = body.into_inner();
     let a = actor(&who);
     let host = state
-        .db(move |c| hosts::add(c, now, &a, &b.hostname, &b.ip))
+        .db(move |c| hosts::add(c, now, &a, &b.hostname, &b.ip, b.port))
         .await?;
     Ok(created_json(&req, now, host))
 }

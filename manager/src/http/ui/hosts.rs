@@ -78,7 +78,7 @@ async fn add(state: web::Data<AppState>, f: SignedForm<AddForm>) -> Result<HttpR
     let a = actor(&f.who);
     let form = f.form;
     match state
-        .db(move |c| hosts::add(c, now, &a, &form.hostname, &form.ip))
+        .db(move |c| hosts::add(c, now, &a, &form.hostname, &form.ip, 12443))
         .await
     {
         Ok(h) => Ok(see_other_with(

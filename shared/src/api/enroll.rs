@@ -1,0 +1,80 @@
+//! Data transfer objects of agent self-enrolment (`POST /api/v1/enroll`, `GET /api/v1/enroll/status/{token}`
+//! on the manager), the one conversation in which the agent is the client.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `POST /api/v1/enroll`: who is asking (phase 1 of the agent SPEC's self-enrolment).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollRequest {
+    /// Contents of `/etc/machine-id` (32 lowercase hex digits).
+    pub machine_id: String,
+    /// The host's fully qualified domain name.
+    pub fqdn: String,
+    /// The IPv4 address the manager should reach the agent at.
+    pub ip: String,
+    /// Operating system (`/etc/os-release` PRETTY_NAME).
+    pub os: String,
+    /// The port the agent serves on (12443 unless configured otherwise).
+    #[serde(default = "default_port")]
+    pub port: u16,
+}
+
+fn default_port() -> u16 {
+    12443
+}
+
+/// Where an enrolment request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EnrollState {
+    /// Waiting for an admin (status answers 202).
+    Pending,
+    /// Approved: the status answer (200) carries the bundle.
+    Approved,
+    /// Denied by an admin (status answers 403).
+    Denied,
+}
+
+/// The answer to `POST /api/v1/enroll` (201): the token to poll with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollTicket {
+    /// Secret polling token for `GET /api/v1/enroll/status/{token}` (keep it private: it fetches the bundle).
+    pub polling_token: String,
+    /// Seconds to wait between polls.
+    pub poll_interval_secs: u64,
+    /// Always `pending` at this point.
+    pub status: EnrollState,
+}
+
+/// `GET /api/v1/enroll/status/{token}` while pending (202).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollPending {
+    /// `pending`.
+    pub status: EnrollState,
+    /// Seconds to wait before the next poll.
+    pub poll_interval_secs: u64,
+    /// What the agent should print ("pending approval by an administrator of the manager").
+    pub message: String,
+}
+
+/// `GET /api/v1/enroll/status/{token}` once approved (200): the agent's PKI bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollBundle {
+    /// `approved`.
+    pub status: EnrollState,
+    /// The manager's root CA (PEM): written to `certs/ca.pem`; it signs the manager's client certificate.
+    pub ca_pem: String,
+    /// The agent's server certificate (PEM; SAN = FQDN + IP): `certs/server.pem`.
+    pub server_pem: String,
+    /// Its private key (PKCS#8 PEM): `certs/server.key`, mode 0600.
+    pub server_key: String,
+    /// The CA's current revocation list (PEM): `certs/crl.pem`.
+    pub crl_pem: String,
+    /// Host name the manager registered the agent under.
+    pub hostname: String,
+}
