@@ -43,12 +43,14 @@ demo-stop:
 	  rm -f demo/$$p.pid; \
 	done
 
-## make bench: figures (not assertions) for the read API on this machine's real dpkg database, and the
+## make bench: figures (not assertions) for the read API on this machine's real dpkg database, the manager polling
+## a simulated fleet (sweeps, page times, RSS at 2,500 and 10,000 hosts), and the
 ## fleet simulator's start time and memory at 2,500 and 10,000 hosts.
 bench: prereqs
 	$(CARGO) build --release --workspace --bins
 	$(CARGO) bench -p linux-patch-tests --bench agent_read
 	$(CARGO) bench -p linux-patch-tests --bench fleet
+	$(CARGO) bench -p linux-patch-tests --bench manager_fleet
 
 clean:
 	$(CARGO) clean

@@ -7,6 +7,7 @@ pub mod backend;
 pub mod cache_state;
 pub mod cli;
 pub mod config;
+pub mod enroll;
 pub mod error;
 pub mod http;
 pub mod jobs;

@@ -56,6 +56,33 @@ pub enum Cmd {
     },
     /// Validate config.yaml and exit (0 valid, 3 invalid).
     CheckConfig,
+    /// Agents' self-enrolment requests (`linux-patch-api --enroll`): list, approve, deny (audited as `cli`).
+    Enrollment {
+        /// What to do with enrolment requests.
+        #[command(subcommand)]
+        command: EnrollmentCmd,
+    },
+}
+
+/// `enrollment ...`.
+#[derive(Debug, Subcommand)]
+pub enum EnrollmentCmd {
+    /// List pending requests and recent decisions.
+    List,
+    /// Approve request ID (registers the host; the agent fetches its certificate at its next poll).
+    Approve {
+        /// The request's id (see `enrollment list`).
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        id: Option<i64>,
+        /// Approve every pending request.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Deny request ID (the agent stops with "enrolment denied").
+    Deny {
+        /// The request's id.
+        id: i64,
+    },
 }
 
 /// `user ...`.
@@ -174,6 +201,7 @@ fn run(args: &Args) -> Result<i32, ManagerError> {
             println!("one-time password: {}", created.one_time_password);
             EXIT_OK
         }
+        Cmd::Enrollment { command } => crate::enrollment::cli::run(&mut *db.conn()?, command)?,
         Cmd::Audit {
             command: AuditCmd::Verify,
         } => {

@@ -59,6 +59,10 @@ pub struct AgentSetup {
     pub launcher: Vec<String>,
     /// `backend.kind` (default `apt`); any other kind gets no apt sandbox.
     pub backend_kind: String,
+    /// `server.bind_address` (default `127.0.0.1`).
+    pub bind_address: std::net::Ipv4Addr,
+    /// `server.port`; `None` = a free port.
+    pub port: Option<u16>,
 }
 
 impl Default for AgentSetup {
@@ -74,6 +78,8 @@ impl Default for AgentSetup {
             reboot_command: vec!["true".into()],
             launcher: Vec::new(),
             backend_kind: "apt".into(),
+            bind_address: std::net::Ipv4Addr::LOCALHOST,
+            port: None,
         }
     }
 }
@@ -96,9 +102,13 @@ impl AgentProc {
     /// Writes config, allow-list and certificates into a fresh prefix and starts the agent, against a
     /// fresh apt sandbox unless `host_database`, an explicit `backend_env` or another `backend_kind` is given.
     pub fn start(setup: &AgentSetup) -> Self {
-        let pki = Pki::new();
+        Self::start_with_pki(setup, Pki::new())
+    }
+
+    /// Like [`AgentProc::start`] with given certificates (e.g. issued by the manager's internal CA).
+    pub fn start_with_pki(setup: &AgentSetup, pki: Pki) -> Self {
         let prefix = tempfile::tempdir().unwrap();
-        let port = free_port();
+        let port = setup.port.unwrap_or_else(free_port);
         let sandbox = (setup.backend_kind == "apt" && !setup.host_database && setup.backend_env.is_empty())
             .then(apt_sandbox);
         let mut setup = setup.clone();
@@ -125,7 +135,7 @@ impl AgentProc {
         let mut agent = Self {
             child,
             prefix,
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            addr: SocketAddr::from((setup.bind_address, port)),
             pki,
             sandbox,
         };
@@ -294,7 +304,7 @@ impl Drop for AgentProc {
     }
 }
 
-/// Writes `config.yaml`, `whitelist.yaml` and `certs/` for an agent on 127.0.0.1:`port`.
+/// Writes `config.yaml`, `whitelist.yaml` and `certs/` for an agent on `setup.bind_address`:`port`.
 pub fn write_config(prefix: &Path, port: u16, setup: &AgentSetup, pki: &Pki) {
     let etc = prefix.join("etc/linux_patch_api");
     std::fs::create_dir_all(etc.join("certs")).unwrap();
@@ -314,12 +324,13 @@ pub fn write_config(prefix: &Path, port: u16, setup: &AgentSetup, pki: &Pki) {
     std::fs::write(
         etc.join("config.yaml"),
         format!(
-            "server: {{ bind_address: 127.0.0.1, port: {port}, request_timeout_secs: 10, max_body_bytes: {} }}\n\
+            "server: {{ bind_address: {}, port: {port}, request_timeout_secs: 10, max_body_bytes: {} }}\n\
              tls: {{ ca_cert: certs/ca.pem, server_cert: certs/server.pem, server_key: certs/server.key }}\n\
              logging: {{ level: debug }}\n\
              security: {{ rate_limit_per_minute: {}, job_timeout_secs: {}, max_concurrent_jobs: {} }}\n\
              system: {{ reboot_command: {} }}\n\
              backend:\n  kind: {}\n{env}",
+            setup.bind_address,
             setup.max_body_bytes,
             setup.rate_limit_per_minute,
             setup.job_timeout_secs,

@@ -143,6 +143,14 @@ impl Ca {
         Self { cert: b.build(), key }
     }
 
+    /// An existing CA from its PEM certificate and key (e.g. the manager's internal CA in its data dir).
+    pub fn from_pem(cert_pem: &str, key_pem: &str) -> Self {
+        Self {
+            cert: X509::from_pem(cert_pem.as_bytes()).unwrap(),
+            key: PKey::private_key_from_pem(key_pem.as_bytes()).unwrap(),
+        }
+    }
+
     /// The CA certificate, PEM.
     pub fn cert_pem(&self) -> String {
         String::from_utf8(self.cert.to_pem().unwrap()).unwrap()

@@ -42,6 +42,10 @@ pub fn state(db: &TestDb) -> (web::Data<AppState>, ManualClock) {
         enroll_cfg: EnrollmentSection::default(),
         trust: Arc::new(AgentTrust::empty()),
         poller: Arc::new(std::sync::OnceLock::new()),
+        enroll_limiter: Arc::new(linux_patch_manager::enrollment::EnrollLimiter::new(
+            EnrollmentSection::default().rate_limit_per_minute,
+        )),
+        discovery: Arc::new(linux_patch_manager::discovery::DiscoveryStore::new()),
     };
     (web::Data::new(state), clock)
 }

@@ -17,3 +17,4 @@ pub mod manager;
 pub mod pacman;
 pub mod pg;
 pub mod repos;
+pub mod scale;

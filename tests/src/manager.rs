@@ -53,7 +53,38 @@ impl ManagerProc {
         Self::start_with(&["127.0.0.1"], true)
     }
 
+    /// Starts a manager (allow-list 127.0.0.0/8) whose `config.yaml` also holds `extra` (YAML top-level keys,
+    /// e.g. `"poller: { retry_base_secs: 1 }\n"`).
+    pub fn start_configured(extra: &str) -> Self {
+        let mut m = Self::prepare_configured(extra);
+        m.spawn();
+        m
+    }
+
+    /// Like [`ManagerProc::start_configured`] but not started yet: the database is migrated, the admin
+    /// exists and the internal CA is created, so a test can seed rows and issue certificates first; then
+    /// [`ManagerProc::launch`].
+    pub fn prepare_configured(extra: &str) -> Self {
+        let m = Self::start_full(&["127.0.0.0/8"], false, extra, false);
+        linux_patch_manager::ca::InternalCa::load_or_create(
+            &m.data_dir(),
+            &linux_patch_shared::clock::SystemClock,
+        )
+        .unwrap();
+        m
+    }
+
+    /// Starts `serve` on a prepared manager.
+    pub fn launch(&mut self) {
+        assert!(self.child.is_none(), "already running");
+        self.spawn();
+    }
+
     fn start_with(allow: &[&str], embedded: bool) -> Self {
+        Self::start_full(allow, embedded, "", true)
+    }
+
+    fn start_full(allow: &[&str], embedded: bool, extra: &str, spawn: bool) -> Self {
         let db = TestDb::new();
         let prefix = tempfile::tempdir().unwrap();
         std::fs::set_permissions(prefix.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -64,7 +95,7 @@ impl ManagerProc {
         std::fs::write(
             etc.join("config.yaml"),
             format!(
-                "listen: 127.0.0.1:{port}\npublic_url: https://localhost:{port}\n{}allow: [{}]\n",
+                "listen: 127.0.0.1:{port}\npublic_url: https://localhost:{port}\n{}allow: [{}]\n{extra}",
                 if embedded {
                     String::new()
                 } else {
@@ -97,7 +128,9 @@ impl ManagerProc {
             prefix,
             db,
         };
-        m.spawn();
+        if spawn {
+            m.spawn();
+        }
         m
     }
 
@@ -179,6 +212,16 @@ impl ManagerProc {
     /// Its database.
     pub fn db(&self) -> &TestDb {
         &self.db
+    }
+
+    /// Its data directory (`ca/`, `certs/`, `tls/`).
+    pub fn data_dir(&self) -> PathBuf {
+        self.prefix.path().join("var/lib/linux_patch_manager")
+    }
+
+    /// Its process id (while running).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(|c| c.id())
     }
 }
 

@@ -102,3 +102,45 @@ pub fn set_members(
         )
     })
 }
+
+/// Adds hosts to group `id` (hosts already in it stay; every host must be visible to `who`), audited;
+/// returns how many memberships were added.
+pub fn add_hosts(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    who: &Actor,
+    id: i64,
+    host_ids: &[i64],
+) -> Result<usize, ManagerError> {
+    use crate::db::schema::host_groups;
+    use diesel::{ExpressionMethods, RunQueryDsl};
+    who.require_admin()?;
+    let mut ids = host_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Err(ManagerError::Invalid("select at least one host".into()));
+    }
+    conn.transaction(|conn| {
+        let g = find(conn, id)?;
+        if let Some(bad) = crate::db::models::fleet_view::first_unseen(conn, who.scope, &ids)? {
+            return Err(super::hosts::not_found(bad));
+        }
+        let rows: Vec<_> = ids
+            .iter()
+            .map(|h| (host_groups::host_id.eq(*h), host_groups::group_id.eq(id)))
+            .collect();
+        let added = diesel::insert_into(host_groups::table)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+        who.audit(
+            conn,
+            now,
+            "group.add_hosts",
+            &format!("group:{}", g.name),
+            serde_json::json!({"group_id": id, "hosts": ids, "added": added}),
+        )?;
+        Ok(added)
+    })
+}

@@ -1,18 +1,26 @@
 //! The manager's internal certificate authority (openssl, ECDSA P-256): root CA, issued certificates.
 
 mod build;
-pub mod registry;
-pub mod trust;
+pub mod bundle;
+mod crl;
 mod files;
+mod lifecycle;
+pub mod registry;
+mod sans;
+pub mod service;
+pub mod trust;
 mod web;
 
 #[cfg(test)]
 mod load_tests;
 #[cfg(test)]
+mod register_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod web_tests;
 
+pub use service::load_trust;
 pub use web::WebCert;
 
 use build::ossl;
@@ -94,6 +102,8 @@ pub struct InternalCa {
     key: PKey<Private>,
     cert_pem: String,
     fingerprint: String,
+    /// `<data_dir>/ca/` (the CRL is written there).
+    dir: std::path::PathBuf,
 }
 
 impl std::fmt::Debug for InternalCa {
@@ -118,7 +128,7 @@ impl InternalCa {
             p.try_exists()
                 .map_err(|e| CaError::at(p, "cannot check whether the file exists", e))
         };
-        match (exists(&cert_path)?, exists(&key_path)?) {
+        let ca = match (exists(&cert_path)?, exists(&key_path)?) {
             (true, true) => Self::load(&cert_path, &key_path, clock),
             (false, false) => Self::create(&cert_path, &key_path, clock),
             (true, false) => Err(CaError(format!(
@@ -133,7 +143,8 @@ impl InternalCa {
                 cert_path.display(),
                 key_path.display()
             ))),
-        }
+        };
+        ca.map(|ca| Self { dir, ..ca })
     }
 
     /// Reads and checks an existing pair.
@@ -173,6 +184,7 @@ impl InternalCa {
             key,
             cert_pem,
             fingerprint,
+            dir: std::path::PathBuf::new(),
         })
     }
 
@@ -195,6 +207,7 @@ impl InternalCa {
             key,
             cert_pem,
             fingerprint,
+            dir: std::path::PathBuf::new(),
         })
     }
 

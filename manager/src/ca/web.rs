@@ -80,10 +80,7 @@ impl InternalCa {
             days: WEB_DAYS,
         };
         let issued = self.issue(&req, clock)?;
-        // Key first: a crash in between leaves a cert/key mismatch, which the next call detects and repairs.
-        files::write_atomic(&key, issued.key_pem.as_bytes(), files::KEY_MODE)?;
-        let chain = format!("{}{}", issued.cert_pem, self.cert_pem);
-        files::write_atomic(&cert, chain.as_bytes(), files::CERT_MODE)?;
+        self.write_web_files(data_dir, &issued)?;
         log::info!(
             "{}: issued the console certificate (serial {}, until {}): {reason}",
             cert.display(),
@@ -96,6 +93,17 @@ impl InternalCa {
             issued: true,
             not_after: issued.not_after,
         })
+    }
+
+    /// Writes `issued` as the console's certificate: `<data_dir>/tls/web.key` (0600) first, then
+    /// `<data_dir>/tls/web.pem` (leaf then root CA). A crash in between leaves a cert/key mismatch, which
+    /// [`InternalCa::ensure_web_cert`] detects and repairs.
+    pub(crate) fn write_web_files(&self, data_dir: &Path, issued: &super::Issued) -> Result<(), CaError> {
+        let dir = data_dir.join("tls");
+        files::private_dir(&dir)?;
+        files::write_atomic(&dir.join("web.key"), issued.key_pem.as_bytes(), files::KEY_MODE)?;
+        let chain = format!("{}{}", issued.cert_pem, self.cert_pem);
+        files::write_atomic(&dir.join("web.pem"), chain.as_bytes(), files::CERT_MODE)
     }
 
     /// Decides whether the certificate and key at `cert_path`/`key_path` can stay.

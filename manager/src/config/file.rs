@@ -102,6 +102,8 @@ pub struct PollerSection {
     pub retries: u32,
     /// Longest wait between retries, seconds (default 1800).
     pub max_backoff_secs: u64,
+    /// Wait before the first retry, seconds; doubled per consecutive failure (default 60).
+    pub retry_base_secs: u64,
     /// Days of health history kept (default 30).
     pub history_days: u32,
 }
@@ -115,6 +117,7 @@ impl Default for PollerSection {
             timeout_secs: 10,
             retries: 3,
             max_backoff_secs: 1800,
+            retry_base_secs: 60,
             history_days: 30,
         }
     }
@@ -204,6 +207,7 @@ pub fn validate(file: &Path, text: &str, cfg: &ConfigFile) -> Result<Checked, Co
         ("poller.patch_interval_secs", p.patch_interval_secs),
         ("poller.timeout_secs", p.timeout_secs),
         ("poller.max_backoff_secs", p.max_backoff_secs),
+        ("poller.retry_base_secs", p.retry_base_secs),
         ("enrollment.poll_interval_secs", cfg.enrollment.poll_interval_secs),
     ] {
         if v == 0 {

@@ -26,10 +26,17 @@ pub async fn request_id(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let id = RequestId::from_header(req.headers().get("x-request-id").and_then(|v| v.to_str().ok()));
     req.extensions_mut().insert(id.clone());
+    // Wall time of the handler (queries + rendering), for `make bench` and browsers' dev tools; a
+    // measurement only, never used for decisions (those read the Clock).
+    let started = std::time::Instant::now();
     let mut res = next.call(req).await?;
+    let took_ms = started.elapsed().as_secs_f64() * 1000.0;
     let h = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(id.as_str()) {
         h.insert(HeaderName::from_static("x-request-id"), v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("app;dur={took_ms:.2}")) {
+        h.insert(HeaderName::from_static("server-timing"), v);
     }
     for (k, v) in [
         ("content-security-policy", CSP),

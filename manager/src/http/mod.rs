@@ -24,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::scope("")
                 .wrap(from_fn(middleware::request_id))
                 .route("/ca.pem", web::get().to(assets::ca_pem))
+                .route("/crl.pem", web::get().to(ui::certificates::crl_pem))
                 .route("/static/{name}", web::get().to(assets::asset))
                 .service(
                     web::scope("/api/v1")

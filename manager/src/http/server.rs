@@ -61,6 +61,8 @@ pub fn serve(paths: &Paths, cfg: &ManagerConfig, db: Database) -> Result<(), Man
                     w.not_after
                 );
             }
+            let mut conn = db.pool().get()?;
+            crate::ca::registry::record_web_cert(&mut conn, &ca, &cfg.data_dir, &w, clock.now())?;
             (w.cert, w.key)
         }
         TlsSection::Files { cert, key } => (paths.resolve(cert), paths.resolve(key)),
@@ -81,6 +83,10 @@ pub fn serve(paths: &Paths, cfg: &ManagerConfig, db: Database) -> Result<(), Man
         enroll_cfg: cfg.file.enrollment.clone(),
         trust: Arc::new(AgentTrust::empty()),
         poller: Arc::new(std::sync::OnceLock::new()),
+        enroll_limiter: Arc::new(crate::enrollment::EnrollLimiter::new(
+            cfg.file.enrollment.rate_limit_per_minute,
+        )),
+        discovery: Arc::new(crate::discovery::DiscoveryStore::new()),
     });
     let fingerprint = state.ca.fingerprint_sha256();
     let housekeeping = state.clone();
@@ -90,7 +96,10 @@ pub fn serve(paths: &Paths, cfg: &ManagerConfig, db: Database) -> Result<(), Man
     let workers = std::thread::available_parallelism()
         .map(|n| n.get().min(4))
         .unwrap_or(2);
+    let renew_web = matches!(cfg.file.tls, TlsSection::InternalCa {});
     let result = actix_rt::System::new().block_on(async move {
+        // The agents' trust (manager client certificate, CA, CRL) is in force before anything calls an agent.
+        crate::ca::load_trust(&housekeeping).await?;
         let server = actix_server::Server::build()
             .workers(workers)
             .shutdown_timeout(10)
@@ -122,6 +131,10 @@ pub fn serve(paths: &Paths, cfg: &ManagerConfig, db: Database) -> Result<(), Man
             }
             handle.stop(true).await;
         });
+        actix_rt::spawn(crate::enrollment::purge_loop(housekeeping.clone()));
+        actix_rt::spawn(crate::ca::service::daily_renewal(housekeeping.clone(), renew_web));
+        // Health and patch data of every host (on this, the main arbiter: the agent client is !Send).
+        crate::actors::poller::start(housekeeping.clone());
         actix_rt::spawn(audit_housekeeping(housekeeping));
         println!(
             "linux-patch-manager {} listening on {} (TLS 1.3) — console {}",

@@ -44,6 +44,10 @@ pub struct AppState {
     pub trust: Arc<AgentTrust>,
     /// The running poller, once started (`serve` starts it; in-process tests may leave it empty).
     pub poller: Arc<std::sync::OnceLock<PollerHandle>>,
+    /// Per-source rate limit of `POST /api/v1/enroll` (in memory, shared by all workers).
+    pub enroll_limiter: Arc<crate::enrollment::EnrollLimiter>,
+    /// Discovery scans of the last hour (in memory).
+    pub discovery: Arc<crate::discovery::DiscoveryStore>,
 }
 
 impl std::fmt::Debug for AppState {

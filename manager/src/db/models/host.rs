@@ -56,10 +56,11 @@ pub struct Host {
     pub reboot_reason: String,
 }
 
-type Boxed<'a> = hosts::BoxedQuery<'a, Pg>;
+/// A boxed query on `hosts`.
+pub(crate) type Boxed<'a> = hosts::BoxedQuery<'a, Pg>;
 
 /// `hosts` restricted to what `scope` may see.
-fn visible<'a>(scope: Scope) -> Boxed<'a> {
+pub(crate) fn visible<'a>(scope: Scope) -> Boxed<'a> {
     let q = hosts::table.into_boxed();
     match scope {
         Scope::All => q,

@@ -1,11 +1,18 @@
 //! Table rows and the queries on them (query functions live on the model).
 
+pub mod certificate;
 pub mod challenge;
+pub mod enrollment;
+pub mod fleet_view;
 pub mod group;
+pub mod health;
 pub mod host;
+pub mod host_status;
 pub mod mfa;
+pub mod patch;
 pub mod user;
 
+pub use certificate::Certificate;
 pub use challenge::LoginChallenge;
 pub use group::Group;
 pub use host::Host;

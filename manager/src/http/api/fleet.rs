@@ -1,9 +1,10 @@
-//! JSON for what the console pages show and do: hosts (RBAC-scoped), users and groups (admins), audit.
+//! JSON for what the console pages show and do: adding/removing hosts (RBAC-scoped), users and groups
+//! (admins), audit. Host listings and detail are in `hosts_view`.
 
 use super::{created_json, ok_json};
 use crate::admin::{groups, hosts, users, Actor};
 use crate::audit;
-use crate::db::models::{Group, Host, Role, User};
+use crate::db::models::{Group, Role, User};
 use crate::error::ManagerError;
 use crate::http::session::Signed;
 use crate::http::state::AppState;
@@ -12,9 +13,8 @@ use serde::Deserialize;
 
 /// Routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/hosts", web::get().to(list_hosts))
-        .route("/hosts", web::post().to(add_host))
-        .route("/hosts/{id}", web::get().to(get_host))
+    // GET /hosts, /hosts/{id}, /hosts/{id}/packages and POST /hosts/refresh: `super::hosts_view`.
+    cfg.route("/hosts", web::post().to(add_host))
         .route("/hosts/{id}", web::delete().to(remove_host))
         .route("/users", web::get().to(list_users))
         .route("/users", web::post().to(create_user))
@@ -47,39 +47,6 @@ struct NewHost {
 
 fn default_port() -> u16 {
     12443
-}
-
-async fn list_hosts(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    who: Signed,
-) -> Result<HttpResponse, ManagerError> {
-    let hosts = state.db(move |c| Ok(Host::list(c, who.scope)?)).await?;
-    Ok(ok_json(&req, state.now(), hosts))
-}
-
-async fn get_host(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    who: Signed,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, ManagerError> {
-    let id = id.into_inner();
-    let (host, groups) = state
-        .db(move |c| {
-            let h = Host::find(c, who.scope, id)?.ok_or_else(|| hosts::not_found(id))?;
-            Ok((h, Host::groups(c, id)?))
-        })
-        .await?;
-    let groups: Vec<_> = groups
-        .into_iter()
-        .map(|(id, name)| serde_json::json!({"id": id, "name": name}))
-        .collect();
-    Ok(ok_json(
-        &req,
-        state.now(),
-        serde_json::json!({"host": host, "groups": groups}),
-    ))
 }
 
 async fn add_host(

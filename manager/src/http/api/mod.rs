@@ -1,7 +1,12 @@
 //! The JSON REST API for scripts (`/api/v1`): the envelope, bearer or cookie authentication, the routes.
 
 pub mod auth;
+pub mod certificates;
+pub mod discovery;
+pub mod enroll;
 pub mod fleet;
+pub mod hosts_view;
+pub mod poller;
 
 use crate::error::ManagerError;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
@@ -48,5 +53,10 @@ pub fn query_config() -> web::QueryConfig {
 /// The API's routes (under `/api/v1`).
 pub fn routes(cfg: &mut web::ServiceConfig) {
     auth::routes(cfg);
+    certificates::routes(cfg);
+    discovery::routes(cfg);
+    enroll::routes(cfg);
     fleet::routes(cfg);
+    hosts_view::routes(cfg);
+    poller::routes(cfg);
 }

@@ -1,23 +1,24 @@
-//! Hosts pages: the fleet list (RBAC-scoped), registration by name or address, host detail, removal.
+//! Hosts page: the whole fleet in one table (RBAC-scoped, filtered in SQL), bulk refresh / add to group,
+//! registration by name or address, removal and group membership of one host.
 
-use super::{html, see_other, see_other_with, Flash, Page};
+use super::{fleet_actions, html, html_status, see_other_with, Flash, Page};
 use crate::admin::hosts;
-use crate::db::models::{Group, Host};
+use crate::db::models::fleet_view::{self, FilterQuery, FleetRow, HostFilter};
 use crate::error::ManagerError;
 use crate::http::api::fleet::actor;
 use crate::http::form::SignedForm;
 use crate::http::session::Signed;
 use crate::http::state::AppState;
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-/// Routes of this module.
+/// Routes of this module (`/hosts/bulk` before `/hosts/{id}`).
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home))
-        .route("/hosts", web::get().to(list))
+    cfg.route("/hosts", web::get().to(list))
         .route("/hosts", web::post().to(add))
-        .route("/hosts/{id}", web::get().to(detail))
+        .route("/hosts/bulk", web::post().to(bulk))
         .route("/hosts/{id}/delete", web::post().to(remove))
         .route("/hosts/{id}/groups", web::post().to(set_groups));
 }
@@ -26,15 +27,35 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[template(path = "console/hosts.html")]
 struct HostsPage {
     page: Page,
-    hosts: Vec<Host>,
+    rows: Vec<FleetRow>,
+    filter: HostFilter,
+    /// The filters as a query string (kept across bulk actions).
+    back: String,
+    groups: Vec<(i64, String)>,
+    os_values: Vec<String>,
+    /// The filters were refused (the table is not shown).
+    refused: bool,
 }
 
-#[derive(Template)]
-#[template(path = "console/host.html")]
-struct HostPage {
-    page: Page,
-    host: Host,
-    groups: Vec<(i64, String, bool)>,
+impl HostsPage {
+    fn admin(&self) -> bool {
+        self.page.user.as_ref().is_some_and(|u| u.is_admin)
+    }
+    fn state_is(&self, s: &str) -> bool {
+        self.filter.state == Some(s)
+    }
+    fn reboot_is(&self, s: &str) -> bool {
+        self.filter.reboot == Some(s)
+    }
+    fn group_is(&self, id: &i64) -> bool {
+        self.filter.group == Some(fleet_view::GroupFilter::Id(*id))
+    }
+    fn os_is(&self, os: &str) -> bool {
+        self.filter.os.as_deref() == Some(os)
+    }
+    fn q_value(&self) -> &str {
+        self.filter.q.as_deref().unwrap_or("")
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -54,73 +75,152 @@ struct GroupsForm {
     groups: Vec<i64>,
 }
 
-crate::has_csrf!(AddForm, GroupsForm);
+#[derive(Debug, Deserialize)]
+struct BulkForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    ids: Vec<i64>,
+    #[serde(default)]
+    group: String,
+    #[serde(default)]
+    back: String,
+}
 
-async fn home(_who: Signed) -> HttpResponse {
-    see_other("/hosts")
+crate::has_csrf!(AddForm, GroupsForm, BulkForm);
+
+/// Checks the filters and, when a group is named, that `who` may see it.
+pub async fn checked_filter(
+    state: &AppState,
+    who: &Signed,
+    q: &FilterQuery,
+) -> Result<HostFilter, ManagerError> {
+    let f = q.parse().map_err(ManagerError::Invalid)?;
+    if let Some(fleet_view::GroupFilter::Id(g)) = f.group {
+        let scope = who.scope;
+        let known = state
+            .db(move |c| Ok(fleet_view::groups_in_scope(c, scope)?))
+            .await?;
+        if !known.iter().any(|(id, _)| *id == g) {
+            return Err(ManagerError::Invalid(format!("there is no group with id {g}")));
+        }
+    }
+    Ok(f)
+}
+
+/// The fleet rows of `who` matching `f` (one statement).
+pub async fn rows(state: &AppState, who: &Signed, f: HostFilter) -> Result<Vec<FleetRow>, ManagerError> {
+    let scope = who.scope;
+    state.db(move |c| Ok(fleet_view::fleet(c, scope, &f)?)).await
 }
 
 async fn list(
     state: web::Data<AppState>,
     who: Signed,
     flash: web::Query<Flash>,
+    q: web::Query<FilterQuery>,
 ) -> Result<HttpResponse, ManagerError> {
     let scope = who.scope;
-    let hosts = state.db(move |c| Ok(Host::list(c, scope)?)).await?;
-    html(&HostsPage {
-        page: flash.into_inner().apply(Page::signed("Hosts", &who, "hosts")),
-        hosts,
-    })
+    let (groups, os_values) = state
+        .db(move |c| {
+            Ok((
+                fleet_view::groups_in_scope(c, scope)?,
+                fleet_view::os_values(c, scope)?,
+            ))
+        })
+        .await?;
+    let mut page = flash.into_inner().apply(Page::signed("Hosts", &who, "hosts"));
+    let (filter, rows, refused) = match checked_filter(&state, &who, &q).await {
+        Ok(f) => {
+            let r = rows(&state, &who, f.clone()).await?;
+            (f, r, false)
+        }
+        Err(ManagerError::Invalid(m)) => {
+            page.error = Some(format!("filter refused: {m}"));
+            (HostFilter::default(), Vec::new(), true)
+        }
+        Err(e) => return Err(e),
+    };
+    let t = HostsPage {
+        page,
+        back: filter.query_string(),
+        rows,
+        filter,
+        groups,
+        os_values,
+        refused,
+    };
+    if refused {
+        html_status(StatusCode::BAD_REQUEST, &t)
+    } else {
+        html(&t)
+    }
+}
+
+/// `/hosts` with the filters of `back` (re-checked; anything unparsable falls back to no filter).
+fn hosts_url(back: &str) -> String {
+    let qs = serde_html_form::from_str::<FilterQuery>(back)
+        .ok()
+        .and_then(|q| q.parse().ok())
+        .map(|f| f.query_string())
+        .unwrap_or_default();
+    if qs.is_empty() {
+        "/hosts".into()
+    } else {
+        format!("/hosts?{qs}")
+    }
+}
+
+/// A user mistake becomes a message on `to`; other errors propagate.
+fn flash_result(to: &str, r: Result<String, ManagerError>) -> Result<HttpResponse, ManagerError> {
+    match r {
+        Ok(n) => Ok(see_other_with(to, "notice", &n)),
+        Err(
+            e @ (ManagerError::Invalid(_)
+            | ManagerError::Refused(_)
+            | ManagerError::NotFound(_)
+            | ManagerError::Forbidden(_)),
+        ) => Ok(see_other_with(to, "error", &e.public_message())),
+        Err(e) => Err(e),
+    }
+}
+
+async fn bulk(state: web::Data<AppState>, f: SignedForm<BulkForm>) -> Result<HttpResponse, ManagerError> {
+    let to = hosts_url(&f.form.back);
+    let who = f.who;
+    let form = f.form;
+    let r = match form.action.as_str() {
+        "refresh" => fleet_actions::refresh(&state, &who, &form.ids)
+            .await
+            .map(|n| format!("refresh queued for {n} hosts")),
+        "add_group" => match form.group.trim().parse::<i64>() {
+            Ok(g) => fleet_actions::add_to_group(&state, &who, g, &form.ids)
+                .await
+                .map(|n| format!("{n} hosts added to the group")),
+            Err(_) => Err(ManagerError::Invalid("choose a group to add the hosts to".into())),
+        },
+        other => Err(ManagerError::Invalid(format!(
+            "unknown bulk action `{}`",
+            other.chars().take(40).collect::<String>().escape_default()
+        ))),
+    };
+    flash_result(&to, r)
 }
 
 async fn add(state: web::Data<AppState>, f: SignedForm<AddForm>) -> Result<HttpResponse, ManagerError> {
     let now = state.now();
     let a = actor(&f.who);
     let form = f.form;
-    match state
+    let r = state
         .db(move |c| hosts::add(c, now, &a, &form.hostname, &form.ip, 12443))
         .await
-    {
-        Ok(h) => Ok(see_other_with(
-            "/hosts",
-            "notice",
-            &format!("host {} registered", h.hostname),
-        )),
-        Err(e @ (ManagerError::Invalid(_) | ManagerError::Refused(_))) => {
-            Ok(see_other_with("/hosts", "error", &e.public_message()))
-        }
-        Err(e) => Err(e),
+        .map(|h| format!("host {} registered", h.hostname));
+    match r {
+        Err(e @ (ManagerError::NotFound(_) | ManagerError::Forbidden(_))) => Err(e),
+        r => flash_result("/hosts", r),
     }
-}
-
-async fn detail(
-    state: web::Data<AppState>,
-    who: Signed,
-    id: web::Path<i64>,
-    flash: web::Query<Flash>,
-) -> Result<HttpResponse, ManagerError> {
-    let id = id.into_inner();
-    let scope = who.scope;
-    let (host, groups) = state
-        .db(move |c| {
-            let h = Host::find(c, scope, id)?.ok_or_else(|| hosts::not_found(id))?;
-            let mine: Vec<i64> = Host::groups(c, id)?.into_iter().map(|(g, _)| g).collect();
-            let all = Group::all(c)?;
-            Ok((
-                h,
-                all.into_iter()
-                    .map(|g| (g.id, g.name, mine.contains(&g.id)))
-                    .collect(),
-            ))
-        })
-        .await?;
-    html(&HostPage {
-        page: flash
-            .into_inner()
-            .apply(Page::signed(&host.hostname, &who, "hosts")),
-        host,
-        groups,
-    })
 }
 
 async fn remove(
@@ -152,4 +252,18 @@ async fn set_groups(
         .db(move |c| hosts::set_groups(c, now, &a, id, &groups))
         .await?;
     Ok(see_other_with(&format!("/hosts/{id}"), "notice", "groups saved"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bulk_redirects_keep_only_checked_filters() {
+        assert_eq!(hosts_url(""), "/hosts");
+        assert_eq!(hosts_url("state=degraded&q=web"), "/hosts?state=degraded&q=web");
+        assert_eq!(hosts_url("state=evil"), "/hosts");
+        assert_eq!(hosts_url("//evil.example/"), "/hosts");
+        assert_eq!(hosts_url("q=%2F%2Fevil"), "/hosts?q=%2F%2Fevil");
+    }
 }

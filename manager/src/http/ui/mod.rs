@@ -4,10 +4,17 @@ pub mod account;
 pub mod admin_groups;
 pub mod admin_users;
 pub mod audit;
+pub mod certificates;
+pub mod dashboard;
+pub mod discovery;
 pub mod enroll;
+pub mod enrollment;
+pub mod fleet_actions;
+pub mod host_detail;
 pub mod hosts;
 pub mod login;
 pub mod mfa;
+pub mod svg;
 pub mod webauthn;
 
 use super::session::Signed;
@@ -162,11 +169,17 @@ pub struct ErrorPage {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     login::routes(cfg);
     enroll::routes(cfg);
+    enrollment::routes(cfg);
     mfa::routes(cfg);
     webauthn::routes(cfg);
+    dashboard::routes(cfg);
+    // `/hosts/bulk` (hosts) before `/hosts/{id}` (host_detail).
     hosts::routes(cfg);
+    discovery::routes(cfg);
+    host_detail::routes(cfg);
     admin_users::routes(cfg);
     admin_groups::routes(cfg);
     audit::routes(cfg);
+    certificates::routes(cfg);
     account::routes(cfg);
 }

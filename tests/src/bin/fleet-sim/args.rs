@@ -23,6 +23,8 @@ USAGE: fleet-sim [OPTIONS]
   --allow ENTRY      extra allow-list entry for every host (an IPv4 address or CIDR); repeatable
   --workers N        server threads (default: the number of CPUs, at most 4)
   --time-scale F     multiply simulated job durations by F (default 1; 0 = instant)
+  --ca DIR           issue every certificate from the CA in DIR (ca.pem + ca.key, e.g. the manager's
+                     <data_dir>/ca) instead of a throw-away one, so a real manager can poll the fleet
   --help             this text
 
 Ready when hosts.json exists; the line `fleet-sim ready: ...` is printed then. Stops on SIGINT/SIGTERM.
@@ -52,6 +54,8 @@ pub struct Args {
     pub workers: usize,
     /// `--time-scale`.
     pub time_scale: f64,
+    /// `--ca`.
+    pub ca: Option<PathBuf>,
 }
 
 fn value<T: std::str::FromStr>(flag: &str, v: Option<String>) -> Result<T, String> {
@@ -82,6 +86,7 @@ pub fn parse(argv: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
         allow: Vec::new(),
         workers: std::thread::available_parallelism().map_or(2, |n| n.get().min(4)),
         time_scale: 1.0,
+        ca: None,
     };
     let mut it = argv.into_iter();
     while let Some(flag) = it.next() {
@@ -102,6 +107,7 @@ pub fn parse(argv: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
             "--allow" => a.allow.push(value(&flag, next())?),
             "--workers" => a.workers = value(&flag, next())?,
             "--time-scale" => a.time_scale = value(&flag, next())?,
+            "--ca" => a.ca = Some(value(&flag, next())?),
             other => return Err(format!("unknown argument {other:?} (see --help)")),
         }
     }

@@ -79,7 +79,10 @@ fn run(a: args::Args) -> Result<(), String> {
     }
 
     let pki_err = |e: openssl::error::ErrorStack| format!("certificate issuance failed: {e}");
-    let ca = pki::Ca::new().map_err(pki_err)?;
+    let ca = match &a.ca {
+        Some(dir) => pki::Ca::load(dir)?,
+        None => pki::Ca::new().map_err(pki_err)?,
+    };
     let manager = ca.issue(2, "fleet-manager", None).map_err(pki_err)?;
     write(&a.out.join("ca.pem"), &ca.cert_pem().map_err(pki_err)?, 0o644)?;
     write(

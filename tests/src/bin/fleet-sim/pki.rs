@@ -69,6 +69,19 @@ impl Ca {
         Ok(Ca { cert: b.build(), key })
     }
 
+    /// An existing CA (e.g. the manager's `<data_dir>/ca/ca.pem` + `ca.key`), so the simulated hosts carry
+    /// certificates the manager trusts and trust the manager's client certificate.
+    pub fn load(dir: &std::path::Path) -> Result<Ca, String> {
+        let read = |f: &str| {
+            let p = dir.join(f);
+            std::fs::read(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+        };
+        let cert = X509::from_pem(&read("ca.pem")?).map_err(|e| format!("{}/ca.pem: {e}", dir.display()))?;
+        let key = PKey::private_key_from_pem(&read("ca.key")?)
+            .map_err(|e| format!("{}/ca.key: {e}", dir.display()))?;
+        Ok(Ca { cert, key })
+    }
+
     /// The CA certificate, PEM.
     pub fn cert_pem(&self) -> Result<Vec<u8>, ErrorStack> {
         self.cert.to_pem()

@@ -1,0 +1,69 @@
+//! `linux-patch-manager enrollment list|approve|deny`: the same operations as the console, as actor `cli`.
+
+use super::ops;
+use crate::admin::Actor;
+use crate::auth::rbac::Scope;
+use crate::cli::EnrollmentCmd;
+use crate::db::models::enrollment::Enrollment;
+use crate::error::{ManagerError, EXIT_OK};
+use diesel::PgConnection;
+use linux_patch_shared::clock::{Clock, SystemClock};
+
+fn cli_actor() -> Actor {
+    Actor {
+        name: "cli".into(),
+        id: 0,
+        scope: Scope::All,
+    }
+}
+
+fn line(e: &Enrollment) -> String {
+    format!(
+        "{:>5}  {:<8}  {:<40}  {:<15}  {}  {}  from {}",
+        e.id, e.status, e.fqdn, e.ip, e.machine_id, e.os, e.source_ip
+    )
+}
+
+/// Runs one `enrollment` subcommand; returns the exit code.
+pub fn run(conn: &mut PgConnection, cmd: &EnrollmentCmd) -> Result<i32, ManagerError> {
+    let now = SystemClock.now();
+    let who = cli_actor();
+    match cmd {
+        EnrollmentCmd::List => {
+            let (pending, decided) = ops::listing(conn)?;
+            println!("pending ({}):", pending.len());
+            for e in &pending {
+                println!(
+                    "{}  requested {}",
+                    line(e),
+                    e.created_at.format("%Y-%m-%d %H:%M UTC")
+                );
+            }
+            println!("recently decided ({}):", decided.len());
+            for e in &decided {
+                println!("{}  by {}", line(e), e.decided_by.as_deref().unwrap_or("?"));
+            }
+        }
+        EnrollmentCmd::Approve { id, all } => {
+            let ids: Vec<i64> = match (id, all) {
+                (Some(id), _) => vec![*id],
+                (None, _) => ops::listing(conn)?.0.iter().map(|e| e.id).collect(),
+            };
+            if ids.is_empty() {
+                println!("no pending enrolment requests");
+            }
+            for id in ids {
+                let (e, h) = ops::approve(conn, now, &who, id)?;
+                println!(
+                    "approved request {} ({}): host {} id {}",
+                    e.id, e.fqdn, h.hostname, h.id
+                );
+            }
+        }
+        EnrollmentCmd::Deny { id } => {
+            let e = ops::deny(conn, now, &who, *id)?;
+            println!("denied request {} ({})", e.id, e.fqdn);
+        }
+    }
+    Ok(EXIT_OK)
+}

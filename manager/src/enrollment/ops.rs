@@ -1,0 +1,236 @@
+//! What happens to an enrolment request: asked (or replaced), polled, approved (host created or linked),
+//! denied, delivered, purged — each step one transaction, every change audited.
+
+use super::validate::Checked;
+use super::{token_hash, well_formed_token};
+use crate::admin::{hosts, Actor};
+use crate::audit::{self, Entry};
+use crate::ca::registry::{self, HostBundle};
+use crate::ca::InternalCa;
+use crate::db::models::enrollment::{host_named, set_host_identity, Enrollment, NewEnrollment};
+use crate::db::models::Host;
+use crate::error::ManagerError;
+use chrono::{DateTime, Duration, Utc};
+use diesel::{Connection, PgConnection};
+use std::path::Path;
+
+/// The audit actor of steps the agent itself causes (the request, the delivery).
+pub const AGENT_ACTOR: &str = "enrollment";
+
+/// A stored request and the polling token that goes with it (shown once, to the agent).
+#[derive(Debug, Clone)]
+pub struct Ticket {
+    /// The secret token.
+    pub token: String,
+    /// The row.
+    pub enrollment: Enrollment,
+    /// Whether it replaced the token of an earlier pending request of the same machine.
+    pub replaced: bool,
+}
+
+/// What a status poll finds.
+#[derive(Debug, Clone)]
+pub enum Status {
+    /// Still waiting for an admin.
+    Pending,
+    /// An admin said no.
+    Denied,
+    /// Approved: the agent's bundle, under this host name.
+    Approved(Box<HostBundle>, String),
+}
+
+fn append(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    actor: &str,
+    action: &str,
+    e: &Enrollment,
+    details: serde_json::Value,
+) -> Result<(), ManagerError> {
+    let target = format!("enrollment:{}", e.id);
+    audit::append(
+        conn,
+        now,
+        &Entry {
+            actor,
+            action,
+            target: &target,
+            details,
+        },
+    )?;
+    Ok(())
+}
+
+/// Stores a validated request from `source_ip`; a pending request of the same machine id and FQDN gets
+/// the new token (and details) instead of a second row.
+pub fn request(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    c: &Checked,
+    source_ip: &str,
+) -> Result<Ticket, ManagerError> {
+    let token = crate::auth::random_token();
+    let hash = token_hash(&token);
+    let ip = c.ip.to_string();
+    let new = NewEnrollment {
+        token_hash: &hash,
+        machine_id: &c.machine_id,
+        fqdn: &c.fqdn,
+        ip: &ip,
+        os: &c.os,
+        port: c.port,
+        source_ip,
+    };
+    conn.transaction(|conn| {
+        let (row, replaced) = match Enrollment::pending_of(conn, &c.machine_id, &c.fqdn)? {
+            Some(old) => (Enrollment::replace(conn, old.id, &new, now)?, true),
+            None => (Enrollment::insert(conn, &new, now)?, false),
+        };
+        let details = serde_json::json!({
+            "machine_id": row.machine_id, "fqdn": row.fqdn, "ip": row.ip, "os": row.os,
+            "port": row.agent_port, "source_ip": source_ip, "replaced_token": replaced,
+        });
+        append(conn, now, AGENT_ACTOR, "enroll.request", &row, details)?;
+        Ok(Ticket {
+            token: token.clone(),
+            enrollment: row,
+            replaced,
+        })
+    })
+}
+
+fn unknown() -> ManagerError {
+    ManagerError::NotFound("unknown or purged enrolment request; run --enroll again".into())
+}
+
+/// The request behind `token` (malformed and unknown tokens are both a 404: no oracle), a poll recorded;
+/// once approved, the host's bundle (the first delivery recorded and audited).
+pub fn status(
+    conn: &mut PgConnection,
+    ca: &InternalCa,
+    data_dir: &Path,
+    now: DateTime<Utc>,
+    token: &str,
+) -> Result<Status, ManagerError> {
+    if !well_formed_token(token) {
+        return Err(unknown());
+    }
+    let hash = token_hash(token);
+    conn.transaction(|conn| {
+        let e = Enrollment::by_token_hash(conn, &hash)?.ok_or_else(unknown)?;
+        Enrollment::touch(conn, e.id, now)?;
+        match e.status.as_str() {
+            "pending" => Ok(Status::Pending),
+            "denied" => Ok(Status::Denied),
+            _ => {
+                let host_id = e.host_id.ok_or_else(unknown)?;
+                let host = Host::find(conn, crate::auth::rbac::Scope::All, host_id)?.ok_or_else(unknown)?;
+                let who = e.decided_by.clone().unwrap_or_else(|| AGENT_ACTOR.into());
+                let bundle = registry::host_bundle(conn, ca, data_dir, &host, &who, now)?;
+                if e.delivered_at.is_none() {
+                    Enrollment::delivered(conn, e.id, &bundle.serial, now)?;
+                    let details = serde_json::json!({"host_id": host.id, "hostname": host.hostname, "serial": bundle.serial});
+                    append(conn, now, AGENT_ACTOR, "enroll.deliver", &e, details)?;
+                }
+                Ok(Status::Approved(Box::new(bundle), host.hostname))
+            }
+        }
+    })
+}
+
+fn pending(conn: &mut PgConnection, id: i64) -> Result<Enrollment, ManagerError> {
+    let e = Enrollment::by_id_for_update(conn, id)?
+        .ok_or_else(|| ManagerError::NotFound(format!("no enrolment request with id {id}")))?;
+    if e.status != "pending" {
+        return Err(ManagerError::Refused(format!(
+            "enrolment request {id} ({}) is already {}",
+            e.fqdn, e.status
+        )));
+    }
+    Ok(e)
+}
+
+/// Approves request `id` (administrators): registers the host, or links the existing host of that name
+/// when its address matches; records the machine id and OS on it.
+pub fn approve(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    who: &Actor,
+    id: i64,
+) -> Result<(Enrollment, Host), ManagerError> {
+    who.require_admin()?;
+    conn.transaction(|conn| {
+        let e = pending(conn, id)?;
+        let port = u16::try_from(e.agent_port).unwrap_or(12443);
+        let (host, linked) = match host_named(conn, &e.fqdn)? {
+            Some(h) if h.ip == e.ip => (h, true),
+            Some(h) => {
+                return Err(ManagerError::Refused(format!(
+                    "host `{}` is already registered at {}, but the agent asks for {}; correct or remove the host first",
+                    h.hostname, h.ip, e.ip
+                )))
+            }
+            None => (hosts::add(conn, now, who, &e.fqdn, &e.ip, port)?, false),
+        };
+        set_host_identity(conn, host.id, &e.machine_id, &e.os)?;
+        let e = Enrollment::decide(conn, id, "approved", &who.name, Some(host.id), now)?;
+        let details = serde_json::json!({
+            "host_id": host.id, "hostname": host.hostname, "ip": host.ip,
+            "machine_id": e.machine_id, "linked_existing_host": linked,
+        });
+        who.audit(conn, now, "enroll.approve", &format!("enrollment:{id}"), details)?;
+        let host = Host::find(conn, crate::auth::rbac::Scope::All, host.id)?.unwrap_or(host);
+        Ok((e, host))
+    })
+}
+
+/// Denies request `id` (administrators).
+pub fn deny(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    who: &Actor,
+    id: i64,
+) -> Result<Enrollment, ManagerError> {
+    who.require_admin()?;
+    conn.transaction(|conn| {
+        pending(conn, id)?;
+        let e = Enrollment::decide(conn, id, "denied", &who.name, None, now)?;
+        let details = serde_json::json!({"fqdn": e.fqdn, "ip": e.ip, "machine_id": e.machine_id, "source_ip": e.source_ip});
+        who.audit(conn, now, "enroll.deny", &format!("enrollment:{id}"), details)?;
+        Ok(e)
+    })
+}
+
+/// Removes requests idle for `hours` (pending not polled, approved not delivered, denied, delivered);
+/// one `enroll.purge` audit row when any went. Returns how many.
+pub fn purge(conn: &mut PgConnection, now: DateTime<Utc>, hours: u32) -> Result<usize, ManagerError> {
+    let cutoff = now - Duration::hours(i64::from(hours));
+    conn.transaction(|conn| {
+        let gone = Enrollment::purge(conn, cutoff)?;
+        if !gone.is_empty() {
+            let rows: Vec<_> = gone
+                .iter()
+                .map(|e| serde_json::json!({"id": e.id, "fqdn": e.fqdn, "status": e.status}))
+                .collect();
+            audit::append(
+                conn,
+                now,
+                &Entry {
+                    actor: "system",
+                    action: "enroll.purge",
+                    target: "enrollments",
+                    details: serde_json::json!({"purged": rows, "older_than_hours": hours}),
+                },
+            )?;
+        }
+        Ok(gone.len())
+    })
+}
+
+/// What the console lists: pending requests (oldest first) and the 20 most recently decided.
+pub fn listing(conn: &mut PgConnection) -> Result<(Vec<Enrollment>, Vec<Enrollment>), ManagerError> {
+    Ok((
+        Enrollment::with_status(conn, "pending")?,
+        Enrollment::recently_decided(conn, 20)?,
+    ))
+}

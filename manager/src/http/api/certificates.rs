@@ -1,0 +1,93 @@
+//! JSON for the certificate register: list (admins), renew and revoke (admins), host bundles (RBAC-scoped).
+
+use super::ok_json;
+use crate::ca::service;
+use crate::db::models::Certificate;
+use crate::error::ManagerError;
+use crate::http::session::Signed;
+use crate::http::state::AppState;
+use crate::http::ui::certificates::archive_response;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+/// Routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/certificates", web::get().to(list))
+        .route("/certificates/{id}/renew", web::post().to(renew))
+        .route("/certificates/{id}/revoke", web::post().to(revoke))
+        .route("/hosts/{id}/bundle", web::get().to(bundle));
+}
+
+/// A certificate as the API shows it (no key material, ever).
+fn cert_json(c: &Certificate, host: Option<&str>, now: DateTime<Utc>) -> serde_json::Value {
+    serde_json::json!({
+        "id": c.id, "serial": c.serial, "kind": c.kind, "subject": c.subject, "sans": c.sans,
+        "host_id": c.host_id, "host": host, "not_before": c.not_before, "not_after": c.not_after,
+        "created_at": c.created_at, "revoked_at": c.revoked_at, "revoke_reason": c.revoke_reason,
+        "superseded_by": c.superseded_by, "status": c.status(now), "cert_pem": c.cert_pem,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevokeBody {
+    reason: String,
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Signed,
+) -> Result<HttpResponse, ManagerError> {
+    let rows = service::list(&state, who.scope).await?;
+    let now = state.now();
+    let out: Vec<_> = rows
+        .iter()
+        .map(|(c, h)| cert_json(c, h.as_deref(), now))
+        .collect();
+    Ok(ok_json(&req, now, out))
+}
+
+async fn renew(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Signed,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ManagerError> {
+    let r = service::renew(&state, who.scope, who.actor(), id.into_inner()).await?;
+    let now = state.now();
+    Ok(ok_json(
+        &req,
+        now,
+        serde_json::json!({"renewed": cert_json(&r.old, None, now), "certificate": cert_json(&r.new, None, now)}),
+    ))
+}
+
+async fn revoke(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Signed,
+    id: web::Path<i64>,
+    body: web::Json<RevokeBody>,
+) -> Result<HttpResponse, ManagerError> {
+    let r = service::revoke(&state, who.scope, who.actor(), id.into_inner(), &body.reason).await?;
+    let now = state.now();
+    Ok(ok_json(
+        &req,
+        now,
+        serde_json::json!({
+            "revoked": cert_json(&r.cert, None, now),
+            "replacement": r.replacement.as_ref().map(|c| cert_json(c, None, now)),
+        }),
+    ))
+}
+
+async fn bundle(
+    state: web::Data<AppState>,
+    who: Signed,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ManagerError> {
+    let (host, gz) = service::bundle_archive(&state, who.scope, who.actor(), id.into_inner()).await?;
+    Ok(archive_response(&host.hostname, gz))
+}

@@ -1,0 +1,182 @@
+//! Enrolment over the API: the agent's unauthenticated `POST /enroll` and `GET /enroll/status/{token}`,
+//! and the admins' `GET /enrollments`, `POST /enrollments/{id}/approve|deny`.
+
+use super::fleet::actor;
+use super::{created_json, ok_json};
+use crate::db::models::enrollment::Enrollment;
+use crate::enrollment::ops::{self, Status};
+use crate::enrollment::validate;
+use crate::error::ManagerError;
+use crate::http::session::{source_ip, Signed};
+use crate::http::state::AppState;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use linux_patch_shared::api::enroll::{
+    EnrollBundle, EnrollPending, EnrollRequest, EnrollState, EnrollTicket,
+};
+use linux_patch_shared::{Envelope, RequestId};
+
+/// Largest `POST /enroll` body (a request is well under 1 KiB).
+pub const MAX_ENROLL_BODY: usize = 4096;
+
+/// Routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/enroll", web::post().to(enroll))
+        .route("/enroll/status/{token}", web::get().to(status))
+        .route("/enrollments", web::get().to(list))
+        .route("/enrollments/{id}/approve", web::post().to(approve))
+        .route("/enrollments/{id}/deny", web::post().to(deny));
+}
+
+fn request_id(req: &HttpRequest) -> RequestId {
+    req.extensions()
+        .get::<RequestId>()
+        .cloned()
+        .unwrap_or_else(RequestId::generate)
+}
+
+/// A 429 with the exact wait in `Retry-After`.
+fn too_many(req: &HttpRequest, state: &AppState, wait: u64) -> HttpResponse {
+    let e = ManagerError::TooMany(format!(
+        "too many enrolment requests from this address; retry in {wait} s"
+    ));
+    HttpResponse::TooManyRequests()
+        .insert_header((header::RETRY_AFTER, wait.to_string()))
+        .json(e.envelope(request_id(req), state.now()))
+}
+
+async fn enroll(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ManagerError> {
+    if !state.enroll_cfg.enabled {
+        return Err(ManagerError::Forbidden(
+            "self-enrolment is disabled on this manager (enrollment.enabled: false)".into(),
+        ));
+    }
+    let now = state.now();
+    let source = source_ip(&req);
+    if let Err(wait) = state.enroll_limiter.check(&source, now) {
+        return Ok(too_many(&req, &state, wait));
+    }
+    let body = read_limited(payload).await?;
+    let parsed: EnrollRequest = serde_json::from_slice(&body)
+        .map_err(|e| ManagerError::Invalid(format!("invalid enrolment request: {e}")))?;
+    let checked = validate::check(&parsed)?;
+    let hours = state.enroll_cfg.purge_after_hours;
+    let ticket = state
+        .db(move |c| {
+            ops::purge(c, now, hours)?;
+            ops::request(c, now, &checked, &source)
+        })
+        .await?;
+    Ok(created_json(
+        &req,
+        now,
+        EnrollTicket {
+            polling_token: ticket.token,
+            poll_interval_secs: state.enroll_cfg.poll_interval_secs,
+            status: EnrollState::Pending,
+        },
+    ))
+}
+
+/// The body, at most [`MAX_ENROLL_BODY`] bytes (read after the rate limit, so floods of huge bodies
+/// count too).
+async fn read_limited(mut payload: web::Payload) -> Result<Vec<u8>, ManagerError> {
+    use futures_util::StreamExt;
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ManagerError::Invalid(format!("cannot read the request body: {e}")))?;
+        if body.len() + chunk.len() > MAX_ENROLL_BODY {
+            return Err(ManagerError::Invalid(format!(
+                "request body too large (at most {MAX_ENROLL_BODY} bytes)"
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+async fn status(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> Result<HttpResponse, ManagerError> {
+    let now = state.now();
+    let token = token.into_inner();
+    let (ca, dir) = (state.ca.clone(), state.data_dir.clone());
+    let found = state.db(move |c| ops::status(c, &ca, &dir, now, &token)).await?;
+    match found {
+        Status::Pending => {
+            let body = EnrollPending {
+                status: EnrollState::Pending,
+                poll_interval_secs: state.enroll_cfg.poll_interval_secs,
+                message: "pending approval by an administrator of the manager".into(),
+            };
+            Ok(HttpResponse::build(StatusCode::ACCEPTED).json(Envelope::ok(request_id(&req), now, body)))
+        }
+        Status::Denied => Err(ManagerError::Forbidden(
+            "enrolment denied by an administrator of the manager".into(),
+        )),
+        Status::Approved(b, hostname) => Ok(ok_json(
+            &req,
+            now,
+            EnrollBundle {
+                status: EnrollState::Approved,
+                ca_pem: b.ca_pem,
+                server_pem: b.server_pem,
+                server_key: b.server_key,
+                crl_pem: b.crl_pem,
+                hostname,
+            },
+        )),
+    }
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Signed,
+) -> Result<HttpResponse, ManagerError> {
+    who.require_admin()?;
+    let (pending, decided): (Vec<Enrollment>, Vec<Enrollment>) = state.db(ops::listing).await?;
+    Ok(ok_json(
+        &req,
+        state.now(),
+        serde_json::json!({"pending": pending, "decided": decided}),
+    ))
+}
+
+async fn approve(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Signed,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ManagerError> {
+    who.require_admin()?;
+    let now = state.now();
+    let a = actor(&who);
+    let id = id.into_inner();
+    let (e, host) = state.db(move |c| ops::approve(c, now, &a, id)).await?;
+    Ok(ok_json(
+        &req,
+        now,
+        serde_json::json!({"enrollment": e, "host": host}),
+    ))
+}
+
+async fn deny(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Signed,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ManagerError> {
+    who.require_admin()?;
+    let now = state.now();
+    let a = actor(&who);
+    let id = id.into_inner();
+    let e = state.db(move |c| ops::deny(c, now, &a, id)).await?;
+    Ok(ok_json(&req, now, serde_json::json!({"enrollment": e})))
+}

@@ -1,0 +1,112 @@
+//! JSON twins of the Dashboard, Hosts and Host detail pages: `GET /dashboard`, `GET /hosts?filters`,
+//! `GET /hosts/{id}`, `GET /hosts/{id}/packages`, `POST /hosts/refresh` — same queries, same RBAC.
+
+use super::ok_json;
+use crate::db::models::fleet_view::detail::PatchJson;
+use crate::db::models::fleet_view::FilterQuery;
+use crate::error::ManagerError;
+use crate::http::session::Signed;
+use crate::http::state::AppState;
+use crate::http::ui::{dashboard, fleet_actions, host_detail, hosts};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+/// Routes of this module (under `/api/v1`).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/dashboard", web::get().to(get_dashboard))
+        .route("/hosts", web::get().to(list_hosts))
+        .route("/hosts/refresh", web::post().to(refresh))
+        .route("/hosts/{id}", web::get().to(get_host))
+        .route("/hosts/{id}/packages", web::get().to(packages));
+}
+
+async fn get_dashboard(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Signed,
+) -> Result<HttpResponse, ManagerError> {
+    let d = dashboard::load(&state, &who).await?;
+    Ok(ok_json(&req, state.now(), d))
+}
+
+/// `GET /hosts?group=&state=&os=&security=&reboot=&q=`: the hosts in scope matching the filters.
+async fn list_hosts(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Signed,
+    q: web::Query<FilterQuery>,
+) -> Result<HttpResponse, ManagerError> {
+    let f = hosts::checked_filter(&state, &who, &q).await?;
+    let rows = hosts::rows(&state, &who, f).await?;
+    Ok(ok_json(&req, state.now(), rows))
+}
+
+async fn get_host(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Signed,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ManagerError> {
+    let d = host_detail::load(&state, &who, id.into_inner()).await?;
+    let groups: Vec<_> = d
+        .groups
+        .iter()
+        .map(|(id, name)| serde_json::json!({"id": id, "name": name}))
+        .collect();
+    let patches: Vec<_> = d
+        .patches
+        .iter()
+        .map(|p| PatchJson {
+            patch: p,
+            cves: p.cves(),
+        })
+        .collect();
+    Ok(ok_json(
+        &req,
+        state.now(),
+        serde_json::json!({
+            "host": d.host, "groups": groups, "patches": patches,
+            "health": d.recent, "health_days": d.days,
+        }),
+    ))
+}
+
+/// Installed packages, asked of the agent now: `packages` on success, else `packages: null` and
+/// `unavailable` saying why.
+async fn packages(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Signed,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ManagerError> {
+    let id = id.into_inner();
+    let scope = who.scope;
+    let host = state
+        .db(move |c| {
+            crate::db::models::Host::find(c, scope, id)?.ok_or_else(|| crate::admin::hosts::not_found(id))
+        })
+        .await?;
+    let body = match host_detail::fetch_packages(&state, &host).await {
+        Ok(p) => serde_json::json!({"host_id": id, "packages": p}),
+        Err(why) => serde_json::json!({"host_id": id, "packages": null, "unavailable": why}),
+    };
+    Ok(ok_json(&req, state.now(), body))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefreshBody {
+    ids: Vec<i64>,
+}
+
+/// `POST /hosts/refresh {"ids": [...]}`: queue an immediate refresh (409 when no poller runs).
+async fn refresh(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Signed,
+    body: web::Json<RefreshBody>,
+) -> Result<HttpResponse, ManagerError> {
+    let ids = body.into_inner().ids;
+    let queued = fleet_actions::refresh(&state, &who, &ids).await?;
+    Ok(ok_json(&req, state.now(), serde_json::json!({"queued": queued})))
+}

@@ -1,0 +1,83 @@
+//! JSON of the poller (administrators): `GET /api/v1/poller` (last sweeps, what runs, the last prune) and
+//! `POST /api/v1/poller/sweep` (sweep every host now, audited).
+
+use super::fleet::actor;
+use super::ok_json;
+use crate::actors::poller::{PollerHandle, Refresh};
+use crate::error::ManagerError;
+use crate::http::session::Signed;
+use crate::http::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+/// Routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/poller", web::get().to(status))
+        .route("/poller/sweep", web::post().to(sweep));
+}
+
+fn running(state: &AppState) -> Result<PollerHandle, ManagerError> {
+    state
+        .poller
+        .get()
+        .cloned()
+        .ok_or_else(|| ManagerError::Refused("the poller is not running in this manager process".into()))
+}
+
+async fn status(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Signed,
+) -> Result<HttpResponse, ManagerError> {
+    who.require_admin()?;
+    let st = running(&state)?.status().await?;
+    Ok(ok_json(&req, state.now(), st))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SweepBody {
+    /// `health` or `all` (default).
+    #[serde(default)]
+    what: Option<String>,
+}
+
+async fn sweep(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Signed,
+    body: web::Bytes,
+) -> Result<HttpResponse, ManagerError> {
+    who.require_admin()?;
+    let body: SweepBody = if body.iter().all(u8::is_ascii_whitespace) {
+        SweepBody { what: None }
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ManagerError::Invalid(format!("invalid JSON body: {e}")))?
+    };
+    let what = match body.what.as_deref() {
+        None | Some("all") => Refresh::All,
+        Some("health") => Refresh::Health,
+        Some(other) => {
+            return Err(ManagerError::Invalid(format!(
+                "`what` is `health` or `all`, not `{}`",
+                other.escape_default()
+            )))
+        }
+    };
+    let poller = running(&state)?;
+    let now = state.now();
+    let a = actor(&who);
+    state
+        .db(move |c| {
+            a.audit(
+                c,
+                now,
+                "poller.sweep",
+                "poller",
+                serde_json::json!({"what": if what == Refresh::All { "all" } else { "health" }}),
+            )
+        })
+        .await?;
+    let report = poller.sweep_all(what).await?;
+    Ok(ok_json(&req, state.now(), report))
+}

@@ -1,0 +1,186 @@
+//! Certificates page (admins): every certificate the internal CA issued with its status, Renew and Revoke;
+//! the per-host bundle download (RBAC-scoped) and the public CRL.
+
+use super::{html, see_other_with, Flash, Page};
+use crate::ca::service;
+use crate::db::models::Certificate;
+use crate::error::ManagerError;
+use crate::http::form::SignedForm;
+use crate::http::session::Signed;
+use crate::http::state::AppState;
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+/// Routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/certificates", web::get().to(page))
+        .route("/certificates/{id}/renew", web::post().to(renew))
+        .route("/certificates/{id}/revoke", web::post().to(revoke))
+        .route("/hosts/{id}/bundle.tar.gz", web::get().to(bundle));
+}
+
+/// One line of the table.
+pub struct Row {
+    /// The certificate.
+    pub cert: Certificate,
+    /// Its host's name (agent certificates).
+    pub host: Option<String>,
+    /// `valid`, `expiring`, `expired`, `revoked`, `superseded`.
+    pub status: &'static str,
+}
+
+impl Row {
+    /// The badge class of the status.
+    pub fn badge(&self) -> &'static str {
+        match self.status {
+            "valid" => "ok",
+            "expiring" => "warn",
+            "superseded" => "",
+            _ => "bad",
+        }
+    }
+
+    /// Human name of the kind.
+    pub fn kind_label(&self) -> &'static str {
+        match self.cert.kind.as_str() {
+            "manager_client" => "manager client",
+            "agent_server" => "agent server",
+            "web" => "console (web)",
+            _ => "other",
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/certificates.html")]
+struct CertificatesPage {
+    page: Page,
+    rows: Vec<Row>,
+    now: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RevokeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+crate::has_csrf!(RevokeForm);
+
+/// The table's rows at `now`.
+pub fn rows(list: Vec<(Certificate, Option<String>)>, now: DateTime<Utc>) -> Vec<Row> {
+    list.into_iter()
+        .map(|(cert, host)| Row {
+            status: cert.status(now),
+            cert,
+            host,
+        })
+        .collect()
+}
+
+async fn page(
+    state: web::Data<AppState>,
+    who: Signed,
+    flash: web::Query<Flash>,
+) -> Result<HttpResponse, ManagerError> {
+    let list = service::list(&state, who.scope).await?;
+    let now = state.now();
+    html(&CertificatesPage {
+        page: flash
+            .into_inner()
+            .apply(Page::signed("Certificates", &who, "certificates")),
+        rows: rows(list, now),
+        now,
+    })
+}
+
+/// A user mistake becomes a flash message on the Certificates page; other failures an error page.
+fn flash_or(e: ManagerError) -> Result<HttpResponse, ManagerError> {
+    match e {
+        ManagerError::Invalid(_) | ManagerError::Refused(_) | ManagerError::NotFound(_) => {
+            Ok(see_other_with("/certificates", "error", &e.public_message()))
+        }
+        other => Err(other),
+    }
+}
+
+async fn renew(
+    state: web::Data<AppState>,
+    f: SignedForm<super::login::CsrfOnly>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ManagerError> {
+    match service::renew(&state, f.who.scope, f.who.actor(), id.into_inner()).await {
+        Ok(r) => Ok(see_other_with(
+            "/certificates",
+            "notice",
+            &format!(
+                "certificate for {} renewed: new serial {} (valid until {})",
+                r.new.subject,
+                r.new.serial,
+                r.new.not_after.format("%Y-%m-%d")
+            ),
+        )),
+        Err(e) => flash_or(e),
+    }
+}
+
+async fn revoke(
+    state: web::Data<AppState>,
+    f: SignedForm<RevokeForm>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ManagerError> {
+    let who = &f.who;
+    match service::revoke(&state, who.scope, who.actor(), id.into_inner(), &f.form.reason).await {
+        Ok(r) => {
+            let mut msg = format!("certificate {} ({}) revoked", r.cert.serial, r.cert.subject);
+            if let Some(n) = r.replacement {
+                msg.push_str(&format!("; the manager now uses client certificate {}", n.serial));
+            }
+            Ok(see_other_with("/certificates", "notice", &msg))
+        }
+        Err(e) => flash_or(e),
+    }
+}
+
+/// A `.tar.gz` download named after the host.
+pub fn archive_response(hostname: &str, gz: Vec<u8>) -> HttpResponse {
+    let safe: String = hostname
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.'))
+        .collect();
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/gzip"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{safe}-certs.tar.gz\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(gz)
+}
+
+async fn bundle(
+    state: web::Data<AppState>,
+    who: Signed,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ManagerError> {
+    let (host, gz) = service::bundle_archive(&state, who.scope, who.actor(), id.into_inner()).await?;
+    Ok(archive_response(&host.hostname, gz))
+}
+
+/// `GET /crl.pem`: the internal CA's current revocation list (public, freshly signed).
+pub async fn crl_pem(state: web::Data<AppState>) -> Result<HttpResponse, ManagerError> {
+    let pem = service::current_crl(&state).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/pkix-crl"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"linux-patch-manager-crl.pem\"",
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(pem))
+}

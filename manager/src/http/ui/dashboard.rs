@@ -1,0 +1,100 @@
+//! The Dashboard (`/`): fleet compliance, hosts by state with the red/yellow alerts, pending patches by
+//! severity, reboots needed, and the root CA download — all scoped by RBAC, charts as inline SVG.
+
+use super::svg::{self, Part};
+use super::{html, Flash, Page};
+use crate::db::models::fleet_view::Dashboard;
+use crate::error::ManagerError;
+use crate::http::session::Signed;
+use crate::http::state::AppState;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+/// Routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(page));
+}
+
+#[derive(Template)]
+#[template(path = "console/dashboard.html")]
+struct DashboardPage {
+    page: Page,
+    d: Dashboard,
+    state_chart: String,
+    severity_chart: String,
+    ca_fingerprint: String,
+}
+
+/// The state donut's parts (green, yellow, red, grey).
+pub fn state_parts(d: &Dashboard) -> [Part<'static>; 4] {
+    [
+        Part {
+            label: "healthy",
+            value: d.states.healthy,
+            class: "st-healthy",
+        },
+        Part {
+            label: "degraded",
+            value: d.states.degraded,
+            class: "st-degraded",
+        },
+        Part {
+            label: "unreachable",
+            value: d.states.unreachable,
+            class: "st-unreachable",
+        },
+        Part {
+            label: "never polled",
+            value: d.states.unknown,
+            class: "st-unknown",
+        },
+    ]
+}
+
+/// The severity bars' parts.
+pub fn severity_parts(d: &Dashboard) -> Vec<Part<'static>> {
+    d.severities
+        .pairs()
+        .into_iter()
+        .map(|(label, value)| Part {
+            label,
+            value,
+            class: match label {
+                "critical" => "sev-critical",
+                "important" => "sev-important",
+                "moderate" => "sev-moderate",
+                "low" => "sev-low",
+                _ => "sev-unrated",
+            },
+        })
+        .collect()
+}
+
+/// The Dashboard numbers of `who`'s scope.
+pub async fn load(state: &AppState, who: &Signed) -> Result<Dashboard, ManagerError> {
+    let scope = who.scope;
+    state.db(move |c| Ok(Dashboard::load(c, scope)?)).await
+}
+
+async fn page(
+    state: web::Data<AppState>,
+    who: Signed,
+    flash: web::Query<Flash>,
+) -> Result<HttpResponse, ManagerError> {
+    let d = load(&state, &who).await?;
+    let state_chart = svg::donut("chart-states", "Hosts by state", &state_parts(&d));
+    let severity_chart = svg::bars(
+        "chart-severities",
+        "Pending updates by severity",
+        &severity_parts(&d),
+    );
+    html(&DashboardPage {
+        page: flash
+            .into_inner()
+            .apply(Page::signed("Dashboard", &who, "dashboard")),
+        d,
+        state_chart,
+        severity_chart,
+        ca_fingerprint: state.ca_fingerprint.as_ref().clone(),
+    })
+}

@@ -1,0 +1,145 @@
+//! The Discovery page: scan an IPv4 range for agents (admins and operators), see which addresses
+//! answered, register them with one click.
+
+use super::{html, see_other, see_other_with, Flash, Page};
+use crate::discovery::{self, ScanSummary, ScanView};
+use crate::error::ManagerError;
+use crate::http::api::discovery::{not_found, scan_id, view};
+use crate::http::api::fleet::actor;
+use crate::http::form::SignedForm;
+use crate::http::session::Signed;
+use crate::http::state::AppState;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+/// Routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/discovery", web::get().to(page))
+        .route("/discovery", web::post().to(start))
+        .route("/discovery/{id}", web::get().to(scan))
+        .route("/discovery/{id}/register", web::post().to(register));
+}
+
+#[derive(Template)]
+#[template(path = "console/discovery.html")]
+struct DiscoveryPage {
+    page: Page,
+    scans: Vec<ScanSummary>,
+    scan: Option<ScanView>,
+    range: String,
+    port: u16,
+}
+
+#[derive(Debug, Deserialize)]
+struct StartForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    range: String,
+    #[serde(default)]
+    port: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct RegisterForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    address: String,
+}
+
+crate::has_csrf!(StartForm, RegisterForm);
+
+async fn page(
+    state: web::Data<AppState>,
+    who: Signed,
+    flash: web::Query<Flash>,
+) -> Result<HttpResponse, ManagerError> {
+    let scans = state.discovery.list(who.user.id, who.scope, state.now());
+    html(&DiscoveryPage {
+        page: flash.into_inner().apply(Page::signed("Discovery", &who, "hosts")),
+        scans,
+        scan: None,
+        range: String::new(),
+        port: discovery::DEFAULT_PORT,
+    })
+}
+
+fn port_of(text: &str) -> Result<u16, ManagerError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(discovery::DEFAULT_PORT);
+    }
+    match t.parse::<u16>() {
+        Ok(p) if p > 0 => Ok(p),
+        _ => Err(ManagerError::Invalid(format!(
+            "`{}` is not a port (1 to 65535)",
+            t.chars().take(16).collect::<String>().escape_default()
+        ))),
+    }
+}
+
+async fn start(state: web::Data<AppState>, f: SignedForm<StartForm>) -> Result<HttpResponse, ManagerError> {
+    let a = actor(&f.who);
+    let outcome = match port_of(&f.form.port) {
+        Ok(port) => discovery::start(&state, &a, &f.form.range, port, false).await,
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(id) => Ok(see_other(&format!("/discovery/{id}"))),
+        Err(e @ (ManagerError::Invalid(_) | ManagerError::Refused(_) | ManagerError::TooMany(_))) => {
+            Ok(see_other_with("/discovery", "error", &e.public_message()))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn scan(
+    state: web::Data<AppState>,
+    who: Signed,
+    id: web::Path<String>,
+    flash: web::Query<Flash>,
+) -> Result<HttpResponse, ManagerError> {
+    let v = view(&state, &who, scan_id(&id)?).await?;
+    let scans = state.discovery.list(who.user.id, who.scope, state.now());
+    html(&DiscoveryPage {
+        page: flash
+            .into_inner()
+            .apply(Page::signed(&format!("Discovery of {}", v.range), &who, "hosts")),
+        range: v.range.clone(),
+        port: v.port,
+        scans,
+        scan: Some(v),
+    })
+}
+
+async fn register(
+    state: web::Data<AppState>,
+    f: SignedForm<RegisterForm>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ManagerError> {
+    let now = state.now();
+    let raw = id.into_inner();
+    let scan = state
+        .discovery
+        .get(scan_id(&raw)?, f.who.user.id, f.who.scope, now)
+        .ok_or_else(not_found)?;
+    let back = format!("/discovery/{}", scan.id);
+    let a = actor(&f.who);
+    let address = f.form.address;
+    match state
+        .db(move |c| discovery::register(c, now, &a, &scan, &address))
+        .await
+    {
+        Ok(h) => Ok(see_other_with(
+            &back,
+            "notice",
+            &format!("host {} registered", h.hostname),
+        )),
+        Err(e @ (ManagerError::Invalid(_) | ManagerError::Refused(_))) => {
+            Ok(see_other_with(&back, "error", &e.public_message()))
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,113 @@
+//! Enrolment approvals page (admins): pending agent requests with Approve / Deny, and recent decisions.
+
+use super::login::CsrfOnly;
+use super::{html, see_other_with, Flash, Page};
+use crate::db::models::enrollment::Enrollment;
+use crate::enrollment::ops;
+use crate::error::ManagerError;
+use crate::http::api::fleet::actor;
+use crate::http::form::SignedForm;
+use crate::http::session::Signed;
+use crate::http::state::AppState;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::{DateTime, Utc};
+
+/// Routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/enrollment", web::get().to(list))
+        .route("/enrollment/{id}/approve", web::post().to(approve))
+        .route("/enrollment/{id}/deny", web::post().to(deny));
+}
+
+/// One request as the page shows it.
+struct Row {
+    e: Enrollment,
+    age: String,
+    polled: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/enrollment.html")]
+struct EnrollmentPage {
+    page: Page,
+    pending: Vec<Row>,
+    decided: Vec<Row>,
+}
+
+/// "3 min", "2 h", "4 d" since `t`.
+fn ago(now: DateTime<Utc>, t: DateTime<Utc>) -> String {
+    let s = (now - t).num_seconds().max(0);
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3599 => format!("{} min", s / 60),
+        3600..=172_799 => format!("{} h", s / 3600),
+        _ => format!("{} d", s / 86_400),
+    }
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    who: Signed,
+    flash: web::Query<Flash>,
+) -> Result<HttpResponse, ManagerError> {
+    who.require_admin()?;
+    let now = state.now();
+    let (pending, decided) = state.db(ops::listing).await?;
+    let row = |e: Enrollment| Row {
+        age: ago(now, e.created_at),
+        polled: ago(now, e.last_polled_at),
+        e,
+    };
+    html(&EnrollmentPage {
+        page: flash
+            .into_inner()
+            .apply(Page::signed("Enrolment", &who, "enrollment")),
+        pending: pending.into_iter().map(row).collect(),
+        decided: decided.into_iter().map(row).collect(),
+    })
+}
+
+/// A user mistake (already decided, address conflict) becomes a message on the page.
+fn back_with(r: Result<String, ManagerError>) -> Result<HttpResponse, ManagerError> {
+    match r {
+        Ok(notice) => Ok(see_other_with("/enrollment", "notice", &notice)),
+        Err(e @ (ManagerError::Invalid(_) | ManagerError::Refused(_) | ManagerError::NotFound(_))) => {
+            Ok(see_other_with("/enrollment", "error", &e.public_message()))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn approve(
+    state: web::Data<AppState>,
+    f: SignedForm<CsrfOnly>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ManagerError> {
+    f.who.require_admin()?;
+    let now = state.now();
+    let a = actor(&f.who);
+    let id = id.into_inner();
+    let r = state
+        .db(move |c| {
+            ops::approve(c, now, &a, id)
+                .map(|(_, h)| format!("approved: {} is registered as host {}", h.hostname, h.id))
+        })
+        .await;
+    back_with(r)
+}
+
+async fn deny(
+    state: web::Data<AppState>,
+    f: SignedForm<CsrfOnly>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ManagerError> {
+    f.who.require_admin()?;
+    let now = state.now();
+    let a = actor(&f.who);
+    let id = id.into_inner();
+    let r = state
+        .db(move |c| ops::deny(c, now, &a, id).map(|e| format!("denied the request of {}", e.fqdn)))
+        .await;
+    back_with(r)
+}

@@ -1,0 +1,283 @@
+//! Host detail (`/hosts/{id}`): system info, 30 days of health, pending patches, reboot, groups, refresh,
+//! the certificate bundle link; installed packages fetched live from the agent on their own route so the
+//! page itself stays fast.
+
+use super::svg::{self, Cell};
+use super::{fleet_actions, html, see_other_with, Flash, Page};
+use crate::admin::hosts;
+use crate::agent_client::AgentClient;
+use crate::db::models::fleet_view::detail::{self, HealthDay, HealthRow, PatchRow};
+use crate::db::models::{Group, Host};
+use crate::error::ManagerError;
+use crate::http::form::SignedForm;
+use crate::http::session::Signed;
+use crate::http::state::AppState;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use linux_patch_shared::api::agent::Package;
+use serde::Deserialize;
+use std::net::{IpAddr, SocketAddr};
+
+/// Health attempts listed.
+pub const RECENT: i64 = 20;
+/// Days of history in the strip.
+pub const DAYS: i64 = 30;
+
+/// Routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/hosts/{id}", web::get().to(page))
+        .route("/hosts/{id}/packages", web::get().to(packages))
+        .route("/hosts/{id}/refresh", web::post().to(refresh));
+}
+
+/// Everything the detail page and `GET /api/v1/hosts/{id}` show.
+#[derive(Debug, Clone)]
+pub struct HostDetail {
+    /// The host.
+    pub host: Host,
+    /// Its groups.
+    pub groups: Vec<(i64, String)>,
+    /// Every group with membership (administrators' editor; empty for operators).
+    pub all_groups: Vec<(i64, String, bool)>,
+    /// Pending updates.
+    pub patches: Vec<PatchRow>,
+    /// The last [`RECENT`] attempts, newest first.
+    pub recent: Vec<HealthRow>,
+    /// Attempts per day over the last [`DAYS`] days.
+    pub days: Vec<HealthDay>,
+}
+
+/// Loads host `id` if `who` may see it (404 otherwise), in one blocking call.
+pub async fn load(state: &AppState, who: &Signed, id: i64) -> Result<HostDetail, ManagerError> {
+    let scope = who.scope;
+    let since = state.now() - Duration::days(DAYS);
+    state
+        .db(move |c| {
+            let host = Host::find(c, scope, id)?.ok_or_else(|| hosts::not_found(id))?;
+            let groups = Host::groups(c, id)?;
+            let all_groups = if scope.is_admin() {
+                Group::all(c)?
+                    .into_iter()
+                    .map(|g| {
+                        let member = groups.iter().any(|(m, _)| *m == g.id);
+                        (g.id, g.name, member)
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            Ok(HostDetail {
+                host,
+                groups,
+                all_groups,
+                patches: detail::patches(c, id)?,
+                recent: detail::recent_health(c, id, RECENT)?,
+                days: detail::health_days(c, id, since)?,
+            })
+        })
+        .await
+}
+
+/// The worst outcome of a day as a colour class.
+fn day_class(d: &HealthDay) -> &'static str {
+    if d.unreachable > 0 {
+        "st-unreachable"
+    } else if d.degraded > 0 {
+        "st-degraded"
+    } else if d.healthy > 0 {
+        "st-healthy"
+    } else {
+        "none"
+    }
+}
+
+/// One cell per day for the `DAYS` days up to `today` (oldest first) and the text equivalent.
+pub fn health_cells(days: &[HealthDay], today: NaiveDate) -> (Vec<Cell>, String) {
+    let (mut good, mut bad, mut none) = (0, 0, 0);
+    let cells = (0..DAYS)
+        .rev()
+        .map(|back| {
+            let day = today - Duration::days(back);
+            match days.iter().find(|d| d.day == day) {
+                Some(d) => {
+                    if d.degraded + d.unreachable > 0 {
+                        bad += 1;
+                    } else {
+                        good += 1;
+                    }
+                    Cell {
+                        tip: format!(
+                            "{day}: {} healthy, {} degraded, {} unreachable",
+                            d.healthy, d.degraded, d.unreachable
+                        ),
+                        class: day_class(d),
+                    }
+                }
+                None => {
+                    none += 1;
+                    Cell {
+                        tip: format!("{day}: no health checks"),
+                        class: "none",
+                    }
+                }
+            }
+        })
+        .collect();
+    let text = format!(
+        "Last {DAYS} days: {good} days healthy, {bad} days with problems, {none} days without checks"
+    );
+    (cells, text)
+}
+
+#[derive(Template)]
+#[template(path = "console/host.html")]
+struct HostPage {
+    page: Page,
+    d: HostDetail,
+    strip: String,
+    strip_text: String,
+    now: DateTime<Utc>,
+}
+
+impl HostPage {
+    fn admin(&self) -> bool {
+        self.page.user.as_ref().is_some_and(|u| u.is_admin)
+    }
+}
+
+async fn page(
+    state: web::Data<AppState>,
+    who: Signed,
+    id: web::Path<i64>,
+    flash: web::Query<Flash>,
+) -> Result<HttpResponse, ManagerError> {
+    let d = load(&state, &who, id.into_inner()).await?;
+    let now = state.now();
+    let (cells, strip_text) = health_cells(&d.days, now.date_naive());
+    let strip = svg::strip(
+        "health-strip",
+        "Health over the last 30 days",
+        &strip_text,
+        &cells,
+    );
+    html(&HostPage {
+        page: flash
+            .into_inner()
+            .apply(Page::signed(&d.host.hostname, &who, "hosts")),
+        d,
+        strip,
+        strip_text,
+        now,
+    })
+}
+
+/// The installed packages of `host`, asked of its agent now; the reason in words when that fails.
+pub async fn fetch_packages(state: &AppState, host: &Host) -> Result<Vec<Package>, String> {
+    let tls = state.trust.current().ok_or_else(|| {
+        "the manager has no client certificate for agents yet, so it cannot ask the agent".to_owned()
+    })?;
+    let ip: IpAddr = host
+        .ip
+        .parse()
+        .map_err(|_| format!("`{}` is not an IP address", host.ip.escape_default()))?;
+    let port = u16::try_from(host.port).map_err(|_| format!("port {} is out of range", host.port))?;
+    let timeout = std::time::Duration::from_secs(state.poller_cfg.timeout_secs.max(1));
+    AgentClient::new(tls, timeout)
+        .packages(SocketAddr::new(ip, port))
+        .await
+        .map_err(|e| format!("the agent did not answer: {e}"))
+}
+
+#[derive(Debug, Deserialize)]
+struct PackagesQuery {
+    #[serde(default)]
+    fragment: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/host_packages.html")]
+struct PackagesPage {
+    page: Page,
+    host: Host,
+    packages: Result<Vec<Package>, String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/host_packages_table.html")]
+struct PackagesFragment {
+    host: Host,
+    packages: Result<Vec<Package>, String>,
+}
+
+async fn packages(
+    state: web::Data<AppState>,
+    who: Signed,
+    id: web::Path<i64>,
+    q: web::Query<PackagesQuery>,
+) -> Result<HttpResponse, ManagerError> {
+    let id = id.into_inner();
+    let scope = who.scope;
+    let host = state
+        .db(move |c| Host::find(c, scope, id)?.ok_or_else(|| hosts::not_found(id)))
+        .await?;
+    let packages = fetch_packages(&state, &host).await;
+    if q.fragment.is_some() {
+        return html(&PackagesFragment { host, packages });
+    }
+    html(&PackagesPage {
+        page: Page::signed(&format!("{} packages", host.hostname), &who, "hosts"),
+        host,
+        packages,
+    })
+}
+
+async fn refresh(
+    state: web::Data<AppState>,
+    f: SignedForm<super::login::CsrfOnly>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ManagerError> {
+    let id = id.into_inner();
+    let to = format!("/hosts/{id}");
+    match fleet_actions::refresh(&state, &f.who, &[id]).await {
+        Ok(_) => Ok(see_other_with(&to, "notice", "refresh queued")),
+        Err(e @ ManagerError::Refused(_)) => Ok(see_other_with(&to, "error", &e.public_message())),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str, h: i64, d: i64, u: i64) -> HealthDay {
+        HealthDay {
+            day: s.parse().unwrap(),
+            healthy: h,
+            degraded: d,
+            unreachable: u,
+        }
+    }
+
+    #[test]
+    fn thirty_cells_worst_state_wins() {
+        let today: NaiveDate = "2026-06-30".parse().unwrap();
+        let days = [
+            day("2026-06-01", 10, 0, 0),
+            day("2026-06-29", 5, 1, 0),
+            day("2026-06-30", 3, 1, 2),
+            day("2026-05-01", 9, 0, 0), // outside the window
+        ];
+        let (cells, text) = health_cells(&days, today);
+        assert_eq!(cells.len(), 30);
+        assert_eq!(cells[0].class, "st-healthy");
+        assert_eq!(cells[0].tip, "2026-06-01: 10 healthy, 0 degraded, 0 unreachable");
+        assert_eq!(cells[28].class, "st-degraded");
+        assert_eq!(cells[29].class, "st-unreachable");
+        assert_eq!(cells[1].class, "none");
+        assert_eq!(
+            text,
+            "Last 30 days: 1 days healthy, 2 days with problems, 27 days without checks"
+        );
+    }
+}

@@ -1,0 +1,228 @@
+//! A real manager polling a simulated fleet: `fleet-sim` issuing every certificate from the manager's own
+//! CA, every simulated host registered in the manager's database, a signed-in admin (bearer token), and
+//! page fetches timed by the manager's `Server-Timing` header — for the benchmark and the browser test.
+
+use crate::agent::{free_port, wait_a_little};
+use crate::client::{client_config, connect, request, Response};
+use crate::fleet::{FleetProc, HostRecord};
+use crate::manager::ManagerProc;
+use crate::pg::TestDb;
+use diesel::prelude::*;
+use linux_patch_manager::accounts::create_user;
+use linux_patch_manager::auth::{password, totp};
+use linux_patch_manager::db::models::mfa::TotpFactor;
+use linux_patch_manager::db::models::user::{Role, User};
+use linux_patch_manager::db::schema::hosts;
+use linux_patch_shared::clock::{Clock, SystemClock};
+use std::time::{Duration, Instant};
+
+/// The password of the rig's admin (`bench`).
+pub const PASSWORD: &str = "correct horse battery staple 42";
+
+/// A manager, its simulated fleet, and a signed-in admin.
+#[derive(Debug)]
+pub struct ScaleRig {
+    /// The manager (running).
+    pub manager: ManagerProc,
+    /// The simulated fleet (running, certificates from the manager's CA).
+    pub fleet: FleetProc,
+    /// Bearer access token of admin `bench` (15 minutes).
+    pub token: String,
+    /// The TOTP secret of `bench` (for a browser sign-in).
+    pub totp_secret: String,
+    /// When `serve` was launched (the poller starts with it).
+    pub launched: Instant,
+}
+
+impl ScaleRig {
+    /// `hosts` simulated hosts on `base`.. (fleet-sim `--base`), all registered before the manager starts;
+    /// `manager_cfg` is extra manager YAML, `fleet_args` extra fleet-sim arguments.
+    pub fn start(hosts: usize, base: &str, manager_cfg: &str, fleet_args: &[&str]) -> ScaleRig {
+        let mut manager = ManagerProc::prepare_configured(manager_cfg);
+        let ca_dir = manager.data_dir().join("ca");
+        let port = free_port().to_string();
+        let n = hosts.to_string();
+        let ca = ca_dir.to_string_lossy().into_owned();
+        let mut args = vec![
+            "--hosts",
+            &n,
+            "--port",
+            &port,
+            "--base",
+            base,
+            "--ca",
+            &ca,
+            "--time-scale",
+            "0",
+        ];
+        args.extend_from_slice(fleet_args);
+        let fleet = FleetProc::start(&args, Duration::from_secs(900));
+        register(manager.db(), &fleet.file.hosts);
+        let totp_secret = ready_admin(manager.db(), "bench");
+        let launched = Instant::now();
+        manager.launch();
+        let token = api_token(&manager, "bench", &totp_secret);
+        ScaleRig {
+            manager,
+            fleet,
+            token,
+            totp_secret,
+            launched,
+        }
+    }
+
+    /// Hosts whose column `column` (`health_checked_at`, `patches_checked_at`) is set.
+    pub fn count_set(&self, column: &str) -> i64 {
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let sql = match column {
+            "health_checked_at" => "SELECT count(*) AS n FROM hosts WHERE health_checked_at IS NOT NULL",
+            "patches_checked_at" => "SELECT count(*) AS n FROM hosts WHERE patches_checked_at IS NOT NULL",
+            other => panic!("unknown column {other}"),
+        };
+        diesel::sql_query(sql)
+            .get_result::<N>(&mut self.manager.db().conn())
+            .unwrap()
+            .n
+    }
+
+    /// Waits (up to `timeout`) until `count_set(column) >= want`; returns the time since launch.
+    pub fn wait_for(&self, column: &str, want: i64, timeout: Duration) -> Duration {
+        let started = Instant::now();
+        loop {
+            let n = self.count_set(column);
+            if n >= want {
+                return self.launched.elapsed();
+            }
+            assert!(
+                started.elapsed() < timeout,
+                "only {n} of {want} hosts have {column} after {timeout:?}; manager log:\n{}",
+                tail(&self.manager.stderr(), 40)
+            );
+            wait_a_little();
+        }
+    }
+
+    /// The hosts that answer (not `unreachable` in the simulator).
+    pub fn listening(&self) -> usize {
+        self.fleet
+            .file
+            .hosts
+            .iter()
+            .filter(|h| h.state != "unreachable")
+            .count()
+    }
+
+    /// `GET path` with the admin's bearer token, `runs` times on one keep-alive connection; returns the last
+    /// response and the manager's `Server-Timing` durations (ms) of every run.
+    pub async fn timed_get(&self, path: &str, runs: usize) -> (Response, Vec<f64>) {
+        let ca = self.manager.ca();
+        let cfg = client_config(&ca, None, &[&rustls::version::TLS13]);
+        let mut tls = connect(self.manager.addr, cfg, None).await.unwrap();
+        let auth = format!("Bearer {}", self.token);
+        let mut times = Vec::with_capacity(runs);
+        let mut last = None;
+        for _ in 0..runs {
+            let r = request(&mut tls, "GET", path, &[("Authorization", &auth)], b"")
+                .await
+                .unwrap();
+            times.push(server_ms(&r).unwrap_or(f64::NAN));
+            last = Some(r);
+        }
+        (last.unwrap(), times)
+    }
+}
+
+/// The `app;dur=` value of a response's `Server-Timing` header.
+pub fn server_ms(r: &Response) -> Option<f64> {
+    r.header("server-timing")?
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("dur="))?
+        .parse()
+        .ok()
+}
+
+/// Median and 95th percentile of `v` (NaN-free).
+pub fn median_p95(v: &[f64]) -> (f64, f64) {
+    let mut s: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    s.sort_by(f64::total_cmp);
+    if s.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    let at = |q: f64| s[((s.len() - 1) as f64 * q).round() as usize];
+    (at(0.5), at(0.95))
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// Registers every simulated host (name, address, port) in one transaction.
+pub fn register(db: &TestDb, records: &[HostRecord]) {
+    let now = SystemClock.now();
+    let mut c = db.conn();
+    c.transaction(|c| {
+        for chunk in records.chunks(1000) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|h| {
+                    (
+                        hosts::hostname.eq(h.hostname.clone()),
+                        hosts::ip.eq(h.address.ip().to_string()),
+                        hosts::port.eq(i32::from(h.address.port())),
+                        hosts::created_at.eq(now),
+                    )
+                })
+                .collect();
+            diesel::insert_into(hosts::table).values(rows).execute(c)?;
+        }
+        Ok::<_, diesel::result::Error>(())
+    })
+    .unwrap();
+}
+
+/// Creates admin `name` with [`PASSWORD`] and a TOTP factor; returns the secret.
+pub fn ready_admin(db: &TestDb, name: &str) -> String {
+    let mut c = db.conn();
+    let u = create_user(&mut c, &SystemClock, "test", name, Role::Admin)
+        .unwrap()
+        .user;
+    User::set_password(&mut c, u.id, &password::hash(PASSWORD).unwrap(), false).unwrap();
+    let secret = totp::new_secret();
+    TotpFactor::insert(&mut c, u.id, &secret, SystemClock.now()).unwrap();
+    secret
+}
+
+/// Signs `user` in through `POST /api/v1/auth/token` (password + TOTP); returns the access token.
+pub fn api_token(m: &ManagerProc, user: &str, secret: &str) -> String {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let ca = m.ca();
+    let addr = m.addr;
+    let code = totp::code_at(secret, SystemClock.now()).unwrap();
+    let body = serde_json::json!({"username": user, "password": PASSWORD, "totp": code}).to_string();
+    let r = rt.block_on(async move {
+        let cfg = client_config(&ca, None, &[&rustls::version::TLS13]);
+        let mut tls = connect(addr, cfg, None).await.unwrap();
+        request(
+            &mut tls,
+            "POST",
+            "/api/v1/auth/token",
+            &[("Content-Type", "application/json")],
+            body.as_bytes(),
+        )
+        .await
+        .unwrap()
+    });
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    r.json()["data"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
