@@ -32,12 +32,16 @@ unit:
 	  echo "host package databases unchanged by the tests"; \
 	else echo "the tests changed this machine's package databases (see the diff above)"; exit 1; fi
 
-## make demo: build both binaries; run the agent on 127.0.0.1:12443 (throw-away certificates) and the manager on
-## https://localhost:8443 (embedded PostgreSQL, internal CA); print curl commands, the URL and the admin's password.
+## make demo: build both binaries; run the agent on 127.0.0.1:12443 (throw-away certificates), the manager on
+## https://localhost:8443 (embedded PostgreSQL, internal CA) and 20 simulated agents enrolled with it through the
+## real self-enrolment flow; print curl commands, the URL and the admin's password.
 demo:
 	./scripts/demo.sh
 
 demo-stop:
+	@n=0; for f in demo/agents/*/agent.pid; do \
+	  [ -f "$$f" ] || continue; kill "$$(cat "$$f")" 2>/dev/null && n=$$((n+1)); rm -f "$$f"; \
+	done; echo "demo: $$n simulated agents stopped"
 	@for p in agent manager; do \
 	  if [ -f demo/$$p.pid ] && kill "$$(cat demo/$$p.pid)" 2>/dev/null; then echo "demo $$p stopped"; else echo "no demo $$p running"; fi; \
 	  rm -f demo/$$p.pid; \

@@ -43,7 +43,8 @@ done
 # wait until every request is pending, then approve them as an administrator on the manager host would
 j=0
 while :; do
-  pending=$("$manager" --prefix "$mprefix" enrollment list 2>/dev/null | grep -c pending || true)
+  pending=$("$manager" --prefix "$mprefix" enrollment list 2>/dev/null | sed -n 's/^pending (\([0-9]*\)):.*/\1/p')
+  pending=${pending:-0}
   [ "$pending" -ge "$n" ] && break
   j=$((j+1))
   if [ $j -gt 300 ]; then

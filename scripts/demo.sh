@@ -1,7 +1,8 @@
 #!/bin/sh
 # `make demo`: builds the agent, makes throw-away certificates in ./demo, starts the agent on
 # 127.0.0.1:12443 against this machine's real package database (read-only endpoints are safe),
-# and prints ready-to-paste curl commands. `make demo-stop` stops it.
+# prints ready-to-paste curl commands, then starts the manager (scripts/demo-manager.sh) and 20 simulated
+# agents enrolled with it (scripts/demo-agents.sh). `make demo-stop` stops everything.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 demo=$top/demo
@@ -19,6 +20,9 @@ for p in agent manager; do
     echo "== stopping the previous demo $p (pid $(cat "$demo/$p.pid"))"
     kill "$(cat "$demo/$p.pid")"; sleep 2
   fi
+done
+for f in "$demo"/agents/*/agent.pid; do
+  [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
 done
 rm -rf "$demo"
 mkdir -p "$etc/certs" "$demo/client"
@@ -74,5 +78,13 @@ Without the client certificate the handshake fails and no HTTP answer comes back
 MSG
 
 "$top/scripts/demo-manager.sh" "$demo"
-echo
-echo "Stop both with: make demo-stop"
+fp=$(sed -n 's/^internal CA fingerprint (SHA-256): //p' "$demo/manager.out")
+"$top/scripts/demo-agents.sh" "$demo" "$fp" "${DEMO_AGENTS:-20}"
+cat <<MSG
+
+${DEMO_AGENTS:-20} simulated agents (synthetic package data, labelled "simulated") enrolled through the real
+self-enrolment flow and are polled by the manager: sign in at https://localhost:${DEMO_MANAGER_PORT:-8443}
+and open the Dashboard. Their files: $demo/agents/<name>/ (each agent's output in agent.out).
+
+Stop everything with: make demo-stop
+MSG

@@ -19,6 +19,7 @@ mod manager_cli;
 mod manager_console;
 mod manager_db;
 mod manager_fleet_pages;
+mod manager_fleet_scale;
 mod manager_mfa;
 mod manager_poller;
 mod manager_serve;

@@ -136,6 +136,25 @@ impl ScaleRig {
     }
 }
 
+impl ScaleRig {
+    /// `POST path` with a JSON body and the admin's bearer token.
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> Response {
+        let ca = self.manager.ca();
+        let cfg = client_config(&ca, None, &[&rustls::version::TLS13]);
+        let mut tls = connect(self.manager.addr, cfg, None).await.unwrap();
+        let auth = format!("Bearer {}", self.token);
+        request(
+            &mut tls,
+            "POST",
+            path,
+            &[("Authorization", &auth), ("Content-Type", "application/json")],
+            body.to_string().as_bytes(),
+        )
+        .await
+        .unwrap()
+    }
+}
+
 /// The `app;dur=` value of a response's `Server-Timing` header.
 pub fn server_ms(r: &Response) -> Option<f64> {
     r.header("server-timing")?
@@ -221,8 +240,5 @@ pub fn api_token(m: &ManagerProc, user: &str, secret: &str) -> String {
         .unwrap()
     });
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    r.json()["data"]["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    r.json()["data"]["access_token"].as_str().unwrap().to_owned()
 }

@@ -19,7 +19,9 @@ pub fn add(
     port: u16,
 ) -> Result<Host, ManagerError> {
     if port == 0 {
-        return Err(ManagerError::Invalid("the agent port must be between 1 and 65535".into()));
+        return Err(ManagerError::Invalid(
+            "the agent port must be between 1 and 65535".into(),
+        ));
     }
     let hostname = hostname.trim().to_ascii_lowercase();
     validate_hostname(&hostname).map_err(ManagerError::Invalid)?;

@@ -331,7 +331,10 @@ audit: { retention_days: 183 }
             ("public_url: http://x:8443\n", "public_url"),
             ("public_url: \"https://u@x\"\n", "public_url"),
             ("poller: { concurrency: 0 }\n", "poller.concurrency"),
-            ("poller:\n  health_interval_secs: 0\n", "poller.health_interval_secs"),
+            (
+                "poller:\n  health_interval_secs: 0\n",
+                "poller.health_interval_secs",
+            ),
         ] {
             let c = parse(text).unwrap();
             let e = validate(Path::new("/c.yaml"), text, &c).unwrap_err();

@@ -1,9 +1,9 @@
 //! What every handler shares: the database pool, the clock, the signing keys, WebAuthn, the internal CA,
 //! the fleet settings.
 
+use crate::actors::poller::PollerHandle;
 use crate::auth::jwt::KeyRing;
 use crate::auth::webauthn::WebauthnService;
-use crate::actors::poller::PollerHandle;
 use crate::ca::trust::AgentTrust;
 use crate::ca::InternalCa;
 use crate::config::file::{EnrollmentSection, PollerSection};

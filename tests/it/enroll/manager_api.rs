@@ -308,7 +308,7 @@ async fn rate_limit_and_purge_follow_the_clock() {
 async fn a_manager_with_enrolment_disabled_refuses_requests() {
     let db = TestDb::new();
     let (st, _clock) = state(&db);
-    let mut s = (*st).clone();
+    let mut s: linux_patch_manager::http::state::AppState = (**st).clone();
     s.enroll_cfg.enabled = false;
     let app = app(actix_web::web::Data::new(s)).await;
     let r = call!(

@@ -1,0 +1,140 @@
+//! The console with a large fleet: 2,500 simulated hosts (fleet-sim, certificates from the manager's CA)
+//! registered and polled by the real manager; the Dashboard, Hosts and Host detail pages in headless Chromium
+//! show what the agents report.
+
+use futures_util::stream::{self, StreamExt};
+use linux_patch_shared::clock::{Clock, SystemClock};
+use linux_patch_tests::browser::try_run_script;
+use linux_patch_tests::fleet::call_host;
+use linux_patch_tests::scale::{ScaleRig, PASSWORD};
+use std::path::Path;
+use std::time::Duration;
+
+/// What the agents themselves report: (hosts answering, pending security updates summed, hosts with none).
+async fn agents_report(rig: &ScaleRig) -> (usize, u64, usize) {
+    let listening: Vec<_> = rig
+        .fleet
+        .file
+        .hosts
+        .iter()
+        .filter(|h| h.state != "unreachable")
+        .cloned()
+        .collect();
+    let counts: Vec<u64> = stream::iter(listening.iter())
+        .map(|h| {
+            let (ca, manager) = (&rig.fleet.ca_pem, &rig.fleet.manager);
+            async move {
+                let a = call_host(h, ca, manager, None, "/api/v1/patches").await.unwrap();
+                assert_eq!(a.response.status, 200, "{}", h.hostname);
+                let v = a.response.json();
+                let list = v["data"]["patches"]
+                    .as_array()
+                    .or_else(|| v["data"].as_array())
+                    .cloned()
+                    .unwrap_or_default();
+                list.iter().filter(|p| p["security"] == true).count() as u64
+            }
+        })
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    let clean = counts.iter().filter(|c| **c == 0).count();
+    (listening.len(), counts.iter().sum(), clean)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_and_hosts_pages_show_a_2500_host_fleet_as_the_agents_report_it() {
+    let hosts = 2_500;
+    let rig = tokio::task::block_in_place(|| {
+        ScaleRig::start(
+            hosts,
+            "127.0.32.1",
+            "poller: { retry_base_secs: 1, concurrency: 64 }\n",
+            &["--unreachable", "0.01"],
+        )
+    });
+    let used_step = SystemClock.now().timestamp() / 30;
+    let listening = rig.listening();
+    let unreachable = hosts - listening;
+    tokio::task::block_in_place(|| {
+        rig.wait_for("health_checked_at", hosts as i64, Duration::from_secs(600));
+        rig.wait_for("patches_checked_at", listening as i64, Duration::from_secs(900));
+    });
+    // Unreachable hosts turn red after their retries (1 s, 2 s, 4 s apart here).
+    let deadline = std::time::Instant::now() + Duration::from_secs(300);
+    loop {
+        let (r, _) = rig.timed_get("/api/v1/dashboard", 1).await;
+        let d = r.json();
+        let red = serde_json::to_string(&d["data"]).unwrap_or_default();
+        if d["data"]["states"]["unreachable"] == unreachable as u64
+            || d["data"]["unreachable"] == unreachable as u64
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "unreachable hosts never all red: {red}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let (answering, security, clean) = agents_report(&rig).await;
+    assert_eq!(answering, listening);
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let shots = if std::env::var("LPM_UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
+        root.join("docs/screenshots")
+    } else {
+        root.join("target/screenshots")
+    };
+    let out = root.join("target/browser-artefacts/fleet");
+    std::fs::create_dir_all(&out).unwrap();
+    let search = rig.fleet.file.hosts[1234].hostname.clone();
+    let (ca, shots, out) = (
+        rig.manager.ca_pem.to_string_lossy().into_owned(),
+        shots.to_string_lossy().into_owned(),
+        out.to_string_lossy().into_owned(),
+    );
+    let step = used_step.to_string();
+    let env = [
+        ("BASE_URL", rig.manager.url.as_str()),
+        ("CA_PEM", ca.as_str()),
+        ("USERNAME", "bench"),
+        ("PASSWORD", PASSWORD),
+        ("TOTP_SECRET", rig.totp_secret.as_str()),
+        ("AFTER_STEP", step.as_str()),
+        ("SEARCH", search.as_str()),
+        ("SCREENSHOT_DIR", shots.as_str()),
+        ("OUT_DIR", out.as_str()),
+    ];
+    let v = tokio::task::block_in_place(|| {
+        try_run_script("fleet.mjs", &env, Duration::from_secs(240))
+            .unwrap_or_else(|report| panic!("{report}\n--- manager stderr ---\n{}", rig.manager.stderr()))
+    });
+    eprintln!("fleet.mjs: {v}");
+    let d = &v["dashboard"];
+    assert_eq!(d["hosts"], hosts as u64, "{v}");
+    assert_eq!(d["unreachable"], unreachable as u64, "{v}");
+    assert_eq!(
+        d["healthy"].as_u64().unwrap() + d["degraded"].as_u64().unwrap(),
+        listening as u64,
+        "{v}"
+    );
+    assert_eq!(d["unknown"], 0, "{v}");
+    assert_eq!(
+        d["pending_security"], security,
+        "dashboard vs the agents' own reports: {v}"
+    );
+    assert_eq!(
+        d["compliant"], clean as u64,
+        "hosts without pending security updates: {v}"
+    );
+    assert_eq!(
+        d["alerts"].as_u64().unwrap(),
+        unreachable as u64 + d["degraded"].as_u64().unwrap(),
+        "{v}"
+    );
+    assert!(d["ca_link"].as_u64().unwrap() >= 1, "{v}");
+    assert_eq!(v["rows"], hosts as u64, "one row per host, no pagination: {v}");
+    assert_eq!(v["unreachableRows"], unreachable as u64, "{v}");
+    assert_eq!(v["searchRows"], 1, "{v}");
+}
