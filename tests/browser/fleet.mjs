@@ -24,7 +24,7 @@ main(async (t) => {
   mkdirSync(dir, { recursive: true });
   const shot = async (page, name) => {
     await page.evaluate(() => document.activeElement?.blur());
-    await page.screenshot({ path: join(dir, `${name}.png`), fullPage: name !== 'hosts' });
+    await page.screenshot({ path: join(dir, `${name}.png`), fullPage: name !== 'fleet-hosts' });
   };
 
   t.step('launch');
@@ -52,11 +52,11 @@ main(async (t) => {
     pending_security: await num(page, '#pending-security'),
     ca_link: await page.locator('a[href="/ca.pem"]').count(),
   };
-  await shot(page, 'dashboard-light');
+  await shot(page, 'fleet-dashboard-light');
   await setTheme(t, page, 'dark');
   await page.goto(`${base}/`);
   await page.waitForSelector('#compliance');
-  await shot(page, 'dashboard-dark');
+  await shot(page, 'fleet-dashboard-dark');
   await setTheme(t, page, 'light');
 
   t.step('hosts: the whole fleet in one table');
@@ -65,7 +65,7 @@ main(async (t) => {
   await page.waitForSelector('#hosts-table');
   const hostsMs = Date.now() - started;
   const rows = await page.locator('#hosts-table tbody tr').count();
-  await shot(page, 'hosts');
+  await shot(page, 'fleet-hosts');
 
   t.step('hosts: filter by state unreachable');
   await page.selectOption('#f-state', 'unreachable');
@@ -85,8 +85,12 @@ main(async (t) => {
   await page.locator('#hosts-table tbody tr a[href^="/hosts/"]').first().click();
   await page.waitForURL((u) => /^\/hosts\/\d+$/.test(u.pathname));
   await page.waitForLoadState('networkidle');
+  t.step('host detail: installed packages, fetched live from the agent');
+  await page.click('#host-packages summary');
+  await page.waitForSelector('#host-packages table', { timeout: 30_000 });
+  const packageRows = await page.locator('#host-packages table tbody tr').count();
   const detailText = await page.textContent('#content');
-  await shot(page, 'host-detail');
+  await shot(page, 'fleet-host-detail');
 
-  return { dashboard, rows, unreachableRows, searchRows, dashboardMs, hostsMs, detailHasSearch: detailText.includes(search) };
+  return { dashboard, rows, unreachableRows, searchRows, dashboardMs, hostsMs, packageRows, detailHost: detailText.match(/sim-\d+/)?.[0] };
 });

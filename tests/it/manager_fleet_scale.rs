@@ -137,4 +137,8 @@ async fn dashboard_and_hosts_pages_show_a_2500_host_fleet_as_the_agents_report_i
     assert_eq!(v["rows"], hosts as u64, "one row per host, no pagination: {v}");
     assert_eq!(v["unreachableRows"], unreachable as u64, "{v}");
     assert_eq!(v["searchRows"], 1, "{v}");
+    assert!(
+        v["packageRows"].as_u64().unwrap() > 0,
+        "installed packages fetched live: {v}"
+    );
 }

@@ -103,7 +103,7 @@ pub fn bars(id: &str, title: &str, parts: &[Part<'_>]) -> String {
     );
     for (i, p) in parts.iter().enumerate() {
         let y = i * row;
-        let w = share(p.value, max) * 2.0; // 200 units for the largest bar
+        let w = share(p.value, max) * 1.7; // 170 units for the largest bar, room for a 7-digit value
         let _ = write!(
             o,
             "<g><title>{}: {}</title><text class=\"bar-label\" x=\"0\" y=\"{}\">{}</text>\
@@ -207,8 +207,8 @@ mod tests {
     #[test]
     fn bars_scale_to_the_largest() {
         let s = bars("sev", "By severity", &parts());
-        assert!(s.contains("class=\"bar st-healthy\" x=\"80\" y=\"4\" width=\"200.0\""));
-        assert!(s.contains("class=\"bar st-degraded\" x=\"80\" y=\"30\" width=\"66.7\""));
+        assert!(s.contains("class=\"bar st-healthy\" x=\"80\" y=\"4\" width=\"170.0\""));
+        assert!(s.contains("class=\"bar st-degraded\" x=\"80\" y=\"30\" width=\"56.7\""));
         assert!(s.contains("class=\"bar st-unreachable\" x=\"80\" y=\"56\" width=\"0.0\""));
         assert!(s.contains("<text class=\"bar-value\" x=\"286.0\" y=\"16\">3</text>"));
         assert!(s.contains("<title>degraded: 1</title>"));
