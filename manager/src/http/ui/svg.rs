@@ -210,7 +210,7 @@ mod tests {
         assert!(s.contains("class=\"bar st-healthy\" x=\"80\" y=\"4\" width=\"170.0\""));
         assert!(s.contains("class=\"bar st-degraded\" x=\"80\" y=\"30\" width=\"56.7\""));
         assert!(s.contains("class=\"bar st-unreachable\" x=\"80\" y=\"56\" width=\"0.0\""));
-        assert!(s.contains("<text class=\"bar-value\" x=\"286.0\" y=\"16\">3</text>"));
+        assert!(s.contains("<text class=\"bar-value\" x=\"256.0\" y=\"16\">3</text>"));
         assert!(s.contains("<title>degraded: 1</title>"));
         // All zero: no division by zero, empty bars.
         let z = bars(
