@@ -85,12 +85,12 @@ main(async (t) => {
   await page.locator('#hosts-table tbody tr a[href^="/hosts/"]').first().click();
   await page.waitForURL((u) => /^\/hosts\/\d+$/.test(u.pathname));
   await page.waitForLoadState('networkidle');
+  await shot(page, 'fleet-host-detail');
   t.step('host detail: installed packages, fetched live from the agent');
   await page.click('#host-packages summary');
   await page.waitForSelector('#host-packages table', { timeout: 30_000 });
   const packageRows = await page.locator('#host-packages table tbody tr').count();
   const detailText = await page.textContent('#content');
-  await shot(page, 'fleet-host-detail');
 
   return { dashboard, rows, unreachableRows, searchRows, dashboardMs, hostsMs, packageRows, detailHost: detailText.match(/sim-\d+/)?.[0] };
 });
