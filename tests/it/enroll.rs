@@ -7,29 +7,17 @@ mod agent_flow;
 mod manager_api;
 mod refusals;
 
-use linux_patch_manager::accounts::create_user;
-use linux_patch_manager::auth::{password, totp};
-use linux_patch_manager::db::models::mfa::TotpFactor;
-use linux_patch_manager::db::models::{Role, User};
+use linux_patch_manager::db::models::Role;
 use linux_patch_shared::clock::{Clock, SystemClock};
 use linux_patch_tests::agent::{free_port, wait_a_little, workspace_bin};
 use linux_patch_tests::client::{connect, request, tls13, Response};
 use linux_patch_tests::manager::ManagerProc;
+pub use linux_patch_tests::signin::{api_token, ready_user};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-pub const PW: &str = "a long enough password";
 pub const MACHINE_ID: &str = "4c4c4544004b3510804ab4c04f4e3132";
-
-/// Creates `name` with a known password and TOTP factor; returns the TOTP secret.
-pub fn ready_user(conn: &mut diesel::PgConnection, name: &str, role: Role) -> String {
-    let u = create_user(conn, &SystemClock, "test", name, role).unwrap().user;
-    User::set_password(conn, u.id, &password::hash(PW).unwrap(), false).unwrap();
-    let secret = totp::new_secret();
-    TotpFactor::insert(conn, u.id, &secret, SystemClock.now()).unwrap();
-    secret
-}
 
 /// One HTTPS request to the real manager (verifying its certificate against its CA).
 pub fn call(m: &ManagerProc, method: &str, path: &str, bearer: Option<&str>, body: Option<&str>) -> Response {
@@ -52,12 +40,8 @@ pub fn call(m: &ManagerProc, method: &str, path: &str, bearer: Option<&str>, bod
 
 /// A bearer token of a fresh admin `name` on the real manager.
 pub fn admin_token(m: &ManagerProc, name: &str) -> String {
-    let secret = ready_user(&mut m.db().conn(), name, Role::Admin);
-    let code = totp::code_at(&secret, SystemClock.now()).unwrap();
-    let body = serde_json::json!({"username": name, "password": PW, "totp": code}).to_string();
-    let r = call(m, "POST", "/api/v1/auth/token", None, Some(&body));
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    r.json()["data"]["access_token"].as_str().unwrap().to_owned()
+    let (_, secret) = ready_user(&mut m.db().conn(), name, Role::Admin);
+    api_token(m, name, &secret)
 }
 
 /// The manager's CA fingerprint as `serve` printed it.

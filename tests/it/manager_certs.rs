@@ -4,15 +4,13 @@
 //! that reads the manager's CRL.
 
 use actix_web::test::TestRequest;
-use linux_patch_manager::accounts::create_user;
-use linux_patch_manager::auth::{password, totp};
 use linux_patch_manager::ca::load_trust;
-use linux_patch_manager::db::models::mfa::TotpFactor;
-use linux_patch_manager::db::models::{Certificate, Group, Host, Role, User};
-use linux_patch_shared::clock::{Clock, ManualClock, SystemClock};
+use linux_patch_manager::db::models::{Certificate, Group, Host, Role};
+use linux_patch_shared::clock::Clock;
 
 use linux_patch_tests::console::{app, form, send, state, Jar};
 use linux_patch_tests::pg::TestDb;
+use linux_patch_tests::signin::{ready_user, sign_in};
 use openssl::x509::{X509Crl, X509};
 use std::path::Path;
 use std::process::Command;
@@ -20,54 +18,8 @@ use std::process::Command;
 mod renewal;
 mod tls;
 
-const PW: &str = "a long enough password";
-
 fn get(uri: &str) -> TestRequest {
     TestRequest::get().uri(uri)
-}
-
-/// A user with a chosen password and a TOTP factor; (id, secret).
-fn ready_user(db: &TestDb, name: &str, role: Role) -> (i64, String) {
-    let mut c = db.conn();
-    let u = create_user(&mut c, &SystemClock, "test", name, role)
-        .unwrap()
-        .user;
-    User::set_password(&mut c, u.id, &password::hash(PW).unwrap(), false).unwrap();
-    let secret = totp::new_secret();
-    TotpFactor::insert(&mut c, u.id, &secret, SystemClock.now()).unwrap();
-    (u.id, secret)
-}
-
-async fn sign_in<S, B>(app: &S, clock: &ManualClock, user: &str, secret: &str) -> Jar
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
-    let mut jar = Jar::default();
-    let page = send(app, &mut jar, get("/login")).await;
-    let csrf = page.input_value("csrf").unwrap();
-    let r = send(
-        app,
-        &mut jar,
-        form("/login", &[("csrf", &csrf), ("username", user), ("password", PW)]),
-    )
-    .await;
-    assert_eq!(r.location.as_deref(), Some("/login/mfa"), "{}", r.body);
-    let page = send(app, &mut jar, get("/login/mfa")).await;
-    let csrf = page.input_value("csrf").unwrap();
-    let code = totp::code_at(secret, clock.now()).unwrap();
-    let r = send(
-        app,
-        &mut jar,
-        form("/login/mfa/totp", &[("csrf", &csrf), ("code", &code)]),
-    )
-    .await;
-    assert_eq!(r.location.as_deref(), Some("/"), "{}", r.body);
-    jar
 }
 
 /// Unpacks a bundle archive with the real `tar` into `dir`; `tar -tv` listing lines.
@@ -121,8 +73,8 @@ pub(super) fn serials_in(crl_pem: &str) -> Vec<String> {
 #[actix_web::test]
 async fn admins_list_renew_and_revoke_operators_get_only_their_bundles() {
     let db = TestDb::new();
-    let (_, admin_secret) = ready_user(&db, "root1", Role::Admin);
-    let (_, op_secret) = ready_user(&db, "op1", Role::Operator);
+    let (_, admin_secret) = ready_user(&mut db.conn(), "root1", Role::Admin);
+    let (_, op_secret) = ready_user(&mut db.conn(), "op1", Role::Operator);
     let (st, clock) = state(&db);
     let now = clock.now();
     let (web1, hidden) = {

@@ -13,62 +13,16 @@ use actix_web::test::TestRequest;
 use chrono::{DateTime, Duration, Utc};
 use diesel::RunQueryDsl;
 use linux_patch_manager::auth::rbac::Scope;
-use linux_patch_manager::auth::{password, totp};
 use linux_patch_manager::db::models::fleet_view::{self, Dashboard, FilterQuery};
-use linux_patch_manager::db::models::mfa::TotpFactor;
 use linux_patch_manager::db::models::{Group, Host, Role, User};
-use linux_patch_shared::clock::{Clock, ManualClock, SystemClock};
-use linux_patch_tests::console::{app, form, send, state, Jar, Resp};
+use linux_patch_shared::clock::{Clock, SystemClock};
+use linux_patch_tests::console::{app, form, send, state, Resp};
 use linux_patch_tests::pg::TestDb;
+use linux_patch_tests::signin::{ready_user, sign_in};
 use serde_json::Value;
-
-const PW: &str = "a long enough password";
 
 fn get(uri: &str) -> TestRequest {
     TestRequest::get().uri(uri)
-}
-
-fn ready_user(db: &TestDb, name: &str, role: Role) -> (i64, String) {
-    let mut c = db.conn();
-    let u = linux_patch_manager::accounts::create_user(&mut c, &SystemClock, "test", name, role)
-        .unwrap()
-        .user;
-    User::set_password(&mut c, u.id, &password::hash(PW).unwrap(), false).unwrap();
-    let secret = totp::new_secret();
-    TotpFactor::insert(&mut c, u.id, &secret, SystemClock.now()).unwrap();
-    (u.id, secret)
-}
-
-async fn sign_in<S, B>(app: &S, clock: &ManualClock, user: &str, secret: &str) -> Jar
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
-    let mut jar = Jar::default();
-    let page = send(app, &mut jar, get("/login")).await;
-    let csrf = page.input_value("csrf").unwrap();
-    let r = send(
-        app,
-        &mut jar,
-        form("/login", &[("csrf", &csrf), ("username", user), ("password", PW)]),
-    )
-    .await;
-    assert_eq!(r.location.as_deref(), Some("/login/mfa"), "{}", r.body);
-    let page = send(app, &mut jar, get("/login/mfa")).await;
-    let csrf = page.input_value("csrf").unwrap();
-    let code = totp::code_at(secret, clock.now()).unwrap();
-    let r = send(
-        app,
-        &mut jar,
-        form("/login/mfa/totp", &[("csrf", &csrf), ("code", &code)]),
-    )
-    .await;
-    assert_eq!(r.location.as_deref(), Some("/"), "{}", r.body);
-    jar
 }
 
 /// The seeded fleet: host ids by name, and group ids.

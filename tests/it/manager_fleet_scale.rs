@@ -6,7 +6,8 @@ use futures_util::stream::{self, StreamExt};
 use linux_patch_shared::clock::{Clock, SystemClock};
 use linux_patch_tests::browser::try_run_script;
 use linux_patch_tests::fleet::call_host;
-use linux_patch_tests::scale::{ScaleRig, PASSWORD};
+use linux_patch_tests::scale::ScaleRig;
+use linux_patch_tests::signin::PASSWORD;
 use std::path::Path;
 use std::time::Duration;
 

@@ -8,25 +8,21 @@ use actix_web::test::TestRequest;
 use actix_web::web;
 use chrono::Duration;
 use diesel::prelude::*;
-use linux_patch_manager::accounts::create_user;
 use linux_patch_manager::actors::poller::{self, Refresh};
-use linux_patch_manager::auth::{password, totp};
 use linux_patch_manager::ca::trust::TrustMaterial;
 use linux_patch_manager::ca::{IssueRequest, Usage};
 use linux_patch_manager::config::file::PollerSection;
 use linux_patch_manager::db::models::health::HostHealth;
-use linux_patch_manager::db::models::mfa::TotpFactor;
 use linux_patch_manager::db::models::patch::HostPatch;
-use linux_patch_manager::db::models::{Host, Role, User};
+use linux_patch_manager::db::models::{Host, Role};
 use linux_patch_manager::http::state::AppState;
 use linux_patch_shared::clock::{Clock, ManualClock, SystemClock};
 use linux_patch_tests::agent::{AgentProc, AgentSetup};
 use linux_patch_tests::certs::{Ca, Issued, Pki};
 use linux_patch_tests::console::{self, send, Jar};
 use linux_patch_tests::pg::TestDb;
+use linux_patch_tests::signin;
 use std::net::Ipv4Addr;
-
-pub const PW: &str = "a long enough password";
 
 /// A test app state with `poller` settings and the manager's client certificate loaded (issued by its CA).
 pub fn state_with(db: &TestDb, poller: PollerSection, trust: bool) -> (web::Data<AppState>, ManualClock) {
@@ -103,7 +99,7 @@ pub async fn agent_get(agent: &AgentProc, target: &str) -> serde_json::Value {
     r.json()["data"].clone()
 }
 
-/// Creates `name` (password + TOTP) and returns a bearer header value from `POST /api/v1/auth/token`.
+/// Creates `name` (password + TOTP) and returns (id, a bearer header value from `POST /api/v1/auth/token`).
 pub async fn bearer<S, B>(app: &S, db: &TestDb, clock: &ManualClock, name: &str, role: Role) -> (i64, String)
 where
     S: actix_web::dev::Service<
@@ -113,27 +109,8 @@ where
     >,
     B: actix_web::body::MessageBody,
 {
-    let mut c = db.conn();
-    let u = create_user(&mut c, &SystemClock, "test", name, role)
-        .unwrap()
-        .user;
-    User::set_password(&mut c, u.id, &password::hash(PW).unwrap(), false).unwrap();
-    let secret = totp::new_secret();
-    TotpFactor::insert(&mut c, u.id, &secret, SystemClock.now()).unwrap();
-    let code = totp::code_at(&secret, clock.now()).unwrap();
-    let tok = send(
-        app,
-        &mut Jar::default(),
-        TestRequest::post()
-            .uri("/api/v1/auth/token")
-            .set_json(serde_json::json!({"username": name, "password": PW, "totp": code})),
-    )
-    .await;
-    assert_eq!(tok.status, 200, "{}", tok.body);
-    (
-        u.id,
-        format!("Bearer {}", tok.json()["data"]["access_token"].as_str().unwrap()),
-    )
+    let (id, secret) = signin::ready_user(&mut db.conn(), name, role);
+    (id, signin::bearer(app, clock, name, &secret).await)
 }
 
 fn host(db: &TestDb, id: i64) -> Host {

@@ -18,3 +18,4 @@ pub mod pacman;
 pub mod pg;
 pub mod repos;
 pub mod scale;
+pub mod signin;

@@ -7,17 +7,12 @@ use crate::client::{client_config, connect, request, Response};
 use crate::fleet::{FleetProc, HostRecord};
 use crate::manager::ManagerProc;
 use crate::pg::TestDb;
+use crate::signin::{api_token, ready_user};
 use diesel::prelude::*;
-use linux_patch_manager::accounts::create_user;
-use linux_patch_manager::auth::{password, totp};
-use linux_patch_manager::db::models::mfa::TotpFactor;
-use linux_patch_manager::db::models::user::{Role, User};
+use linux_patch_manager::db::models::user::Role;
 use linux_patch_manager::db::schema::hosts;
 use linux_patch_shared::clock::{Clock, SystemClock};
 use std::time::{Duration, Instant};
-
-/// The password of the rig's admin (`bench`).
-pub const PASSWORD: &str = "correct horse battery staple 42";
 
 /// A manager, its simulated fleet, and a signed-in admin.
 #[derive(Debug)]
@@ -58,7 +53,7 @@ impl ScaleRig {
         args.extend_from_slice(fleet_args);
         let fleet = FleetProc::start(&args, Duration::from_secs(900));
         register(manager.db(), &fleet.file.hosts);
-        let totp_secret = ready_admin(manager.db(), "bench");
+        let (_, totp_secret) = ready_user(&mut manager.db().conn(), "bench", Role::Admin);
         let launched = Instant::now();
         manager.launch();
         let token = api_token(&manager, "bench", &totp_secret);
@@ -202,43 +197,4 @@ pub fn register(db: &TestDb, records: &[HostRecord]) {
         Ok::<_, diesel::result::Error>(())
     })
     .unwrap();
-}
-
-/// Creates admin `name` with [`PASSWORD`] and a TOTP factor; returns the secret.
-pub fn ready_admin(db: &TestDb, name: &str) -> String {
-    let mut c = db.conn();
-    let u = create_user(&mut c, &SystemClock, "test", name, Role::Admin)
-        .unwrap()
-        .user;
-    User::set_password(&mut c, u.id, &password::hash(PASSWORD).unwrap(), false).unwrap();
-    let secret = totp::new_secret();
-    TotpFactor::insert(&mut c, u.id, &secret, SystemClock.now()).unwrap();
-    secret
-}
-
-/// Signs `user` in through `POST /api/v1/auth/token` (password + TOTP); returns the access token.
-pub fn api_token(m: &ManagerProc, user: &str, secret: &str) -> String {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let ca = m.ca();
-    let addr = m.addr;
-    let code = totp::code_at(secret, SystemClock.now()).unwrap();
-    let body = serde_json::json!({"username": user, "password": PASSWORD, "totp": code}).to_string();
-    let r = rt.block_on(async move {
-        let cfg = client_config(&ca, None, &[&rustls::version::TLS13]);
-        let mut tls = connect(addr, cfg, None).await.unwrap();
-        request(
-            &mut tls,
-            "POST",
-            "/api/v1/auth/token",
-            &[("Content-Type", "application/json")],
-            body.as_bytes(),
-        )
-        .await
-        .unwrap()
-    });
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    r.json()["data"]["access_token"].as_str().unwrap().to_owned()
 }

@@ -5,9 +5,9 @@ use super::*;
 use actix_web::test::TestRequest;
 use chrono::Duration as Span;
 use linux_patch_manager::db::models::Host;
-use linux_patch_shared::clock::ManualClock;
 use linux_patch_tests::console::{app, form, send, state, Jar, Resp};
 use linux_patch_tests::pg::TestDb;
+use linux_patch_tests::signin::{bearer, sign_in};
 use serde_json::{json, Value};
 
 fn body(fqdn: &str, ip: &str) -> Value {
@@ -37,60 +37,6 @@ fn status_uri(token: &str) -> String {
     format!("/api/v1/enroll/status/{token}")
 }
 
-/// `Authorization: Bearer ...` of `user` (password + TOTP at the clock's time).
-async fn bearer<S, B>(app: &S, clock: &ManualClock, user: &str, secret: &str) -> String
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
-    let code = totp::code_at(secret, clock.now()).unwrap();
-    let r = send(
-        app,
-        &mut Jar::default(),
-        post("/api/v1/auth/token").set_json(json!({"username": user, "password": PW, "totp": code})),
-    )
-    .await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    format!("Bearer {}", r.json()["data"]["access_token"].as_str().unwrap())
-}
-
-/// A console session of `user` (password step, then TOTP).
-async fn console<S, B>(app: &S, clock: &ManualClock, user: &str, secret: &str) -> Jar
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
-    let mut jar = Jar::default();
-    let page = send(app, &mut jar, get("/login")).await;
-    let csrf = page.input_value("csrf").unwrap();
-    let r = send(
-        app,
-        &mut jar,
-        form("/login", &[("csrf", &csrf), ("username", user), ("password", PW)]),
-    )
-    .await;
-    assert_eq!(r.location.as_deref(), Some("/login/mfa"), "{}", r.body);
-    let page = send(app, &mut jar, get("/login/mfa")).await;
-    let csrf = page.input_value("csrf").unwrap();
-    let code = totp::code_at(secret, clock.now()).unwrap();
-    let r = send(
-        app,
-        &mut jar,
-        form("/login/mfa/totp", &[("csrf", &csrf), ("code", &code)]),
-    )
-    .await;
-    assert_eq!(r.location.as_deref(), Some("/"), "{}", r.body);
-    jar
-}
-
 fn pending_id(db: &TestDb, fqdn: &str) -> i64 {
     use diesel::prelude::*;
     use linux_patch_manager::db::schema::enrollments as e;
@@ -105,8 +51,8 @@ fn pending_id(db: &TestDb, fqdn: &str) -> i64 {
 #[actix_web::test]
 async fn approval_via_api_and_console_delivers_the_bundle_and_replaced_tokens_die() {
     let db = TestDb::new();
-    let admin = ready_user(&mut db.conn(), "boss", Role::Admin);
-    let op = ready_user(&mut db.conn(), "op", Role::Operator);
+    let (_, admin) = ready_user(&mut db.conn(), "boss", Role::Admin);
+    let (_, op) = ready_user(&mut db.conn(), "op", Role::Operator);
     let (st, clock) = state(&db);
     let ca_pem = st.ca_pem.to_string();
     let app = app(st).await;
@@ -214,9 +160,9 @@ async fn approval_via_api_and_console_delivers_the_bundle_and_replaced_tokens_di
 
     // The console: operators get 403; the admin sees the request and denies it with a CSRF form.
     clock.advance(Span::seconds(31)); // fresh TOTP codes (the bearer sign-ins used this window's)
-    let mut op_jar = console(&app, &clock, "op", &op).await;
+    let mut op_jar = sign_in(&app, &clock, "op", &op).await;
     assert_eq!(send(&app, &mut op_jar, get("/enrollment")).await.status, 403);
-    let mut jar = console(&app, &clock, "boss", &admin).await;
+    let mut jar = sign_in(&app, &clock, "boss", &admin).await;
     let page = send(&app, &mut jar, get("/enrollment")).await;
     assert_eq!(page.status, 200);
     assert!(

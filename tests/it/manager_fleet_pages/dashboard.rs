@@ -5,8 +5,8 @@ use super::*;
 #[actix_web::test]
 async fn dashboard_numbers_equal_the_seeded_fleet_for_admins_and_operators() {
     let db = TestDb::new();
-    let (_, admin_secret) = ready_user(&db, "root", Role::Admin);
-    let (op_id, op_secret) = ready_user(&db, "op", Role::Operator);
+    let (_, admin_secret) = ready_user(&mut db.conn(), "root", Role::Admin);
+    let (op_id, op_secret) = ready_user(&mut db.conn(), "op", Role::Operator);
     let (st, clock) = state(&db);
     let fleet = seed(&db, clock.now());
     User::set_groups(&mut db.conn(), op_id, &[fleet.web]).unwrap();

@@ -5,7 +5,7 @@ use super::*;
 #[actix_web::test]
 async fn host_detail_shows_system_health_patches_and_why_packages_are_unavailable() {
     let db = TestDb::new();
-    let (_, secret) = ready_user(&db, "root", Role::Admin);
+    let (_, secret) = ready_user(&mut db.conn(), "root", Role::Admin);
     let (st, clock) = state(&db);
     let fleet = seed(&db, clock.now());
     let app = app(st).await;
@@ -93,7 +93,7 @@ async fn a_real_agent_polled_shows_on_every_page_and_lists_its_packages_live() {
     use linux_patch_manager::actors::poller;
     use linux_patch_manager::config::file::PollerSection;
     let db = TestDb::new();
-    let (_, secret) = ready_user(&db, "root", Role::Admin);
+    let (_, secret) = ready_user(&mut db.conn(), "root", Role::Admin);
     let cfg = PollerSection {
         timeout_secs: 5,
         ..PollerSection::default()

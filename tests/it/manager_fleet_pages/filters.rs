@@ -5,7 +5,7 @@ use super::*;
 #[actix_web::test]
 async fn filters_select_exactly_the_expected_hosts_in_sql_and_refuse_bad_values() {
     let db = TestDb::new();
-    let (_, secret) = ready_user(&db, "root", Role::Admin);
+    let (_, secret) = ready_user(&mut db.conn(), "root", Role::Admin);
     let (st, clock) = state(&db);
     let fleet = seed(&db, clock.now());
     let app = app(st).await;
@@ -128,7 +128,7 @@ async fn filters_select_exactly_the_expected_hosts_in_sql_and_refuse_bad_values(
 #[actix_web::test]
 async fn hosts_page_renders_2500_hosts_in_one_table() {
     let db = TestDb::new();
-    let (_, secret) = ready_user(&db, "root", Role::Admin);
+    let (_, secret) = ready_user(&mut db.conn(), "root", Role::Admin);
     let (st, clock) = state(&db);
     let mut c = db.conn();
     exec(

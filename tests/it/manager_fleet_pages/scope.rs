@@ -5,7 +5,7 @@ use super::*;
 #[actix_web::test]
 async fn operators_see_only_their_hosts_and_get_404_for_the_rest() {
     let db = TestDb::new();
-    let (op_id, secret) = ready_user(&db, "op", Role::Operator);
+    let (op_id, secret) = ready_user(&mut db.conn(), "op", Role::Operator);
     let (st, clock) = state(&db);
     let fleet = seed(&db, clock.now());
     User::set_groups(&mut db.conn(), op_id, &[fleet.web]).unwrap();
@@ -117,7 +117,7 @@ async fn operators_see_only_their_hosts_and_get_404_for_the_rest() {
 #[actix_web::test]
 async fn bulk_add_to_group_is_audited_and_refresh_says_when_no_poller_runs() {
     let db = TestDb::new();
-    let (_, secret) = ready_user(&db, "root", Role::Admin);
+    let (_, secret) = ready_user(&mut db.conn(), "root", Role::Admin);
     let (st, clock) = state(&db);
     let fleet = seed(&db, clock.now());
     let ops = Group::insert(&mut db.conn(), "ops", clock.now()).unwrap();
