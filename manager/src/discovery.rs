@@ -2,16 +2,13 @@
 //! `GET /api/v1/health` (64 at a time, 2 s each); results are kept in memory for an hour, visible to the
 //! user who started the scan (and administrators), and listed for one-click registration.
 
-mod store;
+pub mod store;
 mod view;
 
 pub use store::{DiscoveryStore, Probe, ProbeResult, Scan, ScanSummary};
-pub use view::{register, registered_marks, Mark, RowView, ScanView};
+pub use view::{registered_marks, Mark, RowView, ScanView};
 
-use crate::admin::Actor;
-use crate::agent_client::AgentClient;
-use crate::error::ManagerError;
-use crate::http::state::AppState;
+use crate::agents::AgentClient;
 use futures_util::StreamExt;
 use ipnet::Ipv4Net;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -24,7 +21,7 @@ pub const CONCURRENCY: usize = 64;
 /// Time one probe may take, connection and TLS included.
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 /// The agent port unless another is given.
-pub const DEFAULT_PORT: u16 = 12443;
+pub const DEFAULT_PORT: u16 = crate::agents::DEFAULT_PORT;
 
 /// Parses an IPv4 CIDR (or a single address) of at most [`MIN_PREFIX`]; host bits are cleared.
 pub fn parse_range(text: &str) -> Result<Ipv4Net, String> {
@@ -84,61 +81,6 @@ pub async fn probe_all(client: &AgentClient, net: Ipv4Net, port: u16) -> Vec<Pro
     out
 }
 
-/// Starts a scan of `range` on `port` for `who` (audited `discovery.scan`); with `wait` it returns after
-/// the last probe, else at once with the scan running on this arbiter.
-pub async fn start(
-    state: &AppState,
-    who: &Actor,
-    range: &str,
-    port: u16,
-    wait: bool,
-) -> Result<ulid::Ulid, ManagerError> {
-    let net = parse_range(range).map_err(ManagerError::Invalid)?;
-    if port == 0 {
-        return Err(ManagerError::Invalid(
-            "the agent port must be between 1 and 65535".into(),
-        ));
-    }
-    let tls = state.trust.current().ok_or_else(|| {
-        ManagerError::Refused(
-            "no manager client certificate is loaded, so agents cannot be probed yet".into(),
-        )
-    })?;
-    let client = AgentClient::new(tls, PROBE_TIMEOUT);
-    let now = state.now();
-    let id = state.discovery.begin(who.id, &who.name, net, port, now)?;
-    let a = who.clone();
-    let n = addresses(net).len();
-    let audited = state
-        .db(move |c| {
-            a.audit(
-                c,
-                now,
-                "discovery.scan",
-                &format!("range:{net}"),
-                serde_json::json!({"range": net.to_string(), "port": port, "addresses": n, "scan": id.to_string()}),
-            )
-        })
-        .await;
-    if let Err(e) = audited {
-        state.discovery.abandon(id);
-        return Err(e);
-    }
-    let store = state.discovery.clone();
-    let clock = state.clock.clone();
-    let run = async move {
-        let results = probe_all(&client, net, port).await;
-        let answered = results.iter().filter(|r| r.probe.answered()).count();
-        log::info!("discovery of {net} port {port}: {answered} of {n} addresses answered");
-        store.finish(id, results, clock.now());
-    };
-    if wait {
-        run.await;
-    } else {
-        actix_web::rt::spawn(run);
-    }
-    Ok(id)
-}
 
 #[cfg(test)]
 mod tests {

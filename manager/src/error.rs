@@ -2,7 +2,7 @@
 //! code (command line) and an HTTP status (console and API; database and I/O failures are always 5xx).
 
 use crate::config::ConfigError;
-use crate::db::embedded::EmbeddedError;
+use crate::postgres::EmbeddedError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use linux_patch_shared::{ApiError, Envelope, RequestId};

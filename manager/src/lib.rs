@@ -1,9 +1,9 @@
-//! Linux Patch Manager: configuration, PostgreSQL (embedded or external), accounts and the hash-chained audit log.
+//! Linux Patch Manager: the console, the REST API and the actors that poll and patch a fleet (layers: DESIGN §5.2,
+//! `docs/manager.md` "Where things are").
 
-pub mod accounts;
 pub mod actors;
-pub mod admin;
-pub mod agent_client;
+pub mod agents;
+pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod ca;
@@ -13,6 +13,9 @@ pub mod db;
 pub mod discovery;
 pub mod enrollment;
 pub mod error;
+pub mod housekeeping;
 pub mod http;
 pub mod paths;
 pub mod poll;
+pub mod postgres;
+pub mod services;

@@ -2,7 +2,7 @@
 //! template database, and a fresh database per test created from it and dropped on `Drop`.
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
-use linux_patch_manager::db::embedded::{find_bindir, EmbeddedPostgres};
+use linux_patch_manager::postgres::{find_bindir, EmbeddedPostgres};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};

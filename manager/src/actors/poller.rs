@@ -3,11 +3,9 @@
 //! [`crate::poll::sweep::Engine`]; callers use [`PollerHandle`].
 
 use crate::error::ManagerError;
-use crate::http::state::AppState;
 use crate::poll::status::{PhaseReport, PollerStatus, SweepReport};
-use crate::poll::sweep::{Engine, What};
+use crate::poll::sweep::{Engine, PollDeps, What};
 use actix::prelude::*;
-use actix_web::web;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -121,10 +119,10 @@ impl Handler<GetStatus> for Poller {
     }
 }
 
-/// How callers reach the running poller.
-#[derive(Debug, Clone, Default)]
+/// How callers reach the running poller (it exists from start-up on).
+#[derive(Debug, Clone)]
 pub struct PollerHandle {
-    addr: Option<Addr<Poller>>,
+    addr: Addr<Poller>,
 }
 
 fn gone(e: MailboxError) -> ManagerError {
@@ -132,12 +130,6 @@ fn gone(e: MailboxError) -> ManagerError {
 }
 
 impl PollerHandle {
-    fn addr(&self) -> Result<&Addr<Poller>, ManagerError> {
-        self.addr
-            .as_ref()
-            .ok_or_else(|| ManagerError::Internal("the poller is not running".into()))
-    }
-
     /// Queues an immediate refresh of `host_ids` (ignoring their backoff); returns how many were queued.
     pub async fn refresh(&self, host_ids: Vec<i64>, what: Refresh) -> Result<usize, ManagerError> {
         let m = RefreshHosts {
@@ -145,7 +137,7 @@ impl PollerHandle {
             what: what.into(),
             wait: false,
         };
-        match self.addr()?.send(m).await.map_err(gone)?? {
+        match self.addr.send(m).await.map_err(gone)?? {
             RefreshAnswer::Queued(n) => Ok(n),
             RefreshAnswer::Done(r) => Ok(r.hosts),
         }
@@ -158,7 +150,7 @@ impl PollerHandle {
             what: what.into(),
             wait: true,
         };
-        match self.addr()?.send(m).await.map_err(gone)?? {
+        match self.addr.send(m).await.map_err(gone)?? {
             RefreshAnswer::Done(r) => Ok(r),
             RefreshAnswer::Queued(_) => Err(ManagerError::Internal("refresh was queued, not run".into())),
         }
@@ -166,32 +158,25 @@ impl PollerHandle {
 
     /// Runs a sweep of the hosts due now (by the Clock) and answers when it is written.
     pub async fn sweep_due(&self) -> Result<SweepReport, ManagerError> {
-        self.addr()?.send(Sweep(None)).await.map_err(gone)?
+        self.addr.send(Sweep(None)).await.map_err(gone)?
     }
 
     /// Sweeps every host now (health, or health and patch data), recorded as a sweep.
     pub async fn sweep_all(&self, what: Refresh) -> Result<SweepReport, ManagerError> {
-        self.addr()?.send(Sweep(Some(what.into()))).await.map_err(gone)?
+        self.addr.send(Sweep(Some(what.into()))).await.map_err(gone)?
     }
 
     /// The last sweeps, what is running, the last prune.
     pub async fn status(&self) -> Result<PollerStatus, ManagerError> {
-        self.addr()?.send(GetStatus).await.map_err(gone)
+        self.addr.send(GetStatus).await.map_err(gone)
     }
 }
 
-/// Starts the poller on the current actix system, ticking every [`TICK`], and records it in `state.poller`.
-pub fn start(state: web::Data<AppState>) -> PollerHandle {
-    start_with(state, Some(TICK))
-}
-
-/// Starts the poller with another tick (`None`: no automatic sweeps — tests drive [`PollerHandle::sweep_due`]).
-pub fn start_with(state: web::Data<AppState>, tick: Option<Duration>) -> PollerHandle {
-    let engine = Engine::new(state.get_ref().clone());
-    let addr = Poller { engine, tick }.start();
-    let handle = PollerHandle { addr: Some(addr) };
-    if state.poller.set(handle.clone()).is_err() {
-        log::warn!("poller: started twice; the first one stays registered");
+/// Starts the poller on the current actix arbiter with `deps`, ticking every `tick` (`None`: no automatic
+/// sweeps — tests drive [`PollerHandle::sweep_due`]).
+pub fn start(deps: PollDeps, tick: Option<Duration>) -> PollerHandle {
+    let engine = Engine::new(deps);
+    PollerHandle {
+        addr: Poller { engine, tick }.start(),
     }
-    handle
 }

@@ -1,9 +1,11 @@
 //! Hash-chained audit log: append (serialised by a table lock), verify, and prune with a checkpoint.
 
+pub mod actor;
 pub mod chain;
 pub mod prune;
 pub mod verify;
 
+pub use actor::Actor;
 pub use prune::{prune, Pruned};
 pub use verify::{verify, Broken, Verified};
 

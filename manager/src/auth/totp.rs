@@ -1,6 +1,8 @@
 //! TOTP second factor (RFC 6238): secrets, otpauth URLs, code checks that refuse replays.
 
 use chrono::{DateTime, Utc};
+use crate::db::models::mfa::TotpFactor;
+use diesel::{PgConnection, QueryResult};
 use totp_rs::{Algorithm, Builder, Secret, Totp};
 
 /// The issuer shown by authenticator apps.
@@ -122,6 +124,26 @@ pub fn verify(
         None if replayed => Err(TotpRejection::Replayed),
         None => Err(TotpRejection::Wrong),
     }
+}
+
+    /// Accepts `code` at `now` against any of the user's TOTP factors and spends its step; otherwise says why
+/// not (`Replayed` wins over `Wrong`, `Malformed` over both, so the message is the most helpful one).
+pub fn accept(
+    conn: &mut PgConnection,
+    user_id: i64,
+    code: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<Result<(), TotpRejection>> {
+    let mut why = TotpRejection::Wrong;
+    for factor in TotpFactor::for_user(conn, user_id)? {
+        match verify(&factor.secret, code, now, factor.last_used_step) {
+            Ok(step) if TotpFactor::mark_used(conn, factor.id, step)? => return Ok(Ok(())),
+            Ok(_) => why = TotpRejection::Replayed,
+            Err(TotpRejection::Wrong) => {}
+            Err(r) => why = r,
+        }
+    }
+    Ok(Err(why))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use webauthn_rs::prelude::{
     Webauthn, WebauthnBuilder, WebauthnError,
 };
 
+pub use crate::db::models::mfa::credential_id;
 pub use webauthn_rs::prelude::{AuthenticationResult, Passkey};
 
 /// The relying-party name authenticators may show.
@@ -20,10 +21,6 @@ pub struct WebauthnService {
     inner: Webauthn,
 }
 
-/// The base64url (no padding) form of a credential id, as stored in `webauthn_credentials.credential_id`.
-pub fn credential_id(p: &Passkey) -> String {
-    URL_SAFE_NO_PAD.encode(p.cred_id())
-}
 
 /// The WebAuthn user handle of user `user_id`: a UUID (version 8 layout) from SHA-256 of a fixed label and
 /// the id, so it is stable across ceremonies without being stored.

@@ -7,7 +7,7 @@ mod files;
 mod lifecycle;
 pub mod registry;
 mod sans;
-pub mod service;
+pub mod runtime;
 pub mod trust;
 mod web;
 
@@ -20,7 +20,7 @@ mod tests;
 #[cfg(test)]
 mod web_tests;
 
-pub use service::load_trust;
+pub use runtime::{load_trust, CaContext};
 pub use web::WebCert;
 
 use build::ossl;

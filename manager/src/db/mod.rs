@@ -1,7 +1,8 @@
 //! The database: embedded or external PostgreSQL, the r2d2 pool, and the embedded migrations.
 
-pub mod embedded;
+
 pub mod models;
+pub mod scope;
 pub mod schema;
 
 use crate::config::ManagerConfig;
@@ -9,7 +10,7 @@ use crate::error::ManagerError;
 use diesel::r2d2::{ConnectionManager, PooledConnection};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
-use embedded::EmbeddedPostgres;
+use crate::postgres::EmbeddedPostgres;
 use std::time::Duration;
 
 /// The migrations of `migrations/`, compiled into the binary.
@@ -36,8 +37,8 @@ impl Database {
             Some(u) => (u.to_owned(), None),
             None => {
                 let pg = EmbeddedPostgres::start(&cfg.data_dir)?;
-                create_database_if_missing(&pg.url("postgres"), embedded::DATABASE)?;
-                (pg.url(embedded::DATABASE), Some(pg))
+                create_database_if_missing(&pg.url("postgres"), crate::postgres::DATABASE)?;
+                (pg.url(crate::postgres::DATABASE), Some(pg))
             }
         };
         let pool = pool(&url);
@@ -100,4 +101,43 @@ fn create_database_if_missing(admin_url: &str, name: &str) -> Result<(), Manager
 struct Count {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     n: i64,
+}
+
+/// The pool as async code uses it: each closure runs with a pooled connection on the blocking thread pool
+/// (diesel is synchronous), so no actor or handler blocks.
+#[derive(Clone)]
+pub struct Db {
+    pool: PgPool,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").finish_non_exhaustive()
+    }
+}
+
+impl Db {
+    /// Async access to `pool`.
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    /// The pool itself (for synchronous callers).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Runs `f` with a pooled connection on the blocking thread pool.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, ManagerError>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<T, ManagerError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
 }

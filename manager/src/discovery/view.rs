@@ -2,7 +2,6 @@
 //! one-click registration of an address that answered.
 
 use super::store::{Probe, Scan};
-use crate::admin::{hosts, Actor};
 use crate::auth::rbac::Scope;
 use crate::db::models::Host;
 use crate::db::schema::hosts as h;
@@ -10,7 +9,6 @@ use crate::error::ManagerError;
 use diesel::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
-use std::net::Ipv4Addr;
 
 /// Whether an address is already a registered host.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -154,33 +152,4 @@ impl ScanView {
             rows,
         })
     }
-}
-
-/// Registers `address` of `scan` (it must have answered and not be registered on that port yet) by IP,
-/// through [`hosts::add`] (audited there).
-pub fn register(
-    conn: &mut PgConnection,
-    now: chrono::DateTime<chrono::Utc>,
-    who: &Actor,
-    scan: &Scan,
-    address: &str,
-) -> Result<Host, ManagerError> {
-    let ip: Ipv4Addr = address.trim().parse().map_err(|_| {
-        ManagerError::Invalid(format!("`{}` is not an IPv4 address", address.escape_default()))
-    })?;
-    let answered = scan.results.iter().any(|r| r.address == ip && r.probe.answered());
-    if !answered {
-        return Err(ManagerError::Invalid(format!(
-            "{ip} did not answer in scan {} of {}; only addresses where an agent answered can be registered",
-            scan.id, scan.range
-        )));
-    }
-    let ips = [ip.to_string()];
-    if registered_marks(conn, who.scope, &ips, scan.port)?.contains_key(&ips[0]) {
-        return Err(ManagerError::Refused(format!(
-            "{ip} port {} is already registered",
-            scan.port
-        )));
-    }
-    hosts::add(conn, now, who, &ips[0], &ips[0], scan.port)
 }

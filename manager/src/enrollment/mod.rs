@@ -1,16 +1,13 @@
-//! Agent self-enrolment (`linux-patch-api --enroll`): requests checked and rate-limited, polling tokens
-//! stored as SHA-256, approval by an admin (console, API or CLI), delivery of the host's bundle, purge.
+//! Agent enrolment's pure parts (`linux-patch-api --enroll`): request checks, the per-source rate limit and
+//! polling tokens (stored as SHA-256); the operations are in `services::enrollment`.
 
-pub mod cli;
 pub mod limiter;
-pub mod ops;
+pub mod purge;
 pub mod validate;
 
 pub use limiter::EnrollLimiter;
 
-use crate::http::state::AppState;
 use sha2::{Digest, Sha256};
-use std::time::Duration;
 
 /// Characters of a polling token (32 random bytes, base64url without padding).
 pub const TOKEN_LEN: usize = 43;
@@ -26,21 +23,6 @@ pub fn well_formed_token(token: &str) -> bool {
         && token
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-/// Purges stale requests once at start and then hourly (spawned by `serve`).
-pub async fn purge_loop(state: actix_web::web::Data<AppState>) {
-    let mut tick = actix_rt::time::interval(Duration::from_secs(3600));
-    loop {
-        tick.tick().await;
-        let now = state.now();
-        let hours = state.enroll_cfg.purge_after_hours;
-        match state.db(move |c| ops::purge(c, now, hours)).await {
-            Ok(0) => {}
-            Ok(n) => log::info!("enrolment: purged {n} stale requests (older than {hours} h)"),
-            Err(e) => log::error!("enrolment purge failed: {e}"),
-        }
-    }
 }
 
 #[cfg(test)]

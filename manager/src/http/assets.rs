@@ -1,6 +1,6 @@
 //! Static files compiled into the binary (CSS, the small vanilla scripts) and the root CA download.
 
-use super::state::AppState;
+use crate::app::AppContext;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
@@ -37,7 +37,7 @@ pub async fn asset(name: web::Path<String>) -> HttpResponse {
 }
 
 /// `GET /ca.pem`: the internal CA's root certificate (public), for agents and browsers to trust.
-pub async fn ca_pem(state: web::Data<AppState>) -> HttpResponse {
+pub async fn ca_pem(state: web::Data<AppContext>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "application/x-pem-file"))
         .insert_header((

@@ -3,7 +3,7 @@
 
 use super::cookies;
 use super::session::secret_eq;
-use super::state::AppState;
+use crate::app::AppContext;
 use crate::auth::sessions;
 use crate::db::models::{mfa, LoginChallenge, User};
 use crate::error::ManagerError;
@@ -51,7 +51,7 @@ impl FromRequest for Flow {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let state = req.app_data::<web::Data<AppContext>>().cloned();
         let token = cookies::get(req, cookies::LOGIN);
         Box::pin(async move {
             let state = state.ok_or_else(|| ManagerError::Internal("no application state".into()))?;

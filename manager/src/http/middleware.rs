@@ -3,7 +3,7 @@
 
 use super::cookies;
 use super::session::Signed;
-use super::state::AppState;
+use crate::app::AppContext;
 use super::ui::{ErrorPage, Page};
 use crate::error::ManagerError;
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
@@ -62,7 +62,7 @@ fn request_id_of(req: &actix_web::HttpRequest) -> RequestId {
 
 fn json_error(req: &actix_web::HttpRequest, e: &ManagerError) -> HttpResponse {
     let now = req
-        .app_data::<web::Data<AppState>>()
+        .app_data::<web::Data<AppContext>>()
         .map(|s| s.now())
         .unwrap_or(chrono::DateTime::UNIX_EPOCH);
     let mut r = HttpResponse::build(e.status_code()).json(e.envelope(request_id_of(req), now));

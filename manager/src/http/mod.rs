@@ -9,7 +9,7 @@ pub mod form;
 pub mod middleware;
 pub mod server;
 pub mod session;
-pub mod state;
+
 pub mod ui;
 
 use actix_web::middleware::from_fn;

@@ -2,10 +2,7 @@
 //! allow-list, until SIGTERM/SIGINT; the embedded database stops after the server.
 
 use super::edge::{self, Edge};
-use super::state::AppState;
-use crate::auth::jwt::KeyRing;
-use crate::auth::webauthn::WebauthnService;
-use crate::ca::trust::AgentTrust;
+use crate::app::{ActorMode, AppBuilder};
 use crate::ca::InternalCa;
 use crate::config::{ManagerConfig, TlsSection};
 use crate::db::Database;
@@ -68,38 +65,24 @@ pub fn serve(paths: &Paths, cfg: &ManagerConfig, db: Database) -> Result<(), Man
         TlsSection::Files { cert, key } => (paths.resolve(cert), paths.resolve(key)),
     };
     let tls = edge::server_config(&cert, &key).map_err(ManagerError::Internal)?;
-    let webauthn = WebauthnService::new(&public).map_err(ManagerError::Internal)?;
-    let state = web::Data::new(AppState {
-        pool: db.pool(),
-        clock,
-        keys: KeyRing::new(),
-        webauthn: Arc::new(webauthn),
-        ca_pem: Arc::new(ca.cert_pem()),
-        ca_fingerprint: Arc::new(ca.fingerprint_sha256()),
-        audit_retention_days: cfg.file.audit.retention_days,
-        ca: Arc::new(ca),
-        data_dir: Arc::new(cfg.data_dir.clone()),
-        poller_cfg: cfg.file.poller.clone(),
-        enroll_cfg: cfg.file.enrollment.clone(),
-        trust: Arc::new(AgentTrust::empty()),
-        poller: Arc::new(std::sync::OnceLock::new()),
-        enroll_limiter: Arc::new(crate::enrollment::EnrollLimiter::new(
-            cfg.file.enrollment.rate_limit_per_minute,
-        )),
-        discovery: Arc::new(crate::discovery::DiscoveryStore::new()),
-    });
-    let fingerprint = state.ca.fingerprint_sha256();
-    let housekeeping = state.clone();
+    let fingerprint = ca.fingerprint_sha256();
     let listener = std::net::TcpListener::bind(cfg.listen)
         .map_err(|e| ManagerError::Internal(format!("cannot listen on {}: {e}", cfg.listen)))?;
     let edge = Arc::new(Edge::new(cfg.allow.clone(), tls));
     let workers = std::thread::available_parallelism()
         .map(|n| n.get().min(4))
         .unwrap_or(2);
-    let renew_web = matches!(cfg.file.tls, TlsSection::InternalCa {});
+    let builder = AppBuilder::new(db.pool(), clock, cfg.data_dir.clone(), ca, public.clone())
+        .poller(cfg.file.poller.clone())
+        .enrollment(cfg.file.enrollment.clone())
+        .audit_retention_days(cfg.file.audit.retention_days)
+        .renew_web(matches!(cfg.file.tls, TlsSection::InternalCa {}))
+        .mode(ActorMode::Ticking);
     let result = actix_rt::System::new().block_on(async move {
-        // The agents' trust (manager client certificate, CA, CRL) is in force before anything calls an agent.
-        crate::ca::load_trust(&housekeeping).await?;
+        // The actors run on this, the main arbiter (the agent client is !Send); their first ticks come after
+        // the agents' trust (manager client certificate, CA, CRL) is in force, before anything calls an agent.
+        let state = web::Data::new(builder.build()?);
+        crate::ca::load_trust(&state.ca_ctx()).await?;
         let server = actix_server::Server::build()
             .workers(workers)
             .shutdown_timeout(10)
@@ -131,11 +114,6 @@ pub fn serve(paths: &Paths, cfg: &ManagerConfig, db: Database) -> Result<(), Man
             }
             handle.stop(true).await;
         });
-        actix_rt::spawn(crate::enrollment::purge_loop(housekeeping.clone()));
-        actix_rt::spawn(crate::ca::service::daily_renewal(housekeeping.clone(), renew_web));
-        // Health and patch data of every host (on this, the main arbiter: the agent client is !Send).
-        crate::actors::poller::start(housekeeping.clone());
-        actix_rt::spawn(audit_housekeeping(housekeeping));
         println!(
             "linux-patch-manager {} listening on {} (TLS 1.3) — console {}",
             env!("CARGO_PKG_VERSION"),
@@ -150,33 +128,4 @@ pub fn serve(paths: &Paths, cfg: &ManagerConfig, db: Database) -> Result<(), Man
     log::info!("linux-patch-manager stopped");
     drop(db);
     result
-}
-
-/// At start and then daily: prunes audit rows past the retention (keeping a checkpoint) and verifies the
-/// chain, logging the outcome (a broken chain is an error in the log and on the Audit page).
-async fn audit_housekeeping(state: web::Data<AppState>) {
-    let mut tick = actix_rt::time::interval(Duration::from_secs(24 * 3600));
-    loop {
-        tick.tick().await;
-        let now = state.now();
-        let days = state.audit_retention_days;
-        let outcome = state
-            .db(move |conn| Ok((crate::audit::prune(conn, now, days)?, crate::audit::verify(conn)?)))
-            .await;
-        match outcome {
-            Ok((pruned, verified)) => {
-                if pruned.rows > 0 {
-                    log::info!(
-                        "audit: pruned {} rows older than {days} days (checkpoint kept)",
-                        pruned.rows
-                    );
-                }
-                match verified.broken {
-                    Some(b) => log::error!("audit chain BROKEN at row {}: {}", b.id, b.reason),
-                    None => log::info!("audit chain verified: {} rows", verified.rows),
-                }
-            }
-            Err(e) => log::error!("audit housekeeping failed: {e}"),
-        }
-    }
 }

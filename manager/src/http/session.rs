@@ -2,7 +2,7 @@
 //! the console's silent refresh, and the CSRF rule for cookie-authenticated requests.
 
 use super::cookies;
-use super::state::AppState;
+use crate::app::AppContext;
 use crate::audit::{self, Entry};
 use crate::auth::jwt::TokenRejection;
 use crate::auth::rbac::Scope;
@@ -60,6 +60,15 @@ impl Signed {
     pub fn actor(&self) -> &str {
         &self.user.username
     }
+
+    /// The acting user as the services see it (name for the audit trail, RBAC scope).
+    pub fn as_actor(&self) -> crate::audit::Actor {
+        crate::audit::Actor {
+            name: self.user.username.clone(),
+            id: self.user.id,
+            scope: self.scope,
+        }
+    }
 }
 
 /// Constant-time equality of two secrets (`openssl::memcmp::eq` requires equal lengths; lengths are not secret).
@@ -76,7 +85,7 @@ pub fn source_ip(req: &HttpRequest) -> String {
 
 /// Checks an access token and its session; `Ok(Err(_))` is a token that is not (or no longer) good.
 pub async fn authenticate(
-    state: &AppState,
+    state: &AppContext,
     token: String,
     via: Via,
 ) -> Result<Result<Signed, TokenRejection>, ManagerError> {
@@ -123,7 +132,7 @@ impl FromRequest for Signed {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let found = req.extensions().get::<Signed>().cloned();
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let state = req.app_data::<web::Data<AppContext>>().cloned();
         let token = bearer(req)
             .map(|t| (t, Via::Bearer))
             .or_else(|| cookies::get(req, cookies::ACCESS).map(|t| (t, Via::Cookie)));
@@ -167,7 +176,7 @@ pub async fn silent_refresh(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+    let Some(state) = req.app_data::<web::Data<AppContext>>().cloned() else {
         return next.call(req).await;
     };
     let access = cookies::get(req.request(), cookies::ACCESS);
@@ -212,7 +221,7 @@ pub async fn silent_refresh(
 
 /// Rotates a refresh token; audits a reuse (the whole session is revoked by `sessions::refresh`).
 pub async fn rotate(
-    state: &AppState,
+    state: &AppContext,
     refresh_token: String,
     source_ip: String,
 ) -> Result<Result<Issued, RefreshRejection>, ManagerError> {

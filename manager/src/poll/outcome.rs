@@ -2,61 +2,15 @@
 //! the patch data to store. Agent data is untrusted: strings are cleaned and lists capped before storage.
 
 use super::schedule::Policy;
-use crate::agent_client::AgentError;
+use crate::agents::AgentError;
 use chrono::{DateTime, Utc};
 use linux_patch_shared::api::agent::{CacheStatus, Health, HealthStatus, Patch, SystemInfo, TriState};
 
-/// Most pending updates stored per host.
-pub const MAX_PATCHES: usize = 20_000;
+pub use crate::db::models::poll_rows::{
+    HealthUpdate, HostState, PatchFailure, PatchRow, PatchUpdate, MAX_PATCHES,
+};
 /// Longest string stored from an agent (characters).
 pub const MAX_TEXT: usize = 1_000;
-
-/// `hosts.state` values the poller writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HostState {
-    /// Answers, nothing wrong.
-    Healthy,
-    /// Yellow: the agent reports a problem, or a retry is pending.
-    Degraded,
-    /// Red: retries exhausted.
-    Unreachable,
-}
-
-impl HostState {
-    /// The column value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HostState::Healthy => "healthy",
-            HostState::Degraded => "degraded",
-            HostState::Unreachable => "unreachable",
-        }
-    }
-}
-
-/// The result of one health attempt, as written to `hosts` and `host_health`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HealthUpdate {
-    /// Host id.
-    pub host_id: i64,
-    /// When the attempt ended.
-    pub checked_at: DateTime<Utc>,
-    /// New state.
-    pub state: HostState,
-    /// Why, in words ('' when healthy).
-    pub reason: String,
-    /// Consecutive failures after this attempt.
-    pub failures: i32,
-    /// No attempt before this (None after a success).
-    pub retry_at: Option<DateTime<Utc>>,
-    /// Whether the agent answered (then `last_seen_at = checked_at`).
-    pub answered: bool,
-    /// Agent version, when it answered.
-    pub agent_version: Option<String>,
-    /// Backend, when it answered.
-    pub backend: Option<String>,
-    /// Round-trip time of a successful attempt.
-    pub latency_ms: Option<i32>,
-}
 
 /// Keeps at most [`MAX_TEXT`] characters without NULs (PostgreSQL text refuses them).
 pub fn clean(s: &str) -> String {
@@ -128,64 +82,6 @@ pub fn health_update(
     }
 }
 
-/// One pending update as stored in `host_patches`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PatchRow {
-    /// Package name.
-    pub name: String,
-    /// Architecture.
-    pub architecture: String,
-    /// Installed version (None for a new package).
-    pub installed_version: Option<String>,
-    /// Candidate version.
-    pub candidate_version: String,
-    /// Repository.
-    pub repository: String,
-    /// Security update.
-    pub security: bool,
-    /// Severity, where known.
-    pub severity: Option<String>,
-    /// CVE ids.
-    pub cves: Vec<String>,
-    /// What decided `security`.
-    pub security_source: String,
-}
-
-/// A successful patch-data fetch (system info + pending updates).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PatchUpdate {
-    /// Host id.
-    pub host_id: i64,
-    /// When the fetch ended.
-    pub checked_at: DateTime<Utc>,
-    /// Running kernel.
-    pub kernel: String,
-    /// OS pretty name (or name + version).
-    pub os: String,
-    /// Machine id ('' = unknown; the stored one is kept).
-    pub machine_id: String,
-    /// Backend.
-    pub backend: String,
-    /// `yes`, `no` or `unknown`.
-    pub reboot_required: &'static str,
-    /// Why.
-    pub reboot_reason: String,
-    /// Pending updates (unique by name + architecture, at most [`MAX_PATCHES`]).
-    pub patches: Vec<PatchRow>,
-}
-
-impl PatchUpdate {
-    /// Number of pending updates.
-    pub fn total(&self) -> i32 {
-        i32::try_from(self.patches.len()).unwrap_or(i32::MAX)
-    }
-
-    /// Number of pending security updates.
-    pub fn security(&self) -> i32 {
-        i32::try_from(self.patches.iter().filter(|p| p.security).count()).unwrap_or(i32::MAX)
-    }
-}
-
 /// The OS as shown in the console: `PRETTY_NAME`, else `NAME VERSION_ID`, else `ID`.
 pub fn os_name(info: &SystemInfo) -> String {
     let o = &info.os;
@@ -233,18 +129,6 @@ pub fn patch_update(now: DateTime<Utc>, host_id: i64, info: &SystemInfo, patches
         reboot_reason: clean(&info.reboot_required.reason),
         patches: rows,
     }
-}
-
-/// A failed patch-data fetch from a host whose health answered: yellow with the reason, retried after the
-/// first backoff step (the failure count is about reachability and stays as it is).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PatchFailure {
-    /// Host id.
-    pub host_id: i64,
-    /// Why.
-    pub reason: String,
-    /// No patch attempt before this.
-    pub retry_at: DateTime<Utc>,
 }
 
 /// The failure record of a fetch that failed at `now`.

@@ -2,6 +2,7 @@
 
 use crate::config::file::PollerSection;
 use chrono::{DateTime, Duration, Utc};
+pub use crate::db::models::poll_rows::Timing;
 
 /// The poller settings as durations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,21 +51,6 @@ impl Policy {
             .unwrap_or(self.max_backoff);
         wait.min(self.max_backoff)
     }
-}
-
-/// The poller's columns of one host.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Timing {
-    /// Consecutive failed health attempts.
-    pub failures: i32,
-    /// Last health attempt.
-    pub health_checked_at: Option<DateTime<Utc>>,
-    /// Last successful patch-data fetch.
-    pub patches_checked_at: Option<DateTime<Utc>>,
-    /// No attempt before this.
-    pub retry_at: Option<DateTime<Utc>>,
-    /// Last successful contact.
-    pub last_seen_at: Option<DateTime<Utc>>,
 }
 
 fn older(t: Option<DateTime<Utc>>, now: DateTime<Utc>, interval: Duration) -> bool {

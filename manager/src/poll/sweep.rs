@@ -7,17 +7,20 @@ use super::schedule::{self, Policy};
 use super::status::{PhaseReport, PollerStatus, Running, SweepReport};
 pub use super::targets::{due_for_health, Target};
 use super::writer::{self, Record};
-use crate::agent_client::{AgentClient, AgentError};
+use crate::agents::{AgentClient, AgentError};
 use crate::db::models::health::HostHealth;
 use crate::db::models::host_status::PollRow;
 use crate::error::ManagerError;
-use crate::http::state::AppState;
+use crate::agents::Agents;
+use crate::config::file::PollerSection;
+use crate::db::Db;
+use linux_patch_shared::clock::SharedClock;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tokio::sync::{mpsc, Semaphore};
 
 /// What a refresh or a forced sweep fetches.
@@ -29,10 +32,43 @@ pub enum What {
     All,
 }
 
+/// What the engine needs from the rest of the manager, passed in explicitly.
+#[derive(Clone)]
+pub struct PollDeps {
+    /// The database.
+    pub db: Db,
+    /// Where time comes from.
+    pub clock: SharedClock,
+    /// The agent client factory (trust in force, timeout).
+    pub agents: Agents,
+    /// `poller:` of the configuration.
+    pub cfg: PollerSection,
+}
+
+impl std::fmt::Debug for PollDeps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PollDeps").field("cfg", &self.cfg).finish_non_exhaustive()
+    }
+}
+
+impl PollDeps {
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    async fn db<T, F>(&self, f: F) -> Result<T, ManagerError>
+    where
+        F: FnOnce(&mut diesel::PgConnection) -> Result<T, ManagerError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.db.run(f).await
+    }
+}
+
 /// The engine shared by the actor and its running sweeps and refreshes.
 #[derive(Debug)]
 pub struct Engine {
-    state: AppState,
+    state: PollDeps,
     policy: Policy,
     sem: Arc<Semaphore>,
     concurrency: usize,
@@ -43,10 +79,10 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// An engine for `state` (settings from `state.poller_cfg`).
-    pub fn new(state: AppState) -> Rc<Self> {
-        let concurrency = state.poller_cfg.concurrency.clamp(1, 4096);
-        let policy = Policy::of(&state.poller_cfg);
+    /// An engine with `state` (settings from `state.cfg`).
+    pub fn new(state: PollDeps) -> Rc<Self> {
+        let concurrency = state.cfg.concurrency.clamp(1, 4096);
+        let policy = Policy::of(&state.cfg);
         Rc::new(Self {
             state,
             policy,
@@ -60,7 +96,7 @@ impl Engine {
 
     /// Whether a manager client certificate is loaded.
     pub fn trust_loaded(&self) -> bool {
-        self.state.trust.current().is_some()
+        self.state.agents.trust_loaded()
     }
 
     fn now(&self) -> DateTime<Utc> {
@@ -69,13 +105,12 @@ impl Engine {
 
     /// A client with the trust in force, or why there is none (logged at most once per health interval).
     fn client(&self, hosts: usize) -> Result<AgentClient, String> {
-        let timeout = Duration::from_secs(self.state.poller_cfg.timeout_secs.max(1));
-        match self.state.trust.current() {
-            Some(tls) => {
+        match self.state.agents.client() {
+            Ok(client) => {
                 self.status.borrow_mut().trust_loaded = true;
-                Ok(AgentClient::new(tls, timeout))
+                Ok(client)
             }
-            None => {
+            Err(_) => {
                 self.status.borrow_mut().trust_loaded = false;
                 let why = "no manager client certificate is loaded (the internal CA register has not \
                            issued one yet), so no agent can be polled"
@@ -264,7 +299,7 @@ impl Engine {
         };
         self.status.borrow_mut().running.push(running.clone());
         let (tx, rx) = mpsc::channel::<Record>(writer::MAX_ROWS * 2);
-        let writer = actix_rt::spawn(writer::run(self.state.clone(), rx));
+        let writer = actix_rt::spawn(writer::run(self.state.db.clone(), rx));
         let sem = self.sem.clone();
         let mut results = futures_util::stream::iter(targets)
             .map(|t| {

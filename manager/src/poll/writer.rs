@@ -6,7 +6,7 @@ use crate::db::models::health::HostHealth;
 use crate::db::models::host_status::{self, HealthColumns, PatchColumns};
 use crate::db::models::patch::HostPatch;
 use crate::error::ManagerError;
-use crate::http::state::AppState;
+use crate::db::Db;
 use diesel::{Connection, PgConnection};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -97,13 +97,13 @@ pub struct WriterStats {
     pub lost: usize,
 }
 
-async fn flush_async(state: &AppState, batch: Batch, stats: &mut WriterStats) {
+async fn flush_async(db: &Db, batch: Batch, stats: &mut WriterStats) {
     let n = batch.len();
     let b = std::sync::Arc::new(batch);
     // A host removed during the sweep can fail a statement once; the retry skips it.
     for attempt in 0..2 {
         let b = b.clone();
-        match state.db(move |c| flush(c, &b)).await {
+        match db.run(move |c| flush(c, &b)).await {
             Ok(()) => {
                 stats.written += n;
                 stats.flushes += 1;
@@ -117,7 +117,7 @@ async fn flush_async(state: &AppState, batch: Batch, stats: &mut WriterStats) {
 }
 
 /// Receives results until every sender is gone, flushing by size and age; returns the totals.
-pub async fn run(state: AppState, mut rx: mpsc::Receiver<Record>) -> WriterStats {
+pub async fn run(db: Db, mut rx: mpsc::Receiver<Record>) -> WriterStats {
     let mut stats = WriterStats::default();
     let mut batch = Batch::default();
     let mut deadline: Option<tokio::time::Instant> = None;
@@ -136,20 +136,20 @@ pub async fn run(state: AppState, mut rx: mpsc::Receiver<Record>) -> WriterStats
                     }
                     batch.push(rec);
                     if batch.len() >= MAX_ROWS {
-                        flush_async(&state, std::mem::take(&mut batch), &mut stats).await;
+                        flush_async(&db, std::mem::take(&mut batch), &mut stats).await;
                         deadline = None;
                     }
                 }
                 None => break,
             },
             () = tick => {
-                flush_async(&state, std::mem::take(&mut batch), &mut stats).await;
+                flush_async(&db, std::mem::take(&mut batch), &mut stats).await;
                 deadline = None;
             }
         }
     }
     if !batch.is_empty() {
-        flush_async(&state, batch, &mut stats).await;
+        flush_async(&db, batch, &mut stats).await;
     }
     stats
 }

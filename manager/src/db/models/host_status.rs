@@ -2,8 +2,8 @@
 //! (one statement per batch: `UPDATE hosts ... FROM unnest($1::bigint[], ...)`).
 
 use crate::db::schema::hosts;
-use crate::poll::outcome::{HealthUpdate, PatchFailure, PatchUpdate};
-use crate::poll::schedule::Timing;
+use crate::db::models::poll_rows::{HealthUpdate, PatchFailure, PatchUpdate};
+use crate::db::models::poll_rows::Timing;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz};

@@ -1,7 +1,7 @@
 //! Unit tests of the batch building (columns aligned, one entry per host, placeholders match binds).
 
 use super::*;
-use crate::poll::outcome::{HostState, PatchRow};
+use crate::db::models::poll_rows::{HostState, PatchRow};
 
 fn t(s: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(1_780_000_000 + s, 0).unwrap()

@@ -1,11 +1,17 @@
 //! `totp_factors`, `recovery_codes`, `webauthn_credentials`: a user's second factors.
 
-use crate::auth::totp::{self, TotpRejection};
-use crate::auth::webauthn::{credential_id, AuthenticationResult, Passkey};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use webauthn_rs::prelude::{AuthenticationResult, Passkey};
 use crate::db::schema::{recovery_codes, totp_factors, webauthn_credentials};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
+
+/// A passkey's credential id, base64url without padding (the stored `credential_id`).
+pub fn credential_id(p: &Passkey) -> String {
+    URL_SAFE_NO_PAD.encode(p.cred_id())
+}
 
 /// One row of `totp_factors`.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -62,26 +68,6 @@ impl TotpFactor {
         .set(totp_factors::last_used_step.eq(step))
         .execute(conn)
         .map(|n| n > 0)
-    }
-
-    /// Accepts `code` at `now` against any of the user's TOTP factors and spends its step; otherwise says why
-    /// not (`Replayed` wins over `Wrong`, `Malformed` over both, so the message is the most helpful one).
-    pub fn accept(
-        conn: &mut PgConnection,
-        user_id: i64,
-        code: &str,
-        now: DateTime<Utc>,
-    ) -> QueryResult<Result<(), TotpRejection>> {
-        let mut why = TotpRejection::Wrong;
-        for factor in TotpFactor::for_user(conn, user_id)? {
-            match totp::verify(&factor.secret, code, now, factor.last_used_step) {
-                Ok(step) if TotpFactor::mark_used(conn, factor.id, step)? => return Ok(Ok(())),
-                Ok(_) => why = TotpRejection::Replayed,
-                Err(TotpRejection::Wrong) => {}
-                Err(r) => why = r,
-            }
-        }
-        Ok(Err(why))
     }
 
     /// Removes the user's TOTP factors; returns how many.
@@ -170,7 +156,7 @@ pub struct WebauthnCredential {
     pub user_id: i64,
     /// The label the user gave the key.
     pub name: String,
-    /// Credential id, base64url without padding (`auth::webauthn::credential_id`).
+    /// Credential id, base64url without padding ([`credential_id`]).
     pub credential_id: String,
     /// The webauthn-rs `Passkey`, serialised.
     pub passkey: serde_json::Value,

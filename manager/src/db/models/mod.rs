@@ -10,6 +10,7 @@ pub mod host;
 pub mod host_status;
 pub mod mfa;
 pub mod patch;
+pub mod poll_rows;
 pub mod user;
 
 pub use certificate::Certificate;

@@ -1,7 +1,7 @@
 //! `host_patches`: the pending updates each agent last reported, replaced per host in batches.
 
 use crate::db::schema::host_patches;
-use crate::poll::outcome::PatchUpdate;
+use crate::db::models::poll_rows::PatchUpdate;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Jsonb, Nullable, Text};
 
@@ -129,7 +129,7 @@ impl HostPatch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::poll::outcome::PatchRow;
+    use crate::db::models::poll_rows::PatchRow;
 
     #[test]
     fn rows_flatten_every_host() {

@@ -4,11 +4,10 @@
 use super::ok_json;
 use crate::auth::login::{self, Refusal};
 use crate::auth::{sessions, signin};
-use crate::db::models::mfa::TotpFactor;
 use crate::db::models::User;
 use crate::error::ManagerError;
 use crate::http::session::{rotate, source_ip, Signed};
-use crate::http::state::AppState;
+use crate::app::AppContext;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -68,7 +67,7 @@ fn refused(r: &Refusal) -> ManagerError {
 }
 
 async fn token(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     body: web::Json<TokenRequest>,
 ) -> Result<HttpResponse, ManagerError> {
@@ -87,7 +86,7 @@ async fn token(
                     "the one-time password must be changed first: sign in to the console once".into(),
                 ));
             }
-            if TotpFactor::accept(conn, user.id, &b.totp, now)?.is_err() {
+            if crate::auth::totp::accept(conn, user.id, &b.totp, now)?.is_err() {
                 let r = login::fail(conn, now, &user, "second factor", &ip)?;
                 return Err(refused(&r));
             }
@@ -103,7 +102,7 @@ async fn token(
 }
 
 async fn refresh(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ManagerError> {
@@ -117,7 +116,7 @@ async fn refresh(
 }
 
 async fn logout(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
 ) -> Result<HttpResponse, ManagerError> {
@@ -133,7 +132,7 @@ async fn logout(
     ))
 }
 
-async fn me(state: web::Data<AppState>, req: HttpRequest, who: Signed) -> Result<HttpResponse, ManagerError> {
+async fn me(state: web::Data<AppContext>, req: HttpRequest, who: Signed) -> Result<HttpResponse, ManagerError> {
     let uid = who.user.id;
     let groups = state.db(move |conn| Ok(User::groups(conn, uid)?)).await?;
     Ok(ok_json(
@@ -147,7 +146,7 @@ async fn me(state: web::Data<AppState>, req: HttpRequest, who: Signed) -> Result
     ))
 }
 
-async fn health(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ManagerError> {
+async fn health(state: web::Data<AppContext>, req: HttpRequest) -> Result<HttpResponse, ManagerError> {
     state
         .db(|conn| {
             use diesel::RunQueryDsl;

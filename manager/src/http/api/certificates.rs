@@ -1,11 +1,11 @@
 //! JSON for the certificate register: list (admins), renew and revoke (admins), host bundles (RBAC-scoped).
 
 use super::ok_json;
-use crate::ca::service;
+use crate::services::certificates;
 use crate::db::models::Certificate;
 use crate::error::ManagerError;
 use crate::http::session::Signed;
-use crate::http::state::AppState;
+use crate::app::AppContext;
 use crate::http::ui::certificates::archive_response;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -36,11 +36,11 @@ struct RevokeBody {
 }
 
 async fn list(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
 ) -> Result<HttpResponse, ManagerError> {
-    let rows = service::list(&state, who.scope).await?;
+    let rows = certificates::list(&state, who.scope).await?;
     let now = state.now();
     let out: Vec<_> = rows
         .iter()
@@ -50,12 +50,12 @@ async fn list(
 }
 
 async fn renew(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ManagerError> {
-    let r = service::renew(&state, who.scope, who.actor(), id.into_inner()).await?;
+    let r = certificates::renew(&state, who.scope, who.actor(), id.into_inner()).await?;
     let now = state.now();
     Ok(ok_json(
         &req,
@@ -65,13 +65,13 @@ async fn renew(
 }
 
 async fn revoke(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
     id: web::Path<i64>,
     body: web::Json<RevokeBody>,
 ) -> Result<HttpResponse, ManagerError> {
-    let r = service::revoke(&state, who.scope, who.actor(), id.into_inner(), &body.reason).await?;
+    let r = certificates::revoke(&state, who.scope, who.actor(), id.into_inner(), &body.reason).await?;
     let now = state.now();
     Ok(ok_json(
         &req,
@@ -84,10 +84,10 @@ async fn revoke(
 }
 
 async fn bundle(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     who: Signed,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ManagerError> {
-    let (host, gz) = service::bundle_archive(&state, who.scope, who.actor(), id.into_inner()).await?;
+    let (host, gz) = certificates::bundle_archive(&state, who.scope, who.actor(), id.into_inner()).await?;
     Ok(archive_response(&host.hostname, gz))
 }

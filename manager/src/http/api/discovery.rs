@@ -1,12 +1,11 @@
 //! JSON of discovery: start a scan of an IPv4 range (admins and operators), list and read your scans,
 //! register an address that answered.
 
-use super::fleet::actor;
 use super::{created_json, ok_json};
 use crate::discovery::{self, ScanView};
 use crate::error::ManagerError;
 use crate::http::session::Signed;
-use crate::http::state::AppState;
+use crate::app::AppContext;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
@@ -52,7 +51,7 @@ pub fn not_found() -> ManagerError {
 }
 
 /// The scan `id` as `who` sees it.
-pub async fn view(state: &AppState, who: &Signed, id: ulid::Ulid) -> Result<ScanView, ManagerError> {
+pub async fn view(state: &AppContext, who: &Signed, id: ulid::Ulid) -> Result<ScanView, ManagerError> {
     let scan = state
         .discovery
         .get(id, who.user.id, who.scope, state.now())
@@ -62,7 +61,7 @@ pub async fn view(state: &AppState, who: &Signed, id: ulid::Ulid) -> Result<Scan
 }
 
 async fn list(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
 ) -> Result<HttpResponse, ManagerError> {
@@ -71,13 +70,13 @@ async fn list(
 }
 
 async fn start(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
     body: web::Json<StartBody>,
 ) -> Result<HttpResponse, ManagerError> {
     let b = body.into_inner();
-    let id = discovery::start(&state, &actor(&who), &b.range, b.port, b.wait).await?;
+    let id = crate::services::discovery::start(&state, &who.as_actor(), &b.range, b.port, b.wait).await?;
     let v = view(&state, &who, id).await?;
     let mut r = ok_json(&req, state.now(), v);
     if !b.wait {
@@ -87,7 +86,7 @@ async fn start(
 }
 
 async fn get(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
     id: web::Path<String>,
@@ -97,7 +96,7 @@ async fn get(
 }
 
 async fn register(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
     id: web::Path<String>,
@@ -108,10 +107,10 @@ async fn register(
         .discovery
         .get(scan_id(&id)?, who.user.id, who.scope, now)
         .ok_or_else(not_found)?;
-    let a = actor(&who);
+    let a = who.as_actor();
     let address = body.into_inner().address;
     let host = state
-        .db(move |c| discovery::register(c, now, &a, &scan, &address))
+        .db(move |c| crate::services::discovery::register(c, now, &a, &scan, &address))
         .await?;
     Ok(created_json(&req, now, host))
 }

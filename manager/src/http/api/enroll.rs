@@ -1,14 +1,13 @@
 //! Enrolment over the API: the agent's unauthenticated `POST /enroll` and `GET /enroll/status/{token}`,
 //! and the admins' `GET /enrollments`, `POST /enrollments/{id}/approve|deny`.
 
-use super::fleet::actor;
 use super::{created_json, ok_json};
 use crate::db::models::enrollment::Enrollment;
-use crate::enrollment::ops::{self, Status};
+use crate::services::enrollment::{self, Status};
 use crate::enrollment::validate;
 use crate::error::ManagerError;
 use crate::http::session::{source_ip, Signed};
-use crate::http::state::AppState;
+use crate::app::AppContext;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use linux_patch_shared::api::enroll::{
@@ -36,7 +35,7 @@ fn request_id(req: &HttpRequest) -> RequestId {
 }
 
 /// A 429 with the exact wait in `Retry-After`.
-fn too_many(req: &HttpRequest, state: &AppState, wait: u64) -> HttpResponse {
+fn too_many(req: &HttpRequest, state: &AppContext, wait: u64) -> HttpResponse {
     let e = ManagerError::TooMany(format!(
         "too many enrolment requests from this address; retry in {wait} s"
     ));
@@ -46,7 +45,7 @@ fn too_many(req: &HttpRequest, state: &AppState, wait: u64) -> HttpResponse {
 }
 
 async fn enroll(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ManagerError> {
@@ -67,8 +66,8 @@ async fn enroll(
     let hours = state.enroll_cfg.purge_after_hours;
     let ticket = state
         .db(move |c| {
-            ops::purge(c, now, hours)?;
-            ops::request(c, now, &checked, &source)
+            enrollment::purge(c, now, hours)?;
+            enrollment::request(c, now, &checked, &source)
         })
         .await?;
     Ok(created_json(
@@ -100,14 +99,14 @@ async fn read_limited(mut payload: web::Payload) -> Result<Vec<u8>, ManagerError
 }
 
 async fn status(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     token: web::Path<String>,
 ) -> Result<HttpResponse, ManagerError> {
     let now = state.now();
     let token = token.into_inner();
     let (ca, dir) = (state.ca.clone(), state.data_dir.clone());
-    let found = state.db(move |c| ops::status(c, &ca, &dir, now, &token)).await?;
+    let found = state.db(move |c| enrollment::status(c, &ca, &dir, now, &token)).await?;
     match found {
         Status::Pending => {
             let body = EnrollPending {
@@ -136,12 +135,12 @@ async fn status(
 }
 
 async fn list(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
 ) -> Result<HttpResponse, ManagerError> {
     who.require_admin()?;
-    let (pending, decided): (Vec<Enrollment>, Vec<Enrollment>) = state.db(ops::listing).await?;
+    let (pending, decided): (Vec<Enrollment>, Vec<Enrollment>) = state.db(enrollment::listing).await?;
     Ok(ok_json(
         &req,
         state.now(),
@@ -150,16 +149,16 @@ async fn list(
 }
 
 async fn approve(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ManagerError> {
     who.require_admin()?;
     let now = state.now();
-    let a = actor(&who);
+    let a = who.as_actor();
     let id = id.into_inner();
-    let (e, host) = state.db(move |c| ops::approve(c, now, &a, id)).await?;
+    let (e, host) = state.db(move |c| enrollment::approve(c, now, &a, id)).await?;
     Ok(ok_json(
         &req,
         now,
@@ -168,15 +167,15 @@ async fn approve(
 }
 
 async fn deny(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ManagerError> {
     who.require_admin()?;
     let now = state.now();
-    let a = actor(&who);
+    let a = who.as_actor();
     let id = id.into_inner();
-    let e = state.db(move |c| ops::deny(c, now, &a, id)).await?;
+    let e = state.db(move |c| enrollment::deny(c, now, &a, id)).await?;
     Ok(ok_json(&req, now, serde_json::json!({"enrollment": e})))
 }

@@ -2,12 +2,11 @@
 //! (admins), audit. Host listings and detail are in `hosts_view`.
 
 use super::{created_json, ok_json};
-use crate::admin::{groups, hosts, users, Actor};
-use crate::audit;
+use crate::services::{self, groups, hosts, users};
 use crate::db::models::{Group, Role, User};
 use crate::error::ManagerError;
 use crate::http::session::Signed;
-use crate::http::state::AppState;
+use crate::app::AppContext;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
@@ -26,15 +25,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/audit/verify", web::get().to(audit_verify));
 }
 
-/// The acting user as the operations layer sees it.
-pub fn actor(who: &Signed) -> Actor {
-    Actor {
-        name: who.user.username.clone(),
-        id: who.user.id,
-        scope: who.scope,
-    }
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NewHost {
@@ -50,14 +40,14 @@ fn default_port() -> u16 {
 }
 
 async fn add_host(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
     body: web::Json<NewHost>,
 ) -> Result<HttpResponse, ManagerError> {
     let now = state.now();
     let b = body.into_inner();
-    let a = actor(&who);
+    let a = who.as_actor();
     let host = state
         .db(move |c| hosts::add(c, now, &a, &b.hostname, &b.ip, b.port))
         .await?;
@@ -65,13 +55,13 @@ async fn add_host(
 }
 
 async fn remove_host(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ManagerError> {
     let now = state.now();
-    let a = actor(&who);
+    let a = who.as_actor();
     let id = id.into_inner();
     let host = state.db(move |c| hosts::remove(c, now, &a, id)).await?;
     Ok(ok_json(&req, now, serde_json::json!({"removed": host})))
@@ -87,7 +77,7 @@ fn user_json(u: &User, groups: &[(i64, String)]) -> serde_json::Value {
 }
 
 async fn list_users(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
 ) -> Result<HttpResponse, ManagerError> {
@@ -115,7 +105,7 @@ struct NewUser {
 }
 
 async fn create_user(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
     body: web::Json<NewUser>,
@@ -125,7 +115,7 @@ async fn create_user(
     let role = Role::parse(&b.role).ok_or_else(|| {
         ManagerError::Invalid(format!("role must be `admin` or `operator`, not `{}`", b.role))
     })?;
-    let a = actor(&who);
+    let a = who.as_actor();
     let clock = state.clock.clone();
     let created = state
         .db(move |c| users::create(c, &*clock, &a, &b.username, role, &b.groups))
@@ -139,13 +129,13 @@ async fn create_user(
 }
 
 async fn revoke_sessions(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ManagerError> {
     let now = state.now();
-    let a = actor(&who);
+    let a = who.as_actor();
     let id = id.into_inner();
     state
         .db(move |c| users::apply(c, now, &a, id, &users::Change::RevokeSessions))
@@ -158,7 +148,7 @@ async fn revoke_sessions(
 }
 
 async fn list_groups(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
 ) -> Result<HttpResponse, ManagerError> {
@@ -178,13 +168,13 @@ struct NewGroup {
 }
 
 async fn create_group(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
     body: web::Json<NewGroup>,
 ) -> Result<HttpResponse, ManagerError> {
     let now = state.now();
-    let a = actor(&who);
+    let a = who.as_actor();
     let name = body.into_inner().name;
     let g = state.db(move |c| groups::create(c, now, &a, &name)).await?;
     Ok(created_json(
@@ -195,13 +185,13 @@ async fn create_group(
 }
 
 async fn delete_group(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ManagerError> {
     let now = state.now();
-    let a = actor(&who);
+    let a = who.as_actor();
     let id = id.into_inner();
     state.db(move |c| groups::delete(c, now, &a, id)).await?;
     Ok(ok_json(&req, now, serde_json::json!({"deleted": id})))
@@ -216,15 +206,13 @@ struct AuditQuery {
 }
 
 async fn audit_rows(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ManagerError> {
-    who.require_admin()?;
-    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let before = q.before;
-    let rows = state.db(move |c| Ok(audit::recent(c, before, limit)?)).await?;
+    let limit = q.limit.unwrap_or(100);
+    let rows = services::audit::recent(&state, who.scope, q.before, limit).await?;
     let rows: Vec<_> = rows
         .into_iter()
         .map(|r| {
@@ -236,12 +224,11 @@ async fn audit_rows(
 }
 
 async fn audit_verify(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
 ) -> Result<HttpResponse, ManagerError> {
-    who.require_admin()?;
-    let v = state.db(|c| Ok(audit::verify(c)?)).await?;
+    let v = services::audit::verify(&state, who.scope).await?;
     Ok(ok_json(
         &req,
         state.now(),

@@ -6,8 +6,9 @@ use crate::db::models::fleet_view::detail::PatchJson;
 use crate::db::models::fleet_view::FilterQuery;
 use crate::error::ManagerError;
 use crate::http::session::Signed;
-use crate::http::state::AppState;
-use crate::http::ui::{dashboard, fleet_actions, host_detail, hosts};
+use crate::app::AppContext;
+use crate::http::ui::dashboard;
+use crate::services::fleet;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
@@ -21,7 +22,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 async fn get_dashboard(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
 ) -> Result<HttpResponse, ManagerError> {
@@ -31,23 +32,23 @@ async fn get_dashboard(
 
 /// `GET /hosts?group=&state=&os=&security=&reboot=&q=`: the hosts in scope matching the filters.
 async fn list_hosts(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
     q: web::Query<FilterQuery>,
 ) -> Result<HttpResponse, ManagerError> {
-    let f = hosts::checked_filter(&state, &who, &q).await?;
-    let rows = hosts::rows(&state, &who, f).await?;
+    let f = fleet::checked_filter(&state, &who.as_actor(), &q).await?;
+    let rows = fleet::rows(&state, &who.as_actor(), f).await?;
     Ok(ok_json(&req, state.now(), rows))
 }
 
 async fn get_host(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ManagerError> {
-    let d = host_detail::load(&state, &who, id.into_inner()).await?;
+    let d = fleet::load(&state, &who.as_actor(), id.into_inner()).await?;
     let groups: Vec<_> = d
         .groups
         .iter()
@@ -74,7 +75,7 @@ async fn get_host(
 /// Installed packages, asked of the agent now: `packages` on success, else `packages: null` and
 /// `unavailable` saying why.
 async fn packages(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
     id: web::Path<i64>,
@@ -83,10 +84,10 @@ async fn packages(
     let scope = who.scope;
     let host = state
         .db(move |c| {
-            crate::db::models::Host::find(c, scope, id)?.ok_or_else(|| crate::admin::hosts::not_found(id))
+            crate::db::models::Host::find(c, scope, id)?.ok_or_else(|| crate::services::hosts::not_found(id))
         })
         .await?;
-    let body = match host_detail::fetch_packages(&state, &host).await {
+    let body = match fleet::fetch_packages(&state, &host).await {
         Ok(p) => serde_json::json!({"host_id": id, "packages": p}),
         Err(why) => serde_json::json!({"host_id": id, "packages": null, "unavailable": why}),
     };
@@ -101,12 +102,12 @@ struct RefreshBody {
 
 /// `POST /hosts/refresh {"ids": [...]}`: queue an immediate refresh (409 when no poller runs).
 async fn refresh(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
     body: web::Json<RefreshBody>,
 ) -> Result<HttpResponse, ManagerError> {
     let ids = body.into_inner().ids;
-    let queued = fleet_actions::refresh(&state, &who, &ids).await?;
+    let queued = fleet::refresh(&state, &who.as_actor(), &ids).await?;
     Ok(ok_json(&req, state.now(), serde_json::json!({"queued": queued})))
 }

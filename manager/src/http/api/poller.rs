@@ -1,12 +1,11 @@
 //! JSON of the poller (administrators): `GET /api/v1/poller` (last sweeps, what runs, the last prune) and
 //! `POST /api/v1/poller/sweep` (sweep every host now, audited).
 
-use super::fleet::actor;
 use super::ok_json;
-use crate::actors::poller::{PollerHandle, Refresh};
+use crate::actors::poller::Refresh;
 use crate::error::ManagerError;
 use crate::http::session::Signed;
-use crate::http::state::AppState;
+use crate::app::AppContext;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
@@ -16,21 +15,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/poller/sweep", web::post().to(sweep));
 }
 
-fn running(state: &AppState) -> Result<PollerHandle, ManagerError> {
-    state
-        .poller
-        .get()
-        .cloned()
-        .ok_or_else(|| ManagerError::Refused("the poller is not running in this manager process".into()))
-}
-
 async fn status(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
 ) -> Result<HttpResponse, ManagerError> {
     who.require_admin()?;
-    let st = running(&state)?.status().await?;
+    let st = state.actors.poller.status().await?;
     Ok(ok_json(&req, state.now(), st))
 }
 
@@ -43,7 +34,7 @@ struct SweepBody {
 }
 
 async fn sweep(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
     body: web::Bytes,
@@ -64,9 +55,8 @@ async fn sweep(
             )))
         }
     };
-    let poller = running(&state)?;
-    let now = state.now();
-    let a = actor(&who);
+        let now = state.now();
+    let a = who.as_actor();
     state
         .db(move |c| {
             a.audit(
@@ -78,6 +68,6 @@ async fn sweep(
             )
         })
         .await?;
-    let report = poller.sweep_all(what).await?;
+    let report = state.actors.poller.sweep_all(what).await?;
     Ok(ok_json(&req, state.now(), report))
 }

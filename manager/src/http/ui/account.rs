@@ -9,7 +9,7 @@ use crate::db::models::User;
 use crate::error::ManagerError;
 use crate::http::form::SignedForm;
 use crate::http::session::Signed;
-use crate::http::state::AppState;
+use crate::app::AppContext;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -42,7 +42,7 @@ struct ThemeForm {
 crate::has_csrf!(ThemeForm);
 
 async fn render(
-    state: &AppState,
+    state: &AppContext,
     who: &Signed,
     new_codes: Vec<String>,
 ) -> Result<HttpResponse, ManagerError> {
@@ -73,12 +73,12 @@ async fn render(
     })
 }
 
-async fn page(state: web::Data<AppState>, who: Signed) -> Result<HttpResponse, ManagerError> {
+async fn page(state: web::Data<AppContext>, who: Signed) -> Result<HttpResponse, ManagerError> {
     render(&state, &who, Vec::new()).await
 }
 
 async fn theme(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     f: SignedForm<ThemeForm>,
 ) -> Result<HttpResponse, ManagerError> {
@@ -103,7 +103,7 @@ async fn theme(
 }
 
 async fn new_codes(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     f: SignedForm<CsrfOnly>,
 ) -> Result<HttpResponse, ManagerError> {
     let codes = recovery::generate();

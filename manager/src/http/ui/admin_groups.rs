@@ -2,14 +2,13 @@
 
 use super::login::CsrfOnly;
 use super::{html, see_other_with, Flash, Page};
-use crate::admin::groups;
+use crate::services::groups;
 use crate::db::models::group::GroupSummary;
 use crate::db::models::{Group, Host, User};
 use crate::error::ManagerError;
-use crate::http::api::fleet::actor;
 use crate::http::form::SignedForm;
 use crate::http::session::Signed;
-use crate::http::state::AppState;
+use crate::app::AppContext;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -60,7 +59,7 @@ struct MembersForm {
 crate::has_csrf!(NameForm, MembersForm);
 
 async fn list(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     who: Signed,
     flash: web::Query<Flash>,
 ) -> Result<HttpResponse, ManagerError> {
@@ -83,9 +82,9 @@ fn back_with(back: &str, r: Result<String, ManagerError>) -> Result<HttpResponse
     }
 }
 
-async fn create(state: web::Data<AppState>, f: SignedForm<NameForm>) -> Result<HttpResponse, ManagerError> {
+async fn create(state: web::Data<AppContext>, f: SignedForm<NameForm>) -> Result<HttpResponse, ManagerError> {
     let now = state.now();
-    let a = actor(&f.who);
+    let a = f.who.as_actor();
     let name = f.form.name;
     let r = state
         .db(move |c| groups::create(c, now, &a, &name).map(|g| format!("group {} created", g.name)))
@@ -94,7 +93,7 @@ async fn create(state: web::Data<AppState>, f: SignedForm<NameForm>) -> Result<H
 }
 
 async fn detail(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     who: Signed,
     id: web::Path<i64>,
     flash: web::Query<Flash>,
@@ -133,12 +132,12 @@ async fn detail(
 }
 
 async fn rename(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     f: SignedForm<NameForm>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ManagerError> {
     let now = state.now();
-    let a = actor(&f.who);
+    let a = f.who.as_actor();
     let (id, name) = (id.into_inner(), f.form.name);
     let r = state
         .db(move |c| groups::rename(c, now, &a, id, &name).map(|()| format!("renamed to {name}")))
@@ -147,12 +146,12 @@ async fn rename(
 }
 
 async fn delete(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     f: SignedForm<CsrfOnly>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ManagerError> {
     let now = state.now();
-    let a = actor(&f.who);
+    let a = f.who.as_actor();
     let id = id.into_inner();
     let r = state
         .db(move |c| groups::delete(c, now, &a, id).map(|()| "group deleted".to_owned()))
@@ -161,12 +160,12 @@ async fn delete(
 }
 
 async fn members(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     f: SignedForm<MembersForm>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ManagerError> {
     let now = state.now();
-    let a = actor(&f.who);
+    let a = f.who.as_actor();
     let id = id.into_inner();
     let (users, hosts) = (f.form.users, f.form.hosts);
     let r = state

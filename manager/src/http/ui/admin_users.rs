@@ -2,15 +2,14 @@
 //! groups, MFA reset, session revocation, password reset.
 
 use super::{html, see_other_with, Flash, Page};
-use crate::admin::users::{self, Change};
+use crate::services::users::{self, Change};
 use crate::auth::sessions;
 use crate::db::models::mfa;
 use crate::db::models::{Group, Role, User};
 use crate::error::ManagerError;
-use crate::http::api::fleet::actor;
 use crate::http::form::SignedForm;
 use crate::http::session::Signed;
-use crate::http::state::AppState;
+use crate::app::AppContext;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -61,7 +60,7 @@ struct ActForm {
 crate::has_csrf!(CreateForm, ActForm);
 
 async fn page(
-    state: &AppState,
+    state: &AppContext,
     who: &Signed,
     flash: Flash,
     created: Option<(String, String)>,
@@ -99,14 +98,14 @@ async fn page(
 }
 
 async fn list(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     who: Signed,
     flash: web::Query<Flash>,
 ) -> Result<HttpResponse, ManagerError> {
     page(&state, &who, flash.into_inner(), None).await
 }
 
-async fn create(state: web::Data<AppState>, f: SignedForm<CreateForm>) -> Result<HttpResponse, ManagerError> {
+async fn create(state: web::Data<AppContext>, f: SignedForm<CreateForm>) -> Result<HttpResponse, ManagerError> {
     f.who.require_admin()?;
     let Some(role) = Role::parse(&f.form.role) else {
         return Ok(see_other_with(
@@ -115,7 +114,7 @@ async fn create(state: web::Data<AppState>, f: SignedForm<CreateForm>) -> Result
             "choose the role admin or operator",
         ));
     };
-    let a = actor(&f.who);
+    let a = f.who.as_actor();
     let clock = state.clock.clone();
     let (name, groups) = (f.form.username.clone(), f.form.groups.clone());
     match state
@@ -138,14 +137,14 @@ async fn create(state: web::Data<AppState>, f: SignedForm<CreateForm>) -> Result
 }
 
 async fn act(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     f: SignedForm<ActForm>,
     path: web::Path<(i64, String)>,
 ) -> Result<HttpResponse, ManagerError> {
     f.who.require_admin()?;
     let (id, action) = path.into_inner();
     let now = state.now();
-    let a = actor(&f.who);
+    let a = f.who.as_actor();
     if action == "reset-password" {
         let otp = state.db(move |c| users::reset_password(c, now, &a, id)).await?;
         let name = state

@@ -1,10 +1,11 @@
 //! Audit page (admins): the chain's verification result (naming the first broken row) and recent rows.
 
 use super::{html, Page};
-use crate::audit::{self, AuditRecord, Verified};
+use crate::audit::{AuditRecord, Verified};
+use crate::services;
 use crate::error::ManagerError;
 use crate::http::session::Signed;
-use crate::http::state::AppState;
+use crate::app::AppContext;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -29,15 +30,11 @@ struct Query {
 }
 
 async fn page(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     who: Signed,
     q: web::Query<Query>,
 ) -> Result<HttpResponse, ManagerError> {
-    who.require_admin()?;
-    let before = q.before;
-    let (verified, rows) = state
-        .db(move |c| Ok((audit::verify(c)?, audit::recent(c, before, 200)?)))
-        .await?;
+    let (verified, rows) = services::audit::page(&state, who.scope, q.before, 200).await?;
     let next_before = (rows.len() == 200).then(|| rows.last().map(|r| r.id)).flatten();
     html(&AuditPage {
         page: Page::signed("Audit", &who, "audit"),

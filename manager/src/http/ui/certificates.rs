@@ -2,12 +2,12 @@
 //! the per-host bundle download (RBAC-scoped) and the public CRL.
 
 use super::{html, see_other_with, Flash, Page};
-use crate::ca::service;
+use crate::services::certificates;
 use crate::db::models::Certificate;
 use crate::error::ManagerError;
 use crate::http::form::SignedForm;
 use crate::http::session::Signed;
-use crate::http::state::AppState;
+use crate::app::AppContext;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -84,11 +84,11 @@ pub fn rows(list: Vec<(Certificate, Option<String>)>, now: DateTime<Utc>) -> Vec
 }
 
 async fn page(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     who: Signed,
     flash: web::Query<Flash>,
 ) -> Result<HttpResponse, ManagerError> {
-    let list = service::list(&state, who.scope).await?;
+    let list = certificates::list(&state, who.scope).await?;
     let now = state.now();
     html(&CertificatesPage {
         page: flash
@@ -110,11 +110,11 @@ fn flash_or(e: ManagerError) -> Result<HttpResponse, ManagerError> {
 }
 
 async fn renew(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     f: SignedForm<super::login::CsrfOnly>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ManagerError> {
-    match service::renew(&state, f.who.scope, f.who.actor(), id.into_inner()).await {
+    match certificates::renew(&state, f.who.scope, f.who.actor(), id.into_inner()).await {
         Ok(r) => Ok(see_other_with(
             "/certificates",
             "notice",
@@ -130,12 +130,12 @@ async fn renew(
 }
 
 async fn revoke(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     f: SignedForm<RevokeForm>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ManagerError> {
     let who = &f.who;
-    match service::revoke(&state, who.scope, who.actor(), id.into_inner(), &f.form.reason).await {
+    match certificates::revoke(&state, who.scope, who.actor(), id.into_inner(), &f.form.reason).await {
         Ok(r) => {
             let mut msg = format!("certificate {} ({}) revoked", r.cert.serial, r.cert.subject);
             if let Some(n) = r.replacement {
@@ -164,17 +164,17 @@ pub fn archive_response(hostname: &str, gz: Vec<u8>) -> HttpResponse {
 }
 
 async fn bundle(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     who: Signed,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ManagerError> {
-    let (host, gz) = service::bundle_archive(&state, who.scope, who.actor(), id.into_inner()).await?;
+    let (host, gz) = certificates::bundle_archive(&state, who.scope, who.actor(), id.into_inner()).await?;
     Ok(archive_response(&host.hostname, gz))
 }
 
 /// `GET /crl.pem`: the internal CA's current revocation list (public, freshly signed).
-pub async fn crl_pem(state: web::Data<AppState>) -> Result<HttpResponse, ManagerError> {
-    let pem = service::current_crl(&state).await?;
+pub async fn crl_pem(state: web::Data<AppContext>) -> Result<HttpResponse, ManagerError> {
+    let pem = certificates::current_crl(&state).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "application/pkix-crl"))
         .insert_header((

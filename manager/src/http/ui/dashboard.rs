@@ -6,7 +6,7 @@ use super::{html, Flash, Page};
 use crate::db::models::fleet_view::Dashboard;
 use crate::error::ManagerError;
 use crate::http::session::Signed;
-use crate::http::state::AppState;
+use crate::app::AppContext;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
@@ -71,13 +71,13 @@ pub fn severity_parts(d: &Dashboard) -> Vec<Part<'static>> {
 }
 
 /// The Dashboard numbers of `who`'s scope.
-pub async fn load(state: &AppState, who: &Signed) -> Result<Dashboard, ManagerError> {
+pub async fn load(state: &AppContext, who: &Signed) -> Result<Dashboard, ManagerError> {
     let scope = who.scope;
     state.db(move |c| Ok(Dashboard::load(c, scope)?)).await
 }
 
 async fn page(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     who: Signed,
     flash: web::Query<Flash>,
 ) -> Result<HttpResponse, ManagerError> {

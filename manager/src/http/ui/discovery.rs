@@ -5,10 +5,9 @@ use super::{html, see_other, see_other_with, Flash, Page};
 use crate::discovery::{self, ScanSummary, ScanView};
 use crate::error::ManagerError;
 use crate::http::api::discovery::{not_found, scan_id, view};
-use crate::http::api::fleet::actor;
 use crate::http::form::SignedForm;
 use crate::http::session::Signed;
-use crate::http::state::AppState;
+use crate::app::AppContext;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -52,7 +51,7 @@ struct RegisterForm {
 crate::has_csrf!(StartForm, RegisterForm);
 
 async fn page(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     who: Signed,
     flash: web::Query<Flash>,
 ) -> Result<HttpResponse, ManagerError> {
@@ -80,10 +79,10 @@ fn port_of(text: &str) -> Result<u16, ManagerError> {
     }
 }
 
-async fn start(state: web::Data<AppState>, f: SignedForm<StartForm>) -> Result<HttpResponse, ManagerError> {
-    let a = actor(&f.who);
+async fn start(state: web::Data<AppContext>, f: SignedForm<StartForm>) -> Result<HttpResponse, ManagerError> {
+    let a = f.who.as_actor();
     let outcome = match port_of(&f.form.port) {
-        Ok(port) => discovery::start(&state, &a, &f.form.range, port, false).await,
+        Ok(port) => crate::services::discovery::start(&state, &a, &f.form.range, port, false).await,
         Err(e) => Err(e),
     };
     match outcome {
@@ -96,7 +95,7 @@ async fn start(state: web::Data<AppState>, f: SignedForm<StartForm>) -> Result<H
 }
 
 async fn scan(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     who: Signed,
     id: web::Path<String>,
     flash: web::Query<Flash>,
@@ -115,7 +114,7 @@ async fn scan(
 }
 
 async fn register(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     f: SignedForm<RegisterForm>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ManagerError> {
@@ -126,10 +125,10 @@ async fn register(
         .get(scan_id(&raw)?, f.who.user.id, f.who.scope, now)
         .ok_or_else(not_found)?;
     let back = format!("/discovery/{}", scan.id);
-    let a = actor(&f.who);
+    let a = f.who.as_actor();
     let address = f.form.address;
     match state
-        .db(move |c| discovery::register(c, now, &a, &scan, &address))
+        .db(move |c| crate::services::discovery::register(c, now, &a, &scan, &address))
         .await
     {
         Ok(h) => Ok(see_other_with(

@@ -10,7 +10,7 @@ use crate::db::models::LoginChallenge;
 use crate::error::ManagerError;
 use crate::http::flow::Flow;
 use crate::http::form::Form;
-use crate::http::state::AppState;
+use crate::app::AppContext;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -70,7 +70,7 @@ fn enroll_view(flow: &Flow, secret: &str, error: Option<String>) -> Result<Enrol
     })
 }
 
-async fn enroll_page(state: web::Data<AppState>, flow: Flow) -> Result<HttpResponse, ManagerError> {
+async fn enroll_page(state: web::Data<AppContext>, flow: Flow) -> Result<HttpResponse, ManagerError> {
     if let Some(to) = may_enrol(&flow) {
         return Ok(see_other(to));
     }
@@ -136,7 +136,7 @@ pub fn enrolled(
 }
 
 async fn enroll_totp(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     flow: Flow,
     form: Form<CodeForm>,
 ) -> Result<HttpResponse, ManagerError> {
@@ -180,7 +180,7 @@ async fn enroll_totp(
     Ok(see_other("/login/recovery"))
 }
 
-async fn recovery_page(state: web::Data<AppState>, flow: Flow) -> Result<HttpResponse, ManagerError> {
+async fn recovery_page(state: web::Data<AppContext>, flow: Flow) -> Result<HttpResponse, ManagerError> {
     if !flow.mfa_ok() {
         return Ok(see_other(next_step(&flow.user, flow.factors)));
     }
@@ -205,7 +205,7 @@ async fn recovery_page(state: web::Data<AppState>, flow: Flow) -> Result<HttpRes
 }
 
 async fn finish(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     flow: Flow,
     form: Form<CsrfOnly>,

@@ -3,12 +3,11 @@
 use super::login::CsrfOnly;
 use super::{html, see_other_with, Flash, Page};
 use crate::db::models::enrollment::Enrollment;
-use crate::enrollment::ops;
+use crate::services::enrollment;
 use crate::error::ManagerError;
-use crate::http::api::fleet::actor;
 use crate::http::form::SignedForm;
 use crate::http::session::Signed;
-use crate::http::state::AppState;
+use crate::app::AppContext;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{DateTime, Utc};
@@ -47,13 +46,13 @@ fn ago(now: DateTime<Utc>, t: DateTime<Utc>) -> String {
 }
 
 async fn list(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     who: Signed,
     flash: web::Query<Flash>,
 ) -> Result<HttpResponse, ManagerError> {
     who.require_admin()?;
     let now = state.now();
-    let (pending, decided) = state.db(ops::listing).await?;
+    let (pending, decided) = state.db(enrollment::listing).await?;
     let row = |e: Enrollment| Row {
         age: ago(now, e.created_at),
         polled: ago(now, e.last_polled_at),
@@ -80,17 +79,17 @@ fn back_with(r: Result<String, ManagerError>) -> Result<HttpResponse, ManagerErr
 }
 
 async fn approve(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     f: SignedForm<CsrfOnly>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ManagerError> {
     f.who.require_admin()?;
     let now = state.now();
-    let a = actor(&f.who);
+    let a = f.who.as_actor();
     let id = id.into_inner();
     let r = state
         .db(move |c| {
-            ops::approve(c, now, &a, id)
+            enrollment::approve(c, now, &a, id)
                 .map(|(_, h)| format!("approved: {} is registered as host {}", h.hostname, h.id))
         })
         .await;
@@ -98,16 +97,16 @@ async fn approve(
 }
 
 async fn deny(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     f: SignedForm<CsrfOnly>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ManagerError> {
     f.who.require_admin()?;
     let now = state.now();
-    let a = actor(&f.who);
+    let a = f.who.as_actor();
     let id = id.into_inner();
     let r = state
-        .db(move |c| ops::deny(c, now, &a, id).map(|e| format!("denied the request of {}", e.fqdn)))
+        .db(move |c| enrollment::deny(c, now, &a, id).map(|e| format!("denied the request of {}", e.fqdn)))
         .await;
     back_with(r)
 }

@@ -3,26 +3,21 @@
 //! page itself stays fast.
 
 use super::svg::{self, Cell};
-use super::{fleet_actions, html, see_other_with, Flash, Page};
-use crate::admin::hosts;
-use crate::agent_client::AgentClient;
-use crate::db::models::fleet_view::detail::{self, HealthDay, HealthRow, PatchRow};
-use crate::db::models::{Group, Host};
+use super::{html, see_other_with, Flash, Page};
+use crate::services::fleet::{self, HostDetail, DAYS};
+use crate::services::hosts;
+use crate::db::models::fleet_view::detail::HealthDay;
+use crate::db::models::Host;
 use crate::error::ManagerError;
 use crate::http::form::SignedForm;
 use crate::http::session::Signed;
-use crate::http::state::AppState;
+use crate::app::AppContext;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use linux_patch_shared::api::agent::Package;
 use serde::Deserialize;
-use std::net::{IpAddr, SocketAddr};
 
-/// Health attempts listed.
-pub const RECENT: i64 = 20;
-/// Days of history in the strip.
-pub const DAYS: i64 = 30;
 
 /// Routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -31,53 +26,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/hosts/{id}/refresh", web::post().to(refresh));
 }
 
-/// Everything the detail page and `GET /api/v1/hosts/{id}` show.
-#[derive(Debug, Clone)]
-pub struct HostDetail {
-    /// The host.
-    pub host: Host,
-    /// Its groups.
-    pub groups: Vec<(i64, String)>,
-    /// Every group with membership (administrators' editor; empty for operators).
-    pub all_groups: Vec<(i64, String, bool)>,
-    /// Pending updates.
-    pub patches: Vec<PatchRow>,
-    /// The last [`RECENT`] attempts, newest first.
-    pub recent: Vec<HealthRow>,
-    /// Attempts per day over the last [`DAYS`] days.
-    pub days: Vec<HealthDay>,
-}
 
-/// Loads host `id` if `who` may see it (404 otherwise), in one blocking call.
-pub async fn load(state: &AppState, who: &Signed, id: i64) -> Result<HostDetail, ManagerError> {
-    let scope = who.scope;
-    let since = state.now() - Duration::days(DAYS);
-    state
-        .db(move |c| {
-            let host = Host::find(c, scope, id)?.ok_or_else(|| hosts::not_found(id))?;
-            let groups = Host::groups(c, id)?;
-            let all_groups = if scope.is_admin() {
-                Group::all(c)?
-                    .into_iter()
-                    .map(|g| {
-                        let member = groups.iter().any(|(m, _)| *m == g.id);
-                        (g.id, g.name, member)
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            Ok(HostDetail {
-                host,
-                groups,
-                all_groups,
-                patches: detail::patches(c, id)?,
-                recent: detail::recent_health(c, id, RECENT)?,
-                days: detail::health_days(c, id, since)?,
-            })
-        })
-        .await
-}
 
 /// The worst outcome of a day as a colour class.
 fn day_class(d: &HealthDay) -> &'static str {
@@ -147,12 +96,12 @@ impl HostPage {
 }
 
 async fn page(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     who: Signed,
     id: web::Path<i64>,
     flash: web::Query<Flash>,
 ) -> Result<HttpResponse, ManagerError> {
-    let d = load(&state, &who, id.into_inner()).await?;
+    let d = fleet::load(&state, &who.as_actor(), id.into_inner()).await?;
     let now = state.now();
     let (cells, strip_text) = health_cells(&d.days, now.date_naive());
     let strip = svg::strip(
@@ -172,22 +121,6 @@ async fn page(
     })
 }
 
-/// The installed packages of `host`, asked of its agent now; the reason in words when that fails.
-pub async fn fetch_packages(state: &AppState, host: &Host) -> Result<Vec<Package>, String> {
-    let tls = state.trust.current().ok_or_else(|| {
-        "the manager has no client certificate for agents yet, so it cannot ask the agent".to_owned()
-    })?;
-    let ip: IpAddr = host
-        .ip
-        .parse()
-        .map_err(|_| format!("`{}` is not an IP address", host.ip.escape_default()))?;
-    let port = u16::try_from(host.port).map_err(|_| format!("port {} is out of range", host.port))?;
-    let timeout = std::time::Duration::from_secs(state.poller_cfg.timeout_secs.max(1));
-    AgentClient::new(tls, timeout)
-        .packages(SocketAddr::new(ip, port))
-        .await
-        .map_err(|e| format!("the agent did not answer: {e}"))
-}
 
 #[derive(Debug, Deserialize)]
 struct PackagesQuery {
@@ -211,7 +144,7 @@ struct PackagesFragment {
 }
 
 async fn packages(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     who: Signed,
     id: web::Path<i64>,
     q: web::Query<PackagesQuery>,
@@ -221,7 +154,7 @@ async fn packages(
     let host = state
         .db(move |c| Host::find(c, scope, id)?.ok_or_else(|| hosts::not_found(id)))
         .await?;
-    let packages = fetch_packages(&state, &host).await;
+    let packages = fleet::fetch_packages(&state, &host).await;
     if q.fragment.is_some() {
         return html(&PackagesFragment { host, packages });
     }
@@ -233,13 +166,13 @@ async fn packages(
 }
 
 async fn refresh(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     f: SignedForm<super::login::CsrfOnly>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ManagerError> {
     let id = id.into_inner();
     let to = format!("/hosts/{id}");
-    match fleet_actions::refresh(&state, &f.who, &[id]).await {
+    match fleet::refresh(&state, &f.who.as_actor(), &[id]).await {
         Ok(_) => Ok(see_other_with(&to, "notice", "refresh queued")),
         Err(e @ ManagerError::Refused(_)) => Ok(see_other_with(&to, "error", &e.public_message())),
         Err(e) => Err(e),

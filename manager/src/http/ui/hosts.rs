@@ -1,14 +1,14 @@
 //! Hosts page: the whole fleet in one table (RBAC-scoped, filtered in SQL), bulk refresh / add to group,
 //! registration by name or address, removal and group membership of one host.
 
-use super::{fleet_actions, html, html_status, see_other_with, Flash, Page};
-use crate::admin::hosts;
+use super::{html, html_status, see_other_with, Flash, Page};
+use crate::services::fleet;
+use crate::services::hosts;
 use crate::db::models::fleet_view::{self, FilterQuery, FleetRow, HostFilter};
 use crate::error::ManagerError;
-use crate::http::api::fleet::actor;
 use crate::http::form::SignedForm;
 use crate::http::session::Signed;
-use crate::http::state::AppState;
+use crate::app::AppContext;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -91,33 +91,10 @@ struct BulkForm {
 
 crate::has_csrf!(AddForm, GroupsForm, BulkForm);
 
-/// Checks the filters and, when a group is named, that `who` may see it.
-pub async fn checked_filter(
-    state: &AppState,
-    who: &Signed,
-    q: &FilterQuery,
-) -> Result<HostFilter, ManagerError> {
-    let f = q.parse().map_err(ManagerError::Invalid)?;
-    if let Some(fleet_view::GroupFilter::Id(g)) = f.group {
-        let scope = who.scope;
-        let known = state
-            .db(move |c| Ok(fleet_view::groups_in_scope(c, scope)?))
-            .await?;
-        if !known.iter().any(|(id, _)| *id == g) {
-            return Err(ManagerError::Invalid(format!("there is no group with id {g}")));
-        }
-    }
-    Ok(f)
-}
 
-/// The fleet rows of `who` matching `f` (one statement).
-pub async fn rows(state: &AppState, who: &Signed, f: HostFilter) -> Result<Vec<FleetRow>, ManagerError> {
-    let scope = who.scope;
-    state.db(move |c| Ok(fleet_view::fleet(c, scope, &f)?)).await
-}
 
 async fn list(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     who: Signed,
     flash: web::Query<Flash>,
     q: web::Query<FilterQuery>,
@@ -132,9 +109,9 @@ async fn list(
         })
         .await?;
     let mut page = flash.into_inner().apply(Page::signed("Hosts", &who, "hosts"));
-    let (filter, rows, refused) = match checked_filter(&state, &who, &q).await {
+    let (filter, rows, refused) = match fleet::checked_filter(&state, &who.as_actor(), &q).await {
         Ok(f) => {
-            let r = rows(&state, &who, f.clone()).await?;
+            let r = fleet::rows(&state, &who.as_actor(), f.clone()).await?;
             (f, r, false)
         }
         Err(ManagerError::Invalid(m)) => {
@@ -187,16 +164,16 @@ fn flash_result(to: &str, r: Result<String, ManagerError>) -> Result<HttpRespons
     }
 }
 
-async fn bulk(state: web::Data<AppState>, f: SignedForm<BulkForm>) -> Result<HttpResponse, ManagerError> {
+async fn bulk(state: web::Data<AppContext>, f: SignedForm<BulkForm>) -> Result<HttpResponse, ManagerError> {
     let to = hosts_url(&f.form.back);
     let who = f.who;
     let form = f.form;
     let r = match form.action.as_str() {
-        "refresh" => fleet_actions::refresh(&state, &who, &form.ids)
+        "refresh" => fleet::refresh(&state, &who.as_actor(), &form.ids)
             .await
             .map(|n| format!("refresh queued for {n} hosts")),
         "add_group" => match form.group.trim().parse::<i64>() {
-            Ok(g) => fleet_actions::add_to_group(&state, &who, g, &form.ids)
+            Ok(g) => fleet::add_to_group(&state, &who.as_actor(), g, &form.ids)
                 .await
                 .map(|n| format!("{n} hosts added to the group")),
             Err(_) => Err(ManagerError::Invalid("choose a group to add the hosts to".into())),
@@ -209,9 +186,9 @@ async fn bulk(state: web::Data<AppState>, f: SignedForm<BulkForm>) -> Result<Htt
     flash_result(&to, r)
 }
 
-async fn add(state: web::Data<AppState>, f: SignedForm<AddForm>) -> Result<HttpResponse, ManagerError> {
+async fn add(state: web::Data<AppContext>, f: SignedForm<AddForm>) -> Result<HttpResponse, ManagerError> {
     let now = state.now();
-    let a = actor(&f.who);
+    let a = f.who.as_actor();
     let form = f.form;
     let r = state
         .db(move |c| hosts::add(c, now, &a, &form.hostname, &form.ip, 12443))
@@ -224,12 +201,12 @@ async fn add(state: web::Data<AppState>, f: SignedForm<AddForm>) -> Result<HttpR
 }
 
 async fn remove(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     f: SignedForm<super::login::CsrfOnly>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ManagerError> {
     let now = state.now();
-    let a = actor(&f.who);
+    let a = f.who.as_actor();
     let id = id.into_inner();
     let h = state.db(move |c| hosts::remove(c, now, &a, id)).await?;
     Ok(see_other_with(
@@ -240,12 +217,12 @@ async fn remove(
 }
 
 async fn set_groups(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     f: SignedForm<GroupsForm>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ManagerError> {
     let now = state.now();
-    let a = actor(&f.who);
+    let a = f.who.as_actor();
     let id = id.into_inner();
     let groups = f.form.groups;
     state

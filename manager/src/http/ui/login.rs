@@ -12,7 +12,7 @@ use crate::http::cookies;
 use crate::http::flow::Flow;
 use crate::http::form::{Form, SignedForm};
 use crate::http::session::{secret_eq, source_ip, Signed};
-use crate::http::state::AppState;
+use crate::app::AppContext;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use askama::Template;
@@ -96,7 +96,7 @@ async fn login_page(req: HttpRequest) -> Result<HttpResponse, ManagerError> {
 }
 
 async fn login_submit(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     form: Form<LoginForm>,
 ) -> Result<HttpResponse, ManagerError> {
@@ -163,7 +163,7 @@ async fn password_page(flow: Flow) -> Result<HttpResponse, ManagerError> {
 }
 
 async fn password_submit(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     flow: Flow,
     form: Form<PasswordForm>,
 ) -> Result<HttpResponse, ManagerError> {
@@ -214,7 +214,7 @@ async fn password_submit(
 }
 
 async fn logout(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     form: SignedForm<CsrfOnly>,
 ) -> Result<HttpResponse, ManagerError> {
     let who = form.who;
@@ -232,7 +232,7 @@ async fn logout(
 /// Ends a login whose second factor was proven: removes the challenge and starts the session (the caller
 /// sets the cookies with [`set_session_cookies`] and answers with a redirect or JSON).
 pub async fn complete(
-    state: &AppState,
+    state: &AppContext,
     req: &HttpRequest,
     flow: &Flow,
     method: &str,

@@ -13,7 +13,7 @@ use crate::error::ManagerError;
 use crate::http::flow::Flow;
 use crate::http::form::Form;
 use crate::http::session::source_ip;
-use crate::http::state::AppState;
+use crate::app::AppContext;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -42,7 +42,7 @@ struct RecoveryForm {
     recovery_code: String,
 }
 
-async fn view(state: &AppState, flow: &Flow, error: Option<String>) -> Result<MfaPage, ManagerError> {
+async fn view(state: &AppContext, flow: &Flow, error: Option<String>) -> Result<MfaPage, ManagerError> {
     let uid = flow.user.id;
     let (t, w) = state
         .db(move |conn| {
@@ -64,7 +64,7 @@ fn must_go_elsewhere(flow: &Flow) -> Option<&'static str> {
     (flow.user.must_change_password || flow.factors == 0).then(|| next_step(&flow.user, flow.factors))
 }
 
-async fn mfa_page(state: web::Data<AppState>, flow: Flow) -> Result<HttpResponse, ManagerError> {
+async fn mfa_page(state: web::Data<AppContext>, flow: Flow) -> Result<HttpResponse, ManagerError> {
     if let Some(to) = must_go_elsewhere(&flow) {
         return Ok(see_other(to));
     }
@@ -79,7 +79,7 @@ enum Checked {
 
 /// Shared by the TOTP and recovery forms: lockout check, the check itself, failure accounting.
 async fn check_factor(
-    state: &AppState,
+    state: &AppContext,
     req: &HttpRequest,
     flow: &Flow,
     check: impl FnOnce(&mut diesel::PgConnection, &User) -> Result<Result<(), String>, ManagerError>
@@ -108,7 +108,7 @@ async fn check_factor(
 }
 
 async fn totp_submit(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     flow: Flow,
     form: Form<CodeForm>,
@@ -122,7 +122,7 @@ async fn totp_submit(
     let code = f.code;
     let outcome = check_factor(&state, &req, &flow, move |conn, user| {
         Ok(
-            TotpFactor::accept(conn, user.id, &code, now)?.map_err(|why| match why {
+            crate::auth::totp::accept(conn, user.id, &code, now)?.map_err(|why| match why {
                 TotpRejection::Replayed => "that code was already used: wait for the next one".to_owned(),
                 TotpRejection::Malformed => "a code has 6 digits".to_owned(),
                 TotpRejection::Wrong => Refusal::BadCredentials.message(),
@@ -134,7 +134,7 @@ async fn totp_submit(
 }
 
 async fn recovery_submit(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     flow: Flow,
     form: Form<RecoveryForm>,
@@ -171,7 +171,7 @@ async fn recovery_submit(
 }
 
 async fn finish_or_again(
-    state: &AppState,
+    state: &AppContext,
     req: &HttpRequest,
     flow: &Flow,
     outcome: Checked,

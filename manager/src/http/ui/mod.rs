@@ -9,7 +9,6 @@ pub mod dashboard;
 pub mod discovery;
 pub mod enroll;
 pub mod enrollment;
-pub mod fleet_actions;
 pub mod host_detail;
 pub mod hosts;
 pub mod login;

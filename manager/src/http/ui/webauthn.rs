@@ -8,7 +8,7 @@ use crate::db::models::LoginChallenge;
 use crate::error::ManagerError;
 use crate::http::api::ok_json;
 use crate::http::flow::Flow;
-use crate::http::state::AppState;
+use crate::app::AppContext;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
@@ -75,7 +75,7 @@ fn guard_enrol(flow: &Flow) -> Result<(), ManagerError> {
 }
 
 async fn register_start(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     flow: Flow,
     body: web::Json<StartRegistration>,
@@ -99,7 +99,7 @@ async fn register_start(
 }
 
 async fn register_finish(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     flow: Flow,
     body: web::Json<FinishRegistration>,
@@ -139,7 +139,7 @@ async fn register_finish(
 }
 
 async fn auth_start(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     flow: Flow,
 ) -> Result<HttpResponse, ManagerError> {
@@ -166,7 +166,7 @@ async fn auth_start(
 }
 
 async fn auth_finish(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
     req: HttpRequest,
     flow: Flow,
     body: web::Json<FinishAuthentication>,

@@ -1,9 +1,9 @@
 //! `linux-patch-manager enrollment list|approve|deny`: the same operations as the console, as actor `cli`.
 
-use super::ops;
-use crate::admin::Actor;
+use crate::services::enrollment as ops;
+use crate::services::Actor;
 use crate::auth::rbac::Scope;
-use crate::cli::EnrollmentCmd;
+use super::EnrollmentCmd;
 use crate::db::models::enrollment::Enrollment;
 use crate::error::{ManagerError, EXIT_OK};
 use diesel::PgConnection;

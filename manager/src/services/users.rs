@@ -2,7 +2,7 @@
 //! revocation, password reset; never leaves the console without an enabled administrator.
 
 use super::Actor;
-use crate::accounts::{self, Created};
+use crate::services::accounts::{self, Created};
 use crate::auth::{password, sessions};
 use crate::db::models::mfa::{RecoveryCode, TotpFactor, WebauthnCredential};
 use crate::db::models::{Group, Role, User};

@@ -1,13 +1,15 @@
-//! What every handler shares: the database pool, the clock, the signing keys, WebAuthn, the internal CA,
-//! the fleet settings.
+//! What every handler and service shares: the database, the clock, the signing keys, WebAuthn, the internal
+//! CA and the agents' trust, the settings, the in-memory stores, and the running actors' handles.
 
-use crate::actors::poller::PollerHandle;
+use super::Actors;
+use crate::agents::Agents;
+use crate::ca::runtime::CaContext;
 use crate::auth::jwt::KeyRing;
 use crate::auth::webauthn::WebauthnService;
 use crate::ca::trust::AgentTrust;
 use crate::ca::InternalCa;
 use crate::config::file::{EnrollmentSection, PollerSection};
-use crate::db::PgPool;
+use crate::db::{Db, PgPool};
 use crate::error::ManagerError;
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
@@ -15,9 +17,10 @@ use linux_patch_shared::clock::SharedClock;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Shared state of the console and API (one per process, cloned into every worker).
+/// The manager's shared context (one per process, cloned into every worker). Built only by
+/// [`super::AppBuilder`], for `serve` and for the test kit alike.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppContext {
     /// PostgreSQL connections.
     pub pool: PgPool,
     /// Where time comes from (a manual clock in tests).
@@ -42,23 +45,25 @@ pub struct AppState {
     pub enroll_cfg: EnrollmentSection,
     /// The TLS client configuration for calls to agents (swapped on renewal/revocation).
     pub trust: Arc<AgentTrust>,
-    /// The running poller, once started (`serve` starts it; in-process tests may leave it empty).
-    pub poller: Arc<std::sync::OnceLock<PollerHandle>>,
+    /// Agent clients with the trust in force and the poller's timeout.
+    pub agents: Agents,
+    /// The running actors (started before the listener accepts anything).
+    pub actors: Actors,
     /// Per-source rate limit of `POST /api/v1/enroll` (in memory, shared by all workers).
-    pub enroll_limiter: Arc<crate::enrollment::EnrollLimiter>,
+    pub enroll_limiter: Arc<crate::enrollment::limiter::EnrollLimiter>,
     /// Discovery scans of the last hour (in memory).
-    pub discovery: Arc<crate::discovery::DiscoveryStore>,
+    pub discovery: Arc<crate::discovery::store::DiscoveryStore>,
 }
 
-impl std::fmt::Debug for AppState {
+impl std::fmt::Debug for AppContext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState")
+        f.debug_struct("AppContext")
             .field("ca_fingerprint", &self.ca_fingerprint)
             .finish_non_exhaustive()
     }
 }
 
-impl AppState {
+impl AppContext {
     /// The current time.
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
@@ -70,11 +75,23 @@ impl AppState {
         F: FnOnce(&mut PgConnection) -> Result<T, ManagerError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
-        actix_web::web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
-        })
-        .await?
+        Db::new(self.pool.clone()).run(f).await
+    }
+
+    /// The database for code that takes it explicitly.
+    pub fn database(&self) -> Db {
+        Db::new(self.pool.clone())
+    }
+
+    /// The CA's run-time context (register, files, trust).
+    pub fn ca_ctx(&self) -> CaContext {
+        CaContext {
+            db: self.database(),
+            clock: self.clock.clone(),
+            ca: self.ca.clone(),
+            ca_pem: self.ca_pem.clone(),
+            data_dir: self.data_dir.clone(),
+            trust: self.trust.clone(),
+        }
     }
 }

@@ -1,13 +1,10 @@
-//! Typed mTLS client of the agent API (`https://<ip>:<port>/api/v1/...`): health, system info, patches,
-//! packages, with errors that say in words why a host could not be reached.
+//! Typed calls of the agent API (`https://<ip>:<port>/api/v1/...`): health, system info, patches, packages.
 //!
 //! The agent's certificate is verified against the IP address in the URL (its IP SAN). `awc` is `!Send`:
 //! [`AgentClient`] itself is `Send` (configuration only); [`AgentClient::connect`] makes an [`AgentConn`]
 //! (one connection pool, `!Send`) for use on one actix arbiter — the poller keeps one per sweep.
 
-mod errors;
-
-pub use errors::AgentError;
+use super::errors::{self, AgentError};
 
 use linux_patch_shared::api::agent::{Health, Package, Patch, SystemInfo};
 use linux_patch_shared::Envelope;

@@ -1,16 +1,17 @@
 //! What happens to an enrolment request: asked (or replaced), polled, approved (host created or linked),
 //! denied, delivered, purged — each step one transaction, every change audited.
 
-use super::validate::Checked;
-use super::{token_hash, well_formed_token};
-use crate::admin::{hosts, Actor};
+use super::{hosts, Actor};
+use crate::enrollment::validate::Checked;
+use crate::enrollment::{token_hash, well_formed_token};
 use crate::audit::{self, Entry};
 use crate::ca::registry::{self, HostBundle};
 use crate::ca::InternalCa;
 use crate::db::models::enrollment::{host_named, set_host_identity, Enrollment, NewEnrollment};
 use crate::db::models::Host;
 use crate::error::ManagerError;
-use chrono::{DateTime, Duration, Utc};
+pub use crate::enrollment::purge::purge;
+use chrono::{DateTime, Utc};
 use diesel::{Connection, PgConnection};
 use std::path::Path;
 
@@ -201,31 +202,6 @@ pub fn deny(
     })
 }
 
-/// Removes requests idle for `hours` (pending not polled, approved not delivered, denied, delivered);
-/// one `enroll.purge` audit row when any went. Returns how many.
-pub fn purge(conn: &mut PgConnection, now: DateTime<Utc>, hours: u32) -> Result<usize, ManagerError> {
-    let cutoff = now - Duration::hours(i64::from(hours));
-    conn.transaction(|conn| {
-        let gone = Enrollment::purge(conn, cutoff)?;
-        if !gone.is_empty() {
-            let rows: Vec<_> = gone
-                .iter()
-                .map(|e| serde_json::json!({"id": e.id, "fqdn": e.fqdn, "status": e.status}))
-                .collect();
-            audit::append(
-                conn,
-                now,
-                &Entry {
-                    actor: "system",
-                    action: "enroll.purge",
-                    target: "enrollments",
-                    details: serde_json::json!({"purged": rows, "older_than_hours": hours}),
-                },
-            )?;
-        }
-        Ok(gone.len())
-    })
-}
 
 /// What the console lists: pending requests (oldest first) and the 20 most recently decided.
 pub fn listing(conn: &mut PgConnection) -> Result<(Vec<Enrollment>, Vec<Enrollment>), ManagerError> {

@@ -1,15 +1,9 @@
-//! What the console and the API both do to users, groups and hosts: checked, scoped by RBAC, audited, each
-//! operation one transaction (the handlers only parse and render).
+//! Who acts, and with what reach: the user name written to the audit trail and the RBAC scope.
 
-pub mod groups;
-pub mod hosts;
-pub mod users;
-
-use crate::audit::{self, Entry};
-use crate::auth::rbac::Scope;
+use super::Entry;
+use crate::db::scope::Scope;
 use crate::error::ManagerError;
 use chrono::{DateTime, Utc};
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::PgConnection;
 
 /// Who acts, and with what reach.
@@ -38,7 +32,7 @@ impl Actor {
         target: &str,
         details: serde_json::Value,
     ) -> Result<(), ManagerError> {
-        audit::append(
+        super::append(
             conn,
             now,
             &Entry {
@@ -52,10 +46,3 @@ impl Actor {
     }
 }
 
-/// Maps a unique violation to a clear conflict, anything else to a database error.
-pub fn conflict(what: String) -> impl FnOnce(DieselError) -> ManagerError {
-    move |e| match e {
-        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => ManagerError::Refused(what),
-        other => other.into(),
-    }
-}

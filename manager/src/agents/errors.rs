@@ -49,7 +49,7 @@ pub(super) fn payload_error(e: &PayloadError, secs: f64) -> AgentError {
     match e {
         PayloadError::Overflow => AgentError(format!(
             "the agent's answer is larger than {} MiB",
-            super::MAX_BODY_BYTES / (1024 * 1024)
+            super::client::MAX_BODY_BYTES / (1024 * 1024)
         )),
         PayloadError::Io(io) if io.kind() == io::ErrorKind::TimedOut => timed_out(secs),
         other => AgentError(format!("cannot read the agent's answer: {other}")),

@@ -1,7 +1,9 @@
 //! Command line: subcommands, `--prefix`/`--config`, and the documented exit codes.
 
-use crate::accounts;
+pub mod enrollment;
+
 use crate::audit;
+use crate::services::accounts;
 use crate::config::ManagerConfig;
 use crate::db::models::Role;
 use crate::db::Database;
@@ -126,8 +128,12 @@ fn init_logging() {
     }
 }
 
-/// Parses the command line, runs, and returns the process exit code.
-pub fn main() -> i32 {
+/// What `serve` runs once the configuration is loaded and the database is open: the HTTPS server
+/// (`http::server::serve`). `main.rs` passes it in, so the command line does not import the web layer.
+pub type ServeFn = fn(&Paths, &ManagerConfig, Database) -> Result<(), ManagerError>;
+
+/// Parses the command line, runs (`serve` through `serve`), and returns the process exit code.
+pub fn main(serve: ServeFn) -> i32 {
     let args = match Args::try_parse() {
         Ok(a) => a,
         Err(e) => {
@@ -136,7 +142,7 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    match run(&args) {
+    match run(&args, serve) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("linux-patch-manager: {e}");
@@ -145,7 +151,7 @@ pub fn main() -> i32 {
     }
 }
 
-fn run(args: &Args) -> Result<i32, ManagerError> {
+fn run(args: &Args, serve: ServeFn) -> Result<i32, ManagerError> {
     let paths = Paths::new(&args.prefix, args.config.as_deref());
     let cfg = ManagerConfig::load(&paths)?;
     let command = args.command.as_ref().unwrap_or(&Cmd::Serve);
@@ -179,7 +185,7 @@ fn run(args: &Args) -> Result<i32, ManagerError> {
                     "no accounts yet: create the first administrator with `linux-patch-manager user create --admin NAME`"
                 );
             }
-            crate::http::server::serve(&paths, &cfg, db)?;
+            serve(&paths, &cfg, db)?;
             return Ok(EXIT_OK);
         }
         Cmd::Migrate => {
@@ -201,7 +207,7 @@ fn run(args: &Args) -> Result<i32, ManagerError> {
             println!("one-time password: {}", created.one_time_password);
             EXIT_OK
         }
-        Cmd::Enrollment { command } => crate::enrollment::cli::run(&mut *db.conn()?, command)?,
+        Cmd::Enrollment { command } => enrollment::run(&mut *db.conn()?, command)?,
         Cmd::Audit {
             command: AuditCmd::Verify,
         } => {

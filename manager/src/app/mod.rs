@@ -1,0 +1,182 @@
+//! The composition root: [`AppBuilder`] makes the one [`AppContext`] (database, clock, CA, trust, stores)
+//! and starts the [`Actors`] — the same builder for `serve` and for the test kit.
+//!
+//! Start-up order (`http::server::serve`): configuration and database (`cli`) -> the internal CA and the
+//! console's certificate -> `AppBuilder::build` (context, then the actors, whose first ticks come later)
+//! -> the agents' trust loaded -> the listener bound and announced.
+
+mod context;
+
+pub use context::AppContext;
+
+use crate::actors::housekeeping::{self, HousekeepingHandle};
+use crate::actors::poller::{self, PollerHandle};
+use crate::agents::Agents;
+use crate::auth::jwt::KeyRing;
+use crate::auth::webauthn::WebauthnService;
+use crate::ca::runtime::CaContext;
+use crate::ca::trust::AgentTrust;
+use crate::ca::InternalCa;
+use crate::config::file::{EnrollmentSection, PollerSection};
+use crate::db::{Db, PgPool};
+use crate::discovery::store::DiscoveryStore;
+use crate::enrollment::limiter::EnrollLimiter;
+use crate::error::ManagerError;
+use crate::housekeeping::Chores;
+use linux_patch_shared::clock::SharedClock;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The running actors' typed handles (cloned into every worker).
+#[derive(Debug, Clone)]
+pub struct Actors {
+    /// Health and patch data of every host.
+    pub poller: PollerHandle,
+    /// Audit prune + verify, enrolment purge, certificate renewal.
+    pub housekeeping: HousekeepingHandle,
+}
+
+/// Whether the actors run on their own clock ticks (`serve`) or only when told (tests: `sweep_due`,
+/// `run_due`, `run_now`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActorMode {
+    /// Real-time ticks.
+    Ticking,
+    /// No automatic work.
+    Manual,
+}
+
+/// Builds the manager's context and starts its actors.
+#[derive(Debug)]
+pub struct AppBuilder {
+    pool: PgPool,
+    clock: SharedClock,
+    data_dir: PathBuf,
+    ca: InternalCa,
+    public_url: webauthn_rs::prelude::Url,
+    poller: PollerSection,
+    enrollment: EnrollmentSection,
+    audit_retention_days: u32,
+    renew_web: bool,
+    mode: ActorMode,
+}
+
+impl AppBuilder {
+    /// A builder with the default settings (`poller`, `enrollment`, 183 days of audit), manual actors and
+    /// no console certificate to renew.
+    pub fn new(
+        pool: PgPool,
+        clock: SharedClock,
+        data_dir: PathBuf,
+        ca: InternalCa,
+        public_url: webauthn_rs::prelude::Url,
+    ) -> Self {
+        Self {
+            pool,
+            clock,
+            data_dir,
+            ca,
+            public_url,
+            poller: PollerSection::default(),
+            enrollment: EnrollmentSection::default(),
+            audit_retention_days: crate::config::file::AuditSection::default().retention_days,
+            renew_web: false,
+            mode: ActorMode::Manual,
+        }
+    }
+
+    /// `poller:` settings.
+    pub fn poller(mut self, s: PollerSection) -> Self {
+        self.poller = s;
+        self
+    }
+
+    /// `enrollment:` settings.
+    pub fn enrollment(mut self, s: EnrollmentSection) -> Self {
+        self.enrollment = s;
+        self
+    }
+
+    /// Audit retention in days.
+    pub fn audit_retention_days(mut self, days: u32) -> Self {
+        self.audit_retention_days = days;
+        self
+    }
+
+    /// Whether housekeeping renews the console's certificate (it is the internal CA's).
+    pub fn renew_web(mut self, yes: bool) -> Self {
+        self.renew_web = yes;
+        self
+    }
+
+    /// Ticking or manual actors.
+    pub fn mode(mut self, mode: ActorMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// The context with its actors running on the current actix arbiter (call it inside the system).
+    pub fn build(self) -> Result<AppContext, ManagerError> {
+        let webauthn = WebauthnService::new(&self.public_url).map_err(ManagerError::Internal)?;
+        let trust = Arc::new(AgentTrust::empty());
+        let agents = Agents::new(
+            trust.clone(),
+            Duration::from_secs(self.poller.timeout_secs.max(1)),
+        );
+        let ca_pem = Arc::new(self.ca.cert_pem());
+        let ca_fingerprint = Arc::new(self.ca.fingerprint_sha256());
+        let ca = Arc::new(self.ca);
+        let data_dir = Arc::new(self.data_dir);
+        let db = Db::new(self.pool.clone());
+        let ticking = self.mode == ActorMode::Ticking;
+        let actors = Actors {
+            poller: poller::start(
+                crate::poll::sweep::PollDeps {
+                    db: db.clone(),
+                    clock: self.clock.clone(),
+                    agents: agents.clone(),
+                    cfg: self.poller.clone(),
+                },
+                ticking.then_some(poller::TICK),
+            ),
+            housekeeping: housekeeping::start(
+                self.clock.clone(),
+                Rc::new(Chores {
+                    db,
+                    ca: CaContext {
+                        db: Db::new(self.pool.clone()),
+                        clock: self.clock.clone(),
+                        ca: ca.clone(),
+                        ca_pem: ca_pem.clone(),
+                        data_dir: data_dir.clone(),
+                        trust: trust.clone(),
+                    },
+                    audit_retention_days: self.audit_retention_days,
+                    enrolment_purge_hours: self.enrollment.purge_after_hours,
+                    renew_web: self.renew_web,
+                }),
+                ticking.then_some(housekeeping::TICK),
+            ),
+        };
+        Ok(AppContext {
+            pool: self.pool,
+            clock: self.clock,
+            keys: KeyRing::new(),
+            webauthn: Arc::new(webauthn),
+            ca_pem,
+            ca_fingerprint,
+            audit_retention_days: self.audit_retention_days,
+            ca,
+            data_dir,
+            enroll_limiter: Arc::new(EnrollLimiter::new(self.enrollment.rate_limit_per_minute)),
+            poller_cfg: self.poller,
+            enroll_cfg: self.enrollment,
+            trust,
+            agents,
+            actors,
+            discovery: Arc::new(DiscoveryStore::new()),
+        })
+    }
+}

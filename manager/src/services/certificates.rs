@@ -1,0 +1,101 @@
+//! The certificate register as the console and the API use it (admins; bundles RBAC-scoped): each operation
+//! on the blocking pool, then the agents' trust refreshed when what the manager trusts or presents changed.
+
+use crate::app::AppContext;
+use crate::ca::registry::{self, Renewed, Revoked};
+use crate::ca::runtime::load_trust;
+use crate::db::scope::Scope;
+use crate::db::models::{Certificate, Host};
+use crate::error::ManagerError;
+
+/// Every recorded certificate, newest first, with the host names of agent certificates (admins only).
+pub async fn list(
+    ctx: &AppContext,
+    scope: Scope,
+) -> Result<Vec<(Certificate, Option<String>)>, ManagerError> {
+    scope.require_admin()?;
+    ctx
+        .db(|c| {
+            let hosts: std::collections::HashMap<i64, String> = Host::list(c, Scope::All)?
+                .into_iter()
+                .map(|h| (h.id, h.hostname))
+                .collect();
+            Ok(Certificate::all(c)?
+                .into_iter()
+                .map(|cert| {
+                    let name = cert.host_id.and_then(|h| hosts.get(&h).cloned());
+                    (cert, name)
+                })
+                .collect())
+        })
+        .await
+}
+
+/// Renews certificate `id` for `actor` (admins only).
+pub async fn renew(ctx: &AppContext, scope: Scope, actor: &str, id: i64) -> Result<Renewed, ManagerError> {
+    scope.require_admin()?;
+    let (ca, dir, now, who) = (
+        ctx.ca.clone(),
+        ctx.data_dir.clone(),
+        ctx.now(),
+        actor.to_owned(),
+    );
+    let r = ctx
+        .db(move |c| registry::renew(c, &ca, &dir, id, &who, now))
+        .await?;
+    if r.trust_changed {
+        load_trust(&ctx.ca_ctx()).await?;
+    }
+    Ok(r)
+}
+
+/// Revokes certificate `id` for `reason` (admins only); the new CRL (and a new client certificate, when the
+/// manager's own was revoked) is put in force at once.
+pub async fn revoke(
+    ctx: &AppContext,
+    scope: Scope,
+    actor: &str,
+    id: i64,
+    reason: &str,
+) -> Result<Revoked, ManagerError> {
+    scope.require_admin()?;
+    let (ca, dir, now) = (ctx.ca.clone(), ctx.data_dir.clone(), ctx.now());
+    let (who, reason) = (actor.to_owned(), reason.to_owned());
+    let r = ctx
+        .db(move |c| registry::revoke(c, &ca, &dir, id, &reason, &who, now))
+        .await?;
+    load_trust(&ctx.ca_ctx()).await?;
+    Ok(r)
+}
+
+/// The bundle of host `host_id` as a `.tar.gz` if `scope` may see the host (else not found), audited for
+/// `actor`; the host and the archive.
+pub async fn bundle_archive(
+    ctx: &AppContext,
+    scope: Scope,
+    actor: &str,
+    host_id: i64,
+) -> Result<(Host, Vec<u8>), ManagerError> {
+    let (ca, dir, now, who) = (
+        ctx.ca.clone(),
+        ctx.data_dir.clone(),
+        ctx.now(),
+        actor.to_owned(),
+    );
+    let (host, b) = ctx
+        .db(move |c| {
+            let host = Host::find(c, scope, host_id)?
+                .ok_or_else(|| ManagerError::NotFound(format!("no host #{host_id}")))?;
+            let b = registry::host_bundle(c, &ca, &dir, &host, &who, now)?;
+            Ok((host, b))
+        })
+        .await?;
+    let gz = crate::ca::bundle::tar_gz(&b, now).map_err(registry::internal)?;
+    Ok((host, gz))
+}
+
+/// The current CRL, freshly signed (for `GET /crl.pem`; nothing is written).
+pub async fn current_crl(ctx: &AppContext) -> Result<String, ManagerError> {
+    let (ca, now) = (ctx.ca.clone(), ctx.now());
+    ctx.db(move |c| registry::signed_crl(c, &ca, now)).await
+}

@@ -1,0 +1,95 @@
+//! Discovery as the console and the API use it: start a scan (audited `discovery.scan`) that runs on this
+//! arbiter, and register an address that answered (through [`hosts::add`], audited there).
+
+use super::hosts;
+use crate::app::AppContext;
+use crate::audit::Actor;
+use crate::db::models::Host;
+use crate::discovery::{addresses, parse_range, probe_all, registered_marks, Scan, PROBE_TIMEOUT};
+use crate::error::ManagerError;
+use diesel::PgConnection;
+use std::net::Ipv4Addr;
+
+/// Starts a scan of `range` on `port` for `who` (audited `discovery.scan`); with `wait` it returns after
+/// the last probe, else at once with the scan running on this arbiter.
+pub async fn start(
+    ctx: &AppContext,
+    who: &Actor,
+    range: &str,
+    port: u16,
+    wait: bool,
+) -> Result<ulid::Ulid, ManagerError> {
+    let net = parse_range(range).map_err(ManagerError::Invalid)?;
+    if port == 0 {
+        return Err(ManagerError::Invalid(
+            "the agent port must be between 1 and 65535".into(),
+        ));
+    }
+    let client = ctx.agents.client_with_timeout(PROBE_TIMEOUT).map_err(|_| {
+        ManagerError::Refused(
+            "no manager client certificate is loaded, so agents cannot be probed yet".into(),
+        )
+    })?;
+    let now = ctx.now();
+    let id = ctx.discovery.begin(who.id, &who.name, net, port, now)?;
+    let a = who.clone();
+    let n = addresses(net).len();
+    let audited = ctx
+        .db(move |c| {
+            a.audit(
+                c,
+                now,
+                "discovery.scan",
+                &format!("range:{net}"),
+                serde_json::json!({"range": net.to_string(), "port": port, "addresses": n, "scan": id.to_string()}),
+            )
+        })
+        .await;
+    if let Err(e) = audited {
+        ctx.discovery.abandon(id);
+        return Err(e);
+    }
+    let store = ctx.discovery.clone();
+    let clock = ctx.clock.clone();
+    let run = async move {
+        let results = probe_all(&client, net, port).await;
+        let answered = results.iter().filter(|r| r.probe.answered()).count();
+        log::info!("discovery of {net} port {port}: {answered} of {n} addresses answered");
+        store.finish(id, results, clock.now());
+    };
+    if wait {
+        run.await;
+    } else {
+        actix_web::rt::spawn(run);
+    }
+    Ok(id)
+}
+
+/// Registers `address` of `scan` (it must have answered and not be registered on that port yet) by IP,
+/// through [`hosts::add`] (audited there).
+pub fn register(
+    conn: &mut PgConnection,
+    now: chrono::DateTime<chrono::Utc>,
+    who: &Actor,
+    scan: &Scan,
+    address: &str,
+) -> Result<Host, ManagerError> {
+    let ip: Ipv4Addr = address.trim().parse().map_err(|_| {
+        ManagerError::Invalid(format!("`{}` is not an IPv4 address", address.escape_default()))
+    })?;
+    let answered = scan.results.iter().any(|r| r.address == ip && r.probe.answered());
+    if !answered {
+        return Err(ManagerError::Invalid(format!(
+            "{ip} did not answer in scan {} of {}; only addresses where an agent answered can be registered",
+            scan.id, scan.range
+        )));
+    }
+    let ips = [ip.to_string()];
+    if registered_marks(conn, who.scope, &ips, scan.port)?.contains_key(&ips[0]) {
+        return Err(ManagerError::Refused(format!(
+            "{ip} port {} is already registered",
+            scan.port
+        )));
+    }
+    hosts::add(conn, now, who, &ips[0], &ips[0], scan.port)
+}

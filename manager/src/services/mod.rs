@@ -1,0 +1,25 @@
+//! What the console and the API both do (hosts, users, groups, audit, certificates, agent enrolment,
+//! discovery): checked, scoped by RBAC, audited, each operation one transaction; handlers parse, call one
+//! service and render.
+
+pub mod accounts;
+pub mod audit;
+pub mod certificates;
+pub mod discovery;
+pub mod enrollment;
+pub mod fleet;
+pub mod groups;
+pub mod hosts;
+pub mod users;
+
+pub use crate::audit::Actor;
+use crate::error::ManagerError;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+/// Maps a unique violation to a clear conflict, anything else to a database error.
+pub fn conflict(what: String) -> impl FnOnce(DieselError) -> ManagerError {
+    move |e| match e {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => ManagerError::Refused(what),
+        other => other.into(),
+    }
+}
