@@ -1,7 +1,7 @@
 //! Who acts, and with what reach: the user name written to the audit trail and the RBAC scope.
 
 use super::Entry;
-use crate::db::scope::Scope;
+use crate::db::models::scope::Scope;
 use crate::error::ManagerError;
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;

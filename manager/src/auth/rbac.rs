@@ -1,3 +1,3 @@
 //! Role-based access: the scope every query takes (defined with the queries in `db::scope`).
 
-pub use crate::db::scope::Scope;
+pub use crate::db::models::scope::Scope;

@@ -2,7 +2,7 @@
 
 
 pub mod models;
-pub mod scope;
+
 pub mod schema;
 
 use crate::config::ManagerConfig;

@@ -3,7 +3,7 @@
 
 use crate::app::AppContext;
 use crate::audit::{self, AuditRecord, Verified};
-use crate::db::scope::Scope;
+use crate::db::models::scope::Scope;
 use crate::error::ManagerError;
 
 /// Most rows one page may ask for.

@@ -4,7 +4,7 @@
 use crate::app::AppContext;
 use crate::ca::registry::{self, Renewed, Revoked};
 use crate::ca::runtime::load_trust;
-use crate::db::scope::Scope;
+use crate::db::models::scope::Scope;
 use crate::db::models::{Certificate, Host};
 use crate::error::ManagerError;
 

@@ -5,7 +5,7 @@ use super::hosts;
 use crate::app::AppContext;
 use crate::audit::Actor;
 use crate::db::models::Host;
-use crate::discovery::{addresses, parse_range, probe_all, registered_marks, Scan, PROBE_TIMEOUT};
+use crate::discovery::{addresses, parse_range, probe_all, registered_marks, Scan, ScanView, PROBE_TIMEOUT};
 use crate::error::ManagerError;
 use diesel::PgConnection;
 use std::net::Ipv4Addr;
@@ -92,4 +92,26 @@ pub fn register(
         )));
     }
     hosts::add(conn, now, who, &ips[0], &ips[0], scan.port)
+}
+
+/// Parses a scan id from the path (anything else is a 404, like an expired scan).
+pub fn scan_id(raw: &str) -> Result<ulid::Ulid, ManagerError> {
+    ulid::Ulid::from_string(raw).map_err(|_| not_found())
+}
+
+/// The error for a scan that does not exist, expired, or belongs to someone else.
+pub fn not_found() -> ManagerError {
+    ManagerError::NotFound(
+        "no such discovery scan (scans are kept for an hour, for whoever started them)".into(),
+    )
+}
+
+/// The scan `id` as `who` sees it.
+pub async fn view(ctx: &AppContext, who: &Actor, id: ulid::Ulid) -> Result<ScanView, ManagerError> {
+    let scan = ctx
+        .discovery
+        .get(id, who.id, who.scope, ctx.now())
+        .ok_or_else(not_found)?;
+    let scope = who.scope;
+    ctx.db(move |c| ScanView::of(c, scope, &scan)).await
 }

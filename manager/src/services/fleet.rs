@@ -6,7 +6,7 @@ use crate::actors::poller::Refresh;
 use crate::app::AppContext;
 use crate::audit::Actor;
 use crate::db::models::fleet_view::detail::{self, HealthDay, HealthRow, PatchRow};
-use crate::db::models::fleet_view::{self, FilterQuery, FleetRow, HostFilter};
+use crate::db::models::fleet_view::{self, Dashboard, FilterQuery, FleetRow, HostFilter};
 use crate::db::models::{Group, Host};
 use crate::error::ManagerError;
 use chrono::Duration;
@@ -181,4 +181,10 @@ mod tests {
         let too_many: Vec<i64> = (0..=MAX_SELECTION as i64).collect();
         assert!(selection(&too_many).is_err());
     }
+}
+
+/// The Dashboard numbers of `who`'s scope.
+pub async fn dashboard(ctx: &AppContext, who: &Actor) -> Result<Dashboard, ManagerError> {
+    let scope = who.scope;
+    ctx.db(move |c| Ok(Dashboard::load(c, scope)?)).await
 }

@@ -9,7 +9,7 @@ pub use dashboard::Dashboard;
 pub use filter::{FilterQuery, GroupFilter, HostFilter};
 
 use super::host::{visible, Host};
-use crate::db::scope::Scope;
+use crate::db::models::scope::Scope;
 use crate::db::schema::{groups, host_groups, hosts, user_groups};
 use diesel::dsl::{exists, not, sql};
 use diesel::prelude::*;

@@ -1,7 +1,7 @@
 //! `hosts` and `host_groups`: managed hosts, every query scoped by RBAC (operators see ungrouped hosts and
 //! hosts in their groups; nothing else exists for them).
 
-use crate::db::scope::Scope;
+use crate::db::models::scope::Scope;
 use crate::db::schema::{groups, host_groups, hosts, user_groups};
 use chrono::{DateTime, Utc};
 use diesel::dsl::{exists, not};

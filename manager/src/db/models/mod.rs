@@ -11,6 +11,7 @@ pub mod host_status;
 pub mod mfa;
 pub mod patch;
 pub mod poll_rows;
+pub mod scope;
 pub mod user;
 
 pub use certificate::Certificate;

@@ -11,18 +11,9 @@ use crate::app::AppContext;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-/// Routes of this module.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/auth/token", web::post().to(token))
-        .route("/auth/refresh", web::post().to(refresh))
-        .route("/auth/logout", web::post().to(logout))
-        .route("/me", web::get().to(me))
-        .route("/health", web::get().to(health));
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct TokenRequest {
+pub(crate) struct TokenRequest {
     username: String,
     password: String,
     totp: String,
@@ -30,7 +21,7 @@ struct TokenRequest {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RefreshRequest {
+pub(crate) struct RefreshRequest {
     refresh_token: String,
 }
 
@@ -66,7 +57,7 @@ fn refused(r: &Refusal) -> ManagerError {
     }
 }
 
-async fn token(
+pub(crate) async fn token(
     state: web::Data<AppContext>,
     req: HttpRequest,
     body: web::Json<TokenRequest>,
@@ -101,7 +92,7 @@ async fn token(
     Ok(ok_json(&req, now, TokenPair::of(issued, now)))
 }
 
-async fn refresh(
+pub(crate) async fn refresh(
     state: web::Data<AppContext>,
     req: HttpRequest,
     body: web::Json<RefreshRequest>,
@@ -115,7 +106,7 @@ async fn refresh(
     }
 }
 
-async fn logout(
+pub(crate) async fn logout(
     state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
@@ -132,7 +123,7 @@ async fn logout(
     ))
 }
 
-async fn me(state: web::Data<AppContext>, req: HttpRequest, who: Signed) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn me(state: web::Data<AppContext>, req: HttpRequest, who: Signed) -> Result<HttpResponse, ManagerError> {
     let uid = who.user.id;
     let groups = state.db(move |conn| Ok(User::groups(conn, uid)?)).await?;
     Ok(ok_json(
@@ -146,7 +137,7 @@ async fn me(state: web::Data<AppContext>, req: HttpRequest, who: Signed) -> Resu
     ))
 }
 
-async fn health(state: web::Data<AppContext>, req: HttpRequest) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn health(state: web::Data<AppContext>, req: HttpRequest) -> Result<HttpResponse, ManagerError> {
     state
         .db(|conn| {
             use diesel::RunQueryDsl;

@@ -6,18 +6,10 @@ use crate::db::models::Certificate;
 use crate::error::ManagerError;
 use crate::http::session::Signed;
 use crate::app::AppContext;
-use crate::http::ui::certificates::archive_response;
+use crate::http::respond::archive_response;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-
-/// Routes of this module.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/certificates", web::get().to(list))
-        .route("/certificates/{id}/renew", web::post().to(renew))
-        .route("/certificates/{id}/revoke", web::post().to(revoke))
-        .route("/hosts/{id}/bundle", web::get().to(bundle));
-}
 
 /// A certificate as the API shows it (no key material, ever).
 fn cert_json(c: &Certificate, host: Option<&str>, now: DateTime<Utc>) -> serde_json::Value {
@@ -31,11 +23,11 @@ fn cert_json(c: &Certificate, host: Option<&str>, now: DateTime<Utc>) -> serde_j
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RevokeBody {
+pub(crate) struct RevokeBody {
     reason: String,
 }
 
-async fn list(
+pub(crate) async fn list(
     state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
@@ -49,7 +41,7 @@ async fn list(
     Ok(ok_json(&req, now, out))
 }
 
-async fn renew(
+pub(crate) async fn renew(
     state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
@@ -64,7 +56,7 @@ async fn renew(
     ))
 }
 
-async fn revoke(
+pub(crate) async fn revoke(
     state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
@@ -83,7 +75,7 @@ async fn revoke(
     ))
 }
 
-async fn bundle(
+pub(crate) async fn bundle(
     state: web::Data<AppContext>,
     who: Signed,
     id: web::Path<i64>,

@@ -18,15 +18,6 @@ use linux_patch_shared::{Envelope, RequestId};
 /// Largest `POST /enroll` body (a request is well under 1 KiB).
 pub const MAX_ENROLL_BODY: usize = 4096;
 
-/// Routes of this module.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/enroll", web::post().to(enroll))
-        .route("/enroll/status/{token}", web::get().to(status))
-        .route("/enrollments", web::get().to(list))
-        .route("/enrollments/{id}/approve", web::post().to(approve))
-        .route("/enrollments/{id}/deny", web::post().to(deny));
-}
-
 fn request_id(req: &HttpRequest) -> RequestId {
     req.extensions()
         .get::<RequestId>()
@@ -44,7 +35,7 @@ fn too_many(req: &HttpRequest, state: &AppContext, wait: u64) -> HttpResponse {
         .json(e.envelope(request_id(req), state.now()))
 }
 
-async fn enroll(
+pub(crate) async fn enroll(
     state: web::Data<AppContext>,
     req: HttpRequest,
     payload: web::Payload,
@@ -98,7 +89,7 @@ async fn read_limited(mut payload: web::Payload) -> Result<Vec<u8>, ManagerError
     Ok(body)
 }
 
-async fn status(
+pub(crate) async fn status(
     state: web::Data<AppContext>,
     req: HttpRequest,
     token: web::Path<String>,
@@ -134,7 +125,7 @@ async fn status(
     }
 }
 
-async fn list(
+pub(crate) async fn list(
     state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
@@ -148,7 +139,7 @@ async fn list(
     ))
 }
 
-async fn approve(
+pub(crate) async fn approve(
     state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
@@ -166,7 +157,7 @@ async fn approve(
     ))
 }
 
-async fn deny(
+pub(crate) async fn deny(
     state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,

@@ -10,24 +10,9 @@ use crate::app::AppContext;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-/// Routes of this module.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    // GET /hosts, /hosts/{id}, /hosts/{id}/packages and POST /hosts/refresh: `super::hosts_view`.
-    cfg.route("/hosts", web::post().to(add_host))
-        .route("/hosts/{id}", web::delete().to(remove_host))
-        .route("/users", web::get().to(list_users))
-        .route("/users", web::post().to(create_user))
-        .route("/users/{id}/revoke-sessions", web::post().to(revoke_sessions))
-        .route("/groups", web::get().to(list_groups))
-        .route("/groups", web::post().to(create_group))
-        .route("/groups/{id}", web::delete().to(delete_group))
-        .route("/audit", web::get().to(audit_rows))
-        .route("/audit/verify", web::get().to(audit_verify));
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NewHost {
+pub(crate) struct NewHost {
     hostname: String,
     #[serde(default)]
     ip: String,
@@ -39,7 +24,7 @@ fn default_port() -> u16 {
     12443
 }
 
-async fn add_host(
+pub(crate) async fn add_host(
     state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
@@ -54,7 +39,7 @@ async fn add_host(
     Ok(created_json(&req, now, host))
 }
 
-async fn remove_host(
+pub(crate) async fn remove_host(
     state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
@@ -76,7 +61,7 @@ fn user_json(u: &User, groups: &[(i64, String)]) -> serde_json::Value {
     })
 }
 
-async fn list_users(
+pub(crate) async fn list_users(
     state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
@@ -97,14 +82,14 @@ async fn list_users(
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NewUser {
+pub(crate) struct NewUser {
     username: String,
     role: String,
     #[serde(default)]
     groups: Vec<i64>,
 }
 
-async fn create_user(
+pub(crate) async fn create_user(
     state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
@@ -128,7 +113,7 @@ async fn create_user(
     ))
 }
 
-async fn revoke_sessions(
+pub(crate) async fn revoke_sessions(
     state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
@@ -147,7 +132,7 @@ async fn revoke_sessions(
     ))
 }
 
-async fn list_groups(
+pub(crate) async fn list_groups(
     state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
@@ -163,11 +148,11 @@ async fn list_groups(
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NewGroup {
+pub(crate) struct NewGroup {
     name: String,
 }
 
-async fn create_group(
+pub(crate) async fn create_group(
     state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
@@ -184,7 +169,7 @@ async fn create_group(
     ))
 }
 
-async fn delete_group(
+pub(crate) async fn delete_group(
     state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
@@ -198,14 +183,14 @@ async fn delete_group(
 }
 
 #[derive(Debug, Deserialize)]
-struct AuditQuery {
+pub(crate) struct AuditQuery {
     #[serde(default)]
     before: Option<i64>,
     #[serde(default)]
     limit: Option<i64>,
 }
 
-async fn audit_rows(
+pub(crate) async fn audit_rows(
     state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
@@ -223,7 +208,7 @@ async fn audit_rows(
     Ok(ok_json(&req, state.now(), rows))
 }
 
-async fn audit_verify(
+pub(crate) async fn audit_verify(
     state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,

@@ -7,31 +7,21 @@ use crate::db::models::fleet_view::FilterQuery;
 use crate::error::ManagerError;
 use crate::http::session::Signed;
 use crate::app::AppContext;
-use crate::http::ui::dashboard;
 use crate::services::fleet;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-/// Routes of this module (under `/api/v1`).
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/dashboard", web::get().to(get_dashboard))
-        .route("/hosts", web::get().to(list_hosts))
-        .route("/hosts/refresh", web::post().to(refresh))
-        .route("/hosts/{id}", web::get().to(get_host))
-        .route("/hosts/{id}/packages", web::get().to(packages));
-}
-
-async fn get_dashboard(
+pub(crate) async fn get_dashboard(
     state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
 ) -> Result<HttpResponse, ManagerError> {
-    let d = dashboard::load(&state, &who).await?;
+    let d = fleet::dashboard(&state, &who.as_actor()).await?;
     Ok(ok_json(&req, state.now(), d))
 }
 
 /// `GET /hosts?group=&state=&os=&security=&reboot=&q=`: the hosts in scope matching the filters.
-async fn list_hosts(
+pub(crate) async fn list_hosts(
     state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
@@ -42,7 +32,7 @@ async fn list_hosts(
     Ok(ok_json(&req, state.now(), rows))
 }
 
-async fn get_host(
+pub(crate) async fn get_host(
     state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
@@ -74,7 +64,7 @@ async fn get_host(
 
 /// Installed packages, asked of the agent now: `packages` on success, else `packages: null` and
 /// `unavailable` saying why.
-async fn packages(
+pub(crate) async fn packages(
     state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
@@ -96,12 +86,12 @@ async fn packages(
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RefreshBody {
+pub(crate) struct RefreshBody {
     ids: Vec<i64>,
 }
 
 /// `POST /hosts/refresh {"ids": [...]}`: queue an immediate refresh (409 when no poller runs).
-async fn refresh(
+pub(crate) async fn refresh(
     state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,

@@ -9,13 +9,7 @@ use crate::app::AppContext;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-/// Routes of this module.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/poller", web::get().to(status))
-        .route("/poller/sweep", web::post().to(sweep));
-}
-
-async fn status(
+pub(crate) async fn status(
     state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
@@ -33,7 +27,7 @@ struct SweepBody {
     what: Option<String>,
 }
 
-async fn sweep(
+pub(crate) async fn sweep(
     state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,

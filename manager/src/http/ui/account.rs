@@ -15,13 +15,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-/// Routes of this module.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/account", web::get().to(page))
-        .route("/account/theme", web::post().to(theme))
-        .route("/account/recovery-codes", web::post().to(new_codes));
-}
-
 #[derive(Template)]
 #[template(path = "console/account.html")]
 struct AccountPage {
@@ -34,7 +27,7 @@ struct AccountPage {
 }
 
 #[derive(Debug, Deserialize)]
-struct ThemeForm {
+pub(crate) struct ThemeForm {
     #[serde(default)]
     csrf: String,
     theme: String,
@@ -73,11 +66,11 @@ async fn render(
     })
 }
 
-async fn page(state: web::Data<AppContext>, who: Signed) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn page(state: web::Data<AppContext>, who: Signed) -> Result<HttpResponse, ManagerError> {
     render(&state, &who, Vec::new()).await
 }
 
-async fn theme(
+pub(crate) async fn theme(
     state: web::Data<AppContext>,
     req: HttpRequest,
     f: SignedForm<ThemeForm>,
@@ -102,7 +95,7 @@ async fn theme(
     Ok(see_other(&back))
 }
 
-async fn new_codes(
+pub(crate) async fn new_codes(
     state: web::Data<AppContext>,
     f: SignedForm<CsrfOnly>,
 ) -> Result<HttpResponse, ManagerError> {

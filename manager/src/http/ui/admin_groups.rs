@@ -1,7 +1,7 @@
 //! Groups page (admins): create, rename, delete, and set a group's members (users and hosts).
 
 use super::login::CsrfOnly;
-use super::{html, see_other_with, Flash, Page};
+use super::{flash_result, html, Flash, Page, Shown};
 use crate::services::groups;
 use crate::db::models::group::GroupSummary;
 use crate::db::models::{Group, Host, User};
@@ -13,16 +13,6 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 use std::collections::HashSet;
-
-/// Routes of this module.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/groups", web::get().to(list))
-        .route("/groups", web::post().to(create))
-        .route("/groups/{id}", web::get().to(detail))
-        .route("/groups/{id}/rename", web::post().to(rename))
-        .route("/groups/{id}/delete", web::post().to(delete))
-        .route("/groups/{id}/members", web::post().to(members));
-}
 
 #[derive(Template)]
 #[template(path = "console/groups.html")]
@@ -41,14 +31,14 @@ struct GroupPage {
 }
 
 #[derive(Debug, Deserialize)]
-struct NameForm {
+pub(crate) struct NameForm {
     #[serde(default)]
     csrf: String,
     name: String,
 }
 
 #[derive(Debug, Deserialize)]
-struct MembersForm {
+pub(crate) struct MembersForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
@@ -58,7 +48,7 @@ struct MembersForm {
 }
 crate::has_csrf!(NameForm, MembersForm);
 
-async fn list(
+pub(crate) async fn list(
     state: web::Data<AppContext>,
     who: Signed,
     flash: web::Query<Flash>,
@@ -73,16 +63,10 @@ async fn list(
 
 /// Turns a user mistake into a message on `back`; other errors propagate.
 fn back_with(back: &str, r: Result<String, ManagerError>) -> Result<HttpResponse, ManagerError> {
-    match r {
-        Ok(notice) => Ok(see_other_with(back, "notice", &notice)),
-        Err(e @ (ManagerError::Invalid(_) | ManagerError::Refused(_))) => {
-            Ok(see_other_with(back, "error", &e.public_message()))
-        }
-        Err(e) => Err(e),
-    }
+    flash_result(back, r, Shown::Mistakes)
 }
 
-async fn create(state: web::Data<AppContext>, f: SignedForm<NameForm>) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn create(state: web::Data<AppContext>, f: SignedForm<NameForm>) -> Result<HttpResponse, ManagerError> {
     let now = state.now();
     let a = f.who.as_actor();
     let name = f.form.name;
@@ -92,7 +76,7 @@ async fn create(state: web::Data<AppContext>, f: SignedForm<NameForm>) -> Result
     back_with("/groups", r)
 }
 
-async fn detail(
+pub(crate) async fn detail(
     state: web::Data<AppContext>,
     who: Signed,
     id: web::Path<i64>,
@@ -131,7 +115,7 @@ async fn detail(
     })
 }
 
-async fn rename(
+pub(crate) async fn rename(
     state: web::Data<AppContext>,
     f: SignedForm<NameForm>,
     id: web::Path<i64>,
@@ -145,7 +129,7 @@ async fn rename(
     back_with(&format!("/groups/{id}"), r)
 }
 
-async fn delete(
+pub(crate) async fn delete(
     state: web::Data<AppContext>,
     f: SignedForm<CsrfOnly>,
     id: web::Path<i64>,
@@ -159,7 +143,7 @@ async fn delete(
     back_with("/groups", r)
 }
 
-async fn members(
+pub(crate) async fn members(
     state: web::Data<AppContext>,
     f: SignedForm<MembersForm>,
     id: web::Path<i64>,

@@ -1,7 +1,7 @@
 //! Users page (admins): accounts with role, groups, factors and sessions; create, disable/enable, role,
 //! groups, MFA reset, session revocation, password reset.
 
-use super::{html, see_other_with, Flash, Page};
+use super::{flash_error, html, see_other_with, Flash, Page, Shown};
 use crate::services::users::{self, Change};
 use crate::auth::sessions;
 use crate::db::models::mfa;
@@ -13,13 +13,6 @@ use crate::app::AppContext;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
-
-/// Routes of this module.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/users", web::get().to(list))
-        .route("/users", web::post().to(create))
-        .route("/users/{id}/{action}", web::post().to(act));
-}
 
 /// One row of the table.
 struct Row {
@@ -39,7 +32,7 @@ struct UsersPage {
 }
 
 #[derive(Debug, Deserialize)]
-struct CreateForm {
+pub(crate) struct CreateForm {
     #[serde(default)]
     csrf: String,
     username: String,
@@ -49,7 +42,7 @@ struct CreateForm {
 }
 
 #[derive(Debug, Deserialize)]
-struct ActForm {
+pub(crate) struct ActForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
@@ -97,7 +90,7 @@ async fn page(
     })
 }
 
-async fn list(
+pub(crate) async fn list(
     state: web::Data<AppContext>,
     who: Signed,
     flash: web::Query<Flash>,
@@ -105,7 +98,7 @@ async fn list(
     page(&state, &who, flash.into_inner(), None).await
 }
 
-async fn create(state: web::Data<AppContext>, f: SignedForm<CreateForm>) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn create(state: web::Data<AppContext>, f: SignedForm<CreateForm>) -> Result<HttpResponse, ManagerError> {
     f.who.require_admin()?;
     let Some(role) = Role::parse(&f.form.role) else {
         return Ok(see_other_with(
@@ -129,14 +122,11 @@ async fn create(state: web::Data<AppContext>, f: SignedForm<CreateForm>) -> Resu
             };
             page(&state, &f.who, notice, Some(shown)).await
         }
-        Err(e @ (ManagerError::Invalid(_) | ManagerError::Refused(_))) => {
-            Ok(see_other_with("/users", "error", &e.public_message()))
-        }
-        Err(e) => Err(e),
+        Err(e) => flash_error("/users", e, Shown::Mistakes),
     }
 }
 
-async fn act(
+pub(crate) async fn act(
     state: web::Data<AppContext>,
     f: SignedForm<ActForm>,
     path: web::Path<(i64, String)>,
@@ -170,9 +160,6 @@ async fn act(
     };
     match state.db(move |c| users::apply(c, now, &a, id, &change)).await {
         Ok(()) => Ok(see_other_with("/users", "notice", &format!("{action}: done"))),
-        Err(e @ (ManagerError::Invalid(_) | ManagerError::Refused(_))) => {
-            Ok(see_other_with("/users", "error", &e.public_message()))
-        }
-        Err(e) => Err(e),
+        Err(e) => flash_error("/users", e, Shown::Mistakes),
     }
 }

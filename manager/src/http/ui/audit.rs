@@ -10,11 +10,6 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-/// Routes of this module.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/audit", web::get().to(page));
-}
-
 #[derive(Template)]
 #[template(path = "console/audit.html")]
 struct AuditPage {
@@ -25,11 +20,11 @@ struct AuditPage {
 }
 
 #[derive(Debug, Deserialize)]
-struct Query {
+pub(crate) struct Query {
     before: Option<i64>,
 }
 
-async fn page(
+pub(crate) async fn page(
     state: web::Data<AppContext>,
     who: Signed,
     q: web::Query<Query>,

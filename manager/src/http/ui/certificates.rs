@@ -1,7 +1,7 @@
 //! Certificates page (admins): every certificate the internal CA issued with its status, Renew and Revoke;
 //! the per-host bundle download (RBAC-scoped) and the public CRL.
 
-use super::{html, see_other_with, Flash, Page};
+use super::{flash_error, html, see_other_with, Flash, Page, Shown};
 use crate::services::certificates;
 use crate::db::models::Certificate;
 use crate::error::ManagerError;
@@ -13,14 +13,6 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-
-/// Routes of this module.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/certificates", web::get().to(page))
-        .route("/certificates/{id}/renew", web::post().to(renew))
-        .route("/certificates/{id}/revoke", web::post().to(revoke))
-        .route("/hosts/{id}/bundle.tar.gz", web::get().to(bundle));
-}
 
 /// One line of the table.
 pub struct Row {
@@ -63,7 +55,7 @@ struct CertificatesPage {
 }
 
 #[derive(Debug, Deserialize)]
-struct RevokeForm {
+pub(crate) struct RevokeForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
@@ -83,7 +75,7 @@ pub fn rows(list: Vec<(Certificate, Option<String>)>, now: DateTime<Utc>) -> Vec
         .collect()
 }
 
-async fn page(
+pub(crate) async fn page(
     state: web::Data<AppContext>,
     who: Signed,
     flash: web::Query<Flash>,
@@ -101,15 +93,10 @@ async fn page(
 
 /// A user mistake becomes a flash message on the Certificates page; other failures an error page.
 fn flash_or(e: ManagerError) -> Result<HttpResponse, ManagerError> {
-    match e {
-        ManagerError::Invalid(_) | ManagerError::Refused(_) | ManagerError::NotFound(_) => {
-            Ok(see_other_with("/certificates", "error", &e.public_message()))
-        }
-        other => Err(other),
-    }
+    flash_error("/certificates", e, Shown::MistakesAndMissing)
 }
 
-async fn renew(
+pub(crate) async fn renew(
     state: web::Data<AppContext>,
     f: SignedForm<super::login::CsrfOnly>,
     id: web::Path<i64>,
@@ -129,7 +116,7 @@ async fn renew(
     }
 }
 
-async fn revoke(
+pub(crate) async fn revoke(
     state: web::Data<AppContext>,
     f: SignedForm<RevokeForm>,
     id: web::Path<i64>,
@@ -147,29 +134,14 @@ async fn revoke(
     }
 }
 
-/// A `.tar.gz` download named after the host.
-pub fn archive_response(hostname: &str, gz: Vec<u8>) -> HttpResponse {
-    let safe: String = hostname
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.'))
-        .collect();
-    HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "application/gzip"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{safe}-certs.tar.gz\""),
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(gz)
-}
 
-async fn bundle(
+pub(crate) async fn bundle(
     state: web::Data<AppContext>,
     who: Signed,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ManagerError> {
     let (host, gz) = certificates::bundle_archive(&state, who.scope, who.actor(), id.into_inner()).await?;
-    Ok(archive_response(&host.hostname, gz))
+    Ok(crate::http::respond::archive_response(&host.hostname, gz))
 }
 
 /// `GET /crl.pem`: the internal CA's current revocation list (public, freshly signed).

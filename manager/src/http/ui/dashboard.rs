@@ -5,15 +5,11 @@ use super::svg::{self, Part};
 use super::{html, Flash, Page};
 use crate::db::models::fleet_view::Dashboard;
 use crate::error::ManagerError;
+use crate::services::fleet;
 use crate::http::session::Signed;
 use crate::app::AppContext;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-
-/// Routes of this module.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(page));
-}
 
 #[derive(Template)]
 #[template(path = "console/dashboard.html")]
@@ -70,18 +66,13 @@ pub fn severity_parts(d: &Dashboard) -> Vec<Part<'static>> {
         .collect()
 }
 
-/// The Dashboard numbers of `who`'s scope.
-pub async fn load(state: &AppContext, who: &Signed) -> Result<Dashboard, ManagerError> {
-    let scope = who.scope;
-    state.db(move |c| Ok(Dashboard::load(c, scope)?)).await
-}
 
-async fn page(
+pub(crate) async fn page(
     state: web::Data<AppContext>,
     who: Signed,
     flash: web::Query<Flash>,
 ) -> Result<HttpResponse, ManagerError> {
-    let d = load(&state, &who).await?;
+    let d = fleet::dashboard(&state, &who.as_actor()).await?;
     let state_chart = svg::donut("chart-states", "Hosts by state", &state_parts(&d));
     let severity_chart = svg::bars(
         "chart-severities",

@@ -1,24 +1,16 @@
 //! The Discovery page: scan an IPv4 range for agents (admins and operators), see which addresses
 //! answered, register them with one click.
 
-use super::{html, see_other, see_other_with, Flash, Page};
+use super::{flash_error, html, see_other, see_other_with, Flash, Page, Shown};
 use crate::discovery::{self, ScanSummary, ScanView};
 use crate::error::ManagerError;
-use crate::http::api::discovery::{not_found, scan_id, view};
+use crate::services;
 use crate::http::form::SignedForm;
 use crate::http::session::Signed;
 use crate::app::AppContext;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
-
-/// Routes of this module.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/discovery", web::get().to(page))
-        .route("/discovery", web::post().to(start))
-        .route("/discovery/{id}", web::get().to(scan))
-        .route("/discovery/{id}/register", web::post().to(register));
-}
 
 #[derive(Template)]
 #[template(path = "console/discovery.html")]
@@ -31,7 +23,7 @@ struct DiscoveryPage {
 }
 
 #[derive(Debug, Deserialize)]
-struct StartForm {
+pub(crate) struct StartForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
@@ -41,7 +33,7 @@ struct StartForm {
 }
 
 #[derive(Debug, Deserialize)]
-struct RegisterForm {
+pub(crate) struct RegisterForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
@@ -50,7 +42,7 @@ struct RegisterForm {
 
 crate::has_csrf!(StartForm, RegisterForm);
 
-async fn page(
+pub(crate) async fn page(
     state: web::Data<AppContext>,
     who: Signed,
     flash: web::Query<Flash>,
@@ -79,7 +71,7 @@ fn port_of(text: &str) -> Result<u16, ManagerError> {
     }
 }
 
-async fn start(state: web::Data<AppContext>, f: SignedForm<StartForm>) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn start(state: web::Data<AppContext>, f: SignedForm<StartForm>) -> Result<HttpResponse, ManagerError> {
     let a = f.who.as_actor();
     let outcome = match port_of(&f.form.port) {
         Ok(port) => crate::services::discovery::start(&state, &a, &f.form.range, port, false).await,
@@ -87,20 +79,17 @@ async fn start(state: web::Data<AppContext>, f: SignedForm<StartForm>) -> Result
     };
     match outcome {
         Ok(id) => Ok(see_other(&format!("/discovery/{id}"))),
-        Err(e @ (ManagerError::Invalid(_) | ManagerError::Refused(_) | ManagerError::TooMany(_))) => {
-            Ok(see_other_with("/discovery", "error", &e.public_message()))
-        }
-        Err(e) => Err(e),
+        Err(e) => flash_error("/discovery", e, Shown::Mistakes),
     }
 }
 
-async fn scan(
+pub(crate) async fn scan(
     state: web::Data<AppContext>,
     who: Signed,
     id: web::Path<String>,
     flash: web::Query<Flash>,
 ) -> Result<HttpResponse, ManagerError> {
-    let v = view(&state, &who, scan_id(&id)?).await?;
+    let v = services::discovery::view(&state, &who.as_actor(), services::discovery::scan_id(&id)?).await?;
     let scans = state.discovery.list(who.user.id, who.scope, state.now());
     html(&DiscoveryPage {
         page: flash
@@ -113,7 +102,7 @@ async fn scan(
     })
 }
 
-async fn register(
+pub(crate) async fn register(
     state: web::Data<AppContext>,
     f: SignedForm<RegisterForm>,
     id: web::Path<String>,
@@ -122,8 +111,8 @@ async fn register(
     let raw = id.into_inner();
     let scan = state
         .discovery
-        .get(scan_id(&raw)?, f.who.user.id, f.who.scope, now)
-        .ok_or_else(not_found)?;
+        .get(services::discovery::scan_id(&raw)?, f.who.user.id, f.who.scope, now)
+        .ok_or_else(services::discovery::not_found)?;
     let back = format!("/discovery/{}", scan.id);
     let a = f.who.as_actor();
     let address = f.form.address;
@@ -136,9 +125,6 @@ async fn register(
             "notice",
             &format!("host {} registered", h.hostname),
         )),
-        Err(e @ (ManagerError::Invalid(_) | ManagerError::Refused(_))) => {
-            Ok(see_other_with(&back, "error", &e.public_message()))
-        }
-        Err(e) => Err(e),
+        Err(e) => flash_error(&back, e, Shown::Mistakes),
     }
 }

@@ -18,14 +18,6 @@ use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 use serde::Deserialize;
 
-/// Routes of this module.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/login/enroll", web::get().to(enroll_page))
-        .route("/login/enroll/totp", web::post().to(enroll_totp))
-        .route("/login/recovery", web::get().to(recovery_page))
-        .route("/login/complete", web::post().to(finish));
-}
-
 #[derive(Template)]
 #[template(path = "login/enroll.html")]
 struct EnrollPage {
@@ -70,7 +62,7 @@ fn enroll_view(flow: &Flow, secret: &str, error: Option<String>) -> Result<Enrol
     })
 }
 
-async fn enroll_page(state: web::Data<AppContext>, flow: Flow) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn enroll_page(state: web::Data<AppContext>, flow: Flow) -> Result<HttpResponse, ManagerError> {
     if let Some(to) = may_enrol(&flow) {
         return Ok(see_other(to));
     }
@@ -135,7 +127,7 @@ pub fn enrolled(
     Ok(())
 }
 
-async fn enroll_totp(
+pub(crate) async fn enroll_totp(
     state: web::Data<AppContext>,
     flow: Flow,
     form: Form<CodeForm>,
@@ -180,7 +172,7 @@ async fn enroll_totp(
     Ok(see_other("/login/recovery"))
 }
 
-async fn recovery_page(state: web::Data<AppContext>, flow: Flow) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn recovery_page(state: web::Data<AppContext>, flow: Flow) -> Result<HttpResponse, ManagerError> {
     if !flow.mfa_ok() {
         return Ok(see_other(next_step(&flow.user, flow.factors)));
     }
@@ -204,7 +196,7 @@ async fn recovery_page(state: web::Data<AppContext>, flow: Flow) -> Result<HttpR
     })
 }
 
-async fn finish(
+pub(crate) async fn finish(
     state: web::Data<AppContext>,
     req: HttpRequest,
     flow: Flow,

@@ -1,7 +1,7 @@
 //! Enrolment approvals page (admins): pending agent requests with Approve / Deny, and recent decisions.
 
 use super::login::CsrfOnly;
-use super::{html, see_other_with, Flash, Page};
+use super::{flash_result, html, Flash, Page, Shown};
 use crate::db::models::enrollment::Enrollment;
 use crate::services::enrollment;
 use crate::error::ManagerError;
@@ -11,13 +11,6 @@ use crate::app::AppContext;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{DateTime, Utc};
-
-/// Routes of this module.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/enrollment", web::get().to(list))
-        .route("/enrollment/{id}/approve", web::post().to(approve))
-        .route("/enrollment/{id}/deny", web::post().to(deny));
-}
 
 /// One request as the page shows it.
 struct Row {
@@ -45,7 +38,7 @@ fn ago(now: DateTime<Utc>, t: DateTime<Utc>) -> String {
     }
 }
 
-async fn list(
+pub(crate) async fn list(
     state: web::Data<AppContext>,
     who: Signed,
     flash: web::Query<Flash>,
@@ -69,16 +62,10 @@ async fn list(
 
 /// A user mistake (already decided, address conflict) becomes a message on the page.
 fn back_with(r: Result<String, ManagerError>) -> Result<HttpResponse, ManagerError> {
-    match r {
-        Ok(notice) => Ok(see_other_with("/enrollment", "notice", &notice)),
-        Err(e @ (ManagerError::Invalid(_) | ManagerError::Refused(_) | ManagerError::NotFound(_))) => {
-            Ok(see_other_with("/enrollment", "error", &e.public_message()))
-        }
-        Err(e) => Err(e),
-    }
+    flash_result("/enrollment", r, Shown::MistakesAndMissing)
 }
 
-async fn approve(
+pub(crate) async fn approve(
     state: web::Data<AppContext>,
     f: SignedForm<CsrfOnly>,
     id: web::Path<i64>,
@@ -96,7 +83,7 @@ async fn approve(
     back_with(r)
 }
 
-async fn deny(
+pub(crate) async fn deny(
     state: web::Data<AppContext>,
     f: SignedForm<CsrfOnly>,
     id: web::Path<i64>,

@@ -19,15 +19,6 @@ use linux_patch_shared::api::agent::Package;
 use serde::Deserialize;
 
 
-/// Routes of this module.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/hosts/{id}", web::get().to(page))
-        .route("/hosts/{id}/packages", web::get().to(packages))
-        .route("/hosts/{id}/refresh", web::post().to(refresh));
-}
-
-
-
 /// The worst outcome of a day as a colour class.
 fn day_class(d: &HealthDay) -> &'static str {
     if d.unreachable > 0 {
@@ -95,7 +86,7 @@ impl HostPage {
     }
 }
 
-async fn page(
+pub(crate) async fn page(
     state: web::Data<AppContext>,
     who: Signed,
     id: web::Path<i64>,
@@ -123,7 +114,7 @@ async fn page(
 
 
 #[derive(Debug, Deserialize)]
-struct PackagesQuery {
+pub(crate) struct PackagesQuery {
     #[serde(default)]
     fragment: Option<String>,
 }
@@ -143,7 +134,7 @@ struct PackagesFragment {
     packages: Result<Vec<Package>, String>,
 }
 
-async fn packages(
+pub(crate) async fn packages(
     state: web::Data<AppContext>,
     who: Signed,
     id: web::Path<i64>,
@@ -165,7 +156,7 @@ async fn packages(
     })
 }
 
-async fn refresh(
+pub(crate) async fn refresh(
     state: web::Data<AppContext>,
     f: SignedForm<super::login::CsrfOnly>,
     id: web::Path<i64>,

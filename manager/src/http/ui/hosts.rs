@@ -14,15 +14,6 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-/// Routes of this module (`/hosts/bulk` before `/hosts/{id}`).
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/hosts", web::get().to(list))
-        .route("/hosts", web::post().to(add))
-        .route("/hosts/bulk", web::post().to(bulk))
-        .route("/hosts/{id}/delete", web::post().to(remove))
-        .route("/hosts/{id}/groups", web::post().to(set_groups));
-}
-
 #[derive(Template)]
 #[template(path = "console/hosts.html")]
 struct HostsPage {
@@ -59,7 +50,7 @@ impl HostsPage {
 }
 
 #[derive(Debug, Deserialize)]
-struct AddForm {
+pub(crate) struct AddForm {
     #[serde(default)]
     csrf: String,
     hostname: String,
@@ -68,7 +59,7 @@ struct AddForm {
 }
 
 #[derive(Debug, Deserialize)]
-struct GroupsForm {
+pub(crate) struct GroupsForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
@@ -76,7 +67,7 @@ struct GroupsForm {
 }
 
 #[derive(Debug, Deserialize)]
-struct BulkForm {
+pub(crate) struct BulkForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
@@ -93,7 +84,7 @@ crate::has_csrf!(AddForm, GroupsForm, BulkForm);
 
 
 
-async fn list(
+pub(crate) async fn list(
     state: web::Data<AppContext>,
     who: Signed,
     flash: web::Query<Flash>,
@@ -152,19 +143,10 @@ fn hosts_url(back: &str) -> String {
 
 /// A user mistake becomes a message on `to`; other errors propagate.
 fn flash_result(to: &str, r: Result<String, ManagerError>) -> Result<HttpResponse, ManagerError> {
-    match r {
-        Ok(n) => Ok(see_other_with(to, "notice", &n)),
-        Err(
-            e @ (ManagerError::Invalid(_)
-            | ManagerError::Refused(_)
-            | ManagerError::NotFound(_)
-            | ManagerError::Forbidden(_)),
-        ) => Ok(see_other_with(to, "error", &e.public_message())),
-        Err(e) => Err(e),
-    }
+    super::flash_result(to, r, super::Shown::MistakesAndMissing)
 }
 
-async fn bulk(state: web::Data<AppContext>, f: SignedForm<BulkForm>) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn bulk(state: web::Data<AppContext>, f: SignedForm<BulkForm>) -> Result<HttpResponse, ManagerError> {
     let to = hosts_url(&f.form.back);
     let who = f.who;
     let form = f.form;
@@ -186,7 +168,7 @@ async fn bulk(state: web::Data<AppContext>, f: SignedForm<BulkForm>) -> Result<H
     flash_result(&to, r)
 }
 
-async fn add(state: web::Data<AppContext>, f: SignedForm<AddForm>) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn add(state: web::Data<AppContext>, f: SignedForm<AddForm>) -> Result<HttpResponse, ManagerError> {
     let now = state.now();
     let a = f.who.as_actor();
     let form = f.form;
@@ -200,7 +182,7 @@ async fn add(state: web::Data<AppContext>, f: SignedForm<AddForm>) -> Result<Htt
     }
 }
 
-async fn remove(
+pub(crate) async fn remove(
     state: web::Data<AppContext>,
     f: SignedForm<super::login::CsrfOnly>,
     id: web::Path<i64>,
@@ -216,7 +198,7 @@ async fn remove(
     ))
 }
 
-async fn set_groups(
+pub(crate) async fn set_groups(
     state: web::Data<AppContext>,
     f: SignedForm<GroupsForm>,
     id: web::Path<i64>,

@@ -18,15 +18,6 @@ use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-/// Routes of this module.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/login", web::get().to(login_page))
-        .route("/login", web::post().to(login_submit))
-        .route("/login/password", web::get().to(password_page))
-        .route("/login/password", web::post().to(password_submit))
-        .route("/logout", web::post().to(logout));
-}
-
 #[derive(Template)]
 #[template(path = "login/login.html")]
 struct LoginPage {
@@ -79,7 +70,7 @@ pub fn next_step(user: &User, factors: i64) -> &'static str {
     }
 }
 
-async fn login_page(req: HttpRequest) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn login_page(req: HttpRequest) -> Result<HttpResponse, ManagerError> {
     if req.extensions().get::<Signed>().is_some() {
         return Ok(see_other("/"));
     }
@@ -95,7 +86,7 @@ async fn login_page(req: HttpRequest) -> Result<HttpResponse, ManagerError> {
     Ok(r)
 }
 
-async fn login_submit(
+pub(crate) async fn login_submit(
     state: web::Data<AppContext>,
     req: HttpRequest,
     form: Form<LoginForm>,
@@ -152,7 +143,7 @@ async fn login_submit(
     }
 }
 
-async fn password_page(flow: Flow) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn password_page(flow: Flow) -> Result<HttpResponse, ManagerError> {
     if !flow.user.must_change_password {
         return Ok(see_other(next_step(&flow.user, flow.factors)));
     }
@@ -162,7 +153,7 @@ async fn password_page(flow: Flow) -> Result<HttpResponse, ManagerError> {
     })
 }
 
-async fn password_submit(
+pub(crate) async fn password_submit(
     state: web::Data<AppContext>,
     flow: Flow,
     form: Form<PasswordForm>,
@@ -213,7 +204,7 @@ async fn password_submit(
     }))
 }
 
-async fn logout(
+pub(crate) async fn logout(
     state: web::Data<AppContext>,
     form: SignedForm<CsrfOnly>,
 ) -> Result<HttpResponse, ManagerError> {

@@ -19,13 +19,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-/// Routes of this module.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/login/mfa", web::get().to(mfa_page))
-        .route("/login/mfa/totp", web::post().to(totp_submit))
-        .route("/login/mfa/recovery", web::post().to(recovery_submit));
-}
-
 #[derive(Template)]
 #[template(path = "login/mfa.html")]
 struct MfaPage {
@@ -36,7 +29,7 @@ struct MfaPage {
 }
 
 #[derive(Debug, Deserialize)]
-struct RecoveryForm {
+pub(crate) struct RecoveryForm {
     #[serde(default)]
     csrf: String,
     recovery_code: String,
@@ -64,7 +57,7 @@ fn must_go_elsewhere(flow: &Flow) -> Option<&'static str> {
     (flow.user.must_change_password || flow.factors == 0).then(|| next_step(&flow.user, flow.factors))
 }
 
-async fn mfa_page(state: web::Data<AppContext>, flow: Flow) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn mfa_page(state: web::Data<AppContext>, flow: Flow) -> Result<HttpResponse, ManagerError> {
     if let Some(to) = must_go_elsewhere(&flow) {
         return Ok(see_other(to));
     }
@@ -107,7 +100,7 @@ async fn check_factor(
         .await
 }
 
-async fn totp_submit(
+pub(crate) async fn totp_submit(
     state: web::Data<AppContext>,
     req: HttpRequest,
     flow: Flow,
@@ -133,7 +126,7 @@ async fn totp_submit(
     finish_or_again(&state, &req, &flow, outcome, "totp").await
 }
 
-async fn recovery_submit(
+pub(crate) async fn recovery_submit(
     state: web::Data<AppContext>,
     req: HttpRequest,
     flow: Flow,

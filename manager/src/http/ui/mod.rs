@@ -19,7 +19,7 @@ pub mod webauthn;
 use super::session::Signed;
 use crate::error::ManagerError;
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use askama::Template;
 
 /// What the base layout needs: title, the signed-in user (navigation), the CSRF token, the theme, messages.
@@ -130,6 +130,37 @@ pub fn see_other_with(to: &str, key: &str, message: &str) -> HttpResponse {
     see_other(&format!("{to}{sep}{q}"))
 }
 
+/// Which failures a form shows as a message on the page it returns to (the rest are error pages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// The user's mistakes: invalid input, a refused change, too many attempts.
+    Mistakes,
+    /// Those, and an object that is gone or out of reach (already decided, removed meanwhile).
+    MistakesAndMissing,
+}
+
+/// A form's failure: a user mistake (per `shown`) becomes `?error=` on `to`; anything else propagates.
+pub fn flash_error(to: &str, e: ManagerError, shown: Shown) -> Result<HttpResponse, ManagerError> {
+    let on_page = match e {
+        ManagerError::Invalid(_) | ManagerError::Refused(_) | ManagerError::TooMany(_) => true,
+        ManagerError::NotFound(_) | ManagerError::Forbidden(_) => shown == Shown::MistakesAndMissing,
+        _ => false,
+    };
+    if on_page {
+        Ok(see_other_with(to, "error", &e.public_message()))
+    } else {
+        Err(e)
+    }
+}
+
+/// A form's outcome: `Ok(notice)` becomes `?notice=` on `to`, a failure as [`flash_error`] says.
+pub fn flash_result(to: &str, r: Result<String, ManagerError>, shown: Shown) -> Result<HttpResponse, ManagerError> {
+    match r {
+        Ok(notice) => Ok(see_other_with(to, "notice", &notice)),
+        Err(e) => flash_error(to, e, shown),
+    }
+}
+
 /// `?notice=...&error=...` of a page after a redirect.
 #[derive(Debug, serde::Deserialize, Default)]
 pub struct Flash {
@@ -162,23 +193,4 @@ pub struct ErrorPage {
     pub status: String,
     /// What went wrong.
     pub message: String,
-}
-
-/// The console's routes.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    login::routes(cfg);
-    enroll::routes(cfg);
-    enrollment::routes(cfg);
-    mfa::routes(cfg);
-    webauthn::routes(cfg);
-    dashboard::routes(cfg);
-    // `/hosts/bulk` (hosts) before `/hosts/{id}` (host_detail).
-    hosts::routes(cfg);
-    discovery::routes(cfg);
-    host_detail::routes(cfg);
-    admin_users::routes(cfg);
-    admin_groups::routes(cfg);
-    audit::routes(cfg);
-    certificates::routes(cfg);
-    account::routes(cfg);
 }

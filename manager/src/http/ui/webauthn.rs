@@ -6,30 +6,22 @@ use super::login::{complete, next_step, set_session_cookies};
 use crate::db::models::mfa::WebauthnCredential;
 use crate::db::models::LoginChallenge;
 use crate::error::ManagerError;
-use crate::http::api::ok_json;
+use crate::http::respond::ok_json;
 use crate::http::flow::Flow;
 use crate::app::AppContext;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-/// Routes of this module.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/login/webauthn/register/start", web::post().to(register_start))
-        .route("/login/webauthn/register/finish", web::post().to(register_finish))
-        .route("/login/webauthn/auth/start", web::post().to(auth_start))
-        .route("/login/webauthn/auth/finish", web::post().to(auth_finish));
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct StartRegistration {
+pub(crate) struct StartRegistration {
     #[serde(default)]
     name: String,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct FinishRegistration {
+pub(crate) struct FinishRegistration {
     #[serde(default)]
     name: String,
     credential: serde_json::Value,
@@ -37,7 +29,7 @@ struct FinishRegistration {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct FinishAuthentication {
+pub(crate) struct FinishAuthentication {
     credential: serde_json::Value,
 }
 
@@ -74,7 +66,7 @@ fn guard_enrol(flow: &Flow) -> Result<(), ManagerError> {
     Ok(())
 }
 
-async fn register_start(
+pub(crate) async fn register_start(
     state: web::Data<AppContext>,
     req: HttpRequest,
     flow: Flow,
@@ -98,7 +90,7 @@ async fn register_start(
     Ok(ok_json(&req, state.now(), options))
 }
 
-async fn register_finish(
+pub(crate) async fn register_finish(
     state: web::Data<AppContext>,
     req: HttpRequest,
     flow: Flow,
@@ -138,7 +130,7 @@ async fn register_finish(
     ))
 }
 
-async fn auth_start(
+pub(crate) async fn auth_start(
     state: web::Data<AppContext>,
     req: HttpRequest,
     flow: Flow,
@@ -165,7 +157,7 @@ async fn auth_start(
     Ok(ok_json(&req, state.now(), options))
 }
 
-async fn auth_finish(
+pub(crate) async fn auth_finish(
     state: web::Data<AppContext>,
     req: HttpRequest,
     flow: Flow,
