@@ -85,7 +85,7 @@ async fn admins_list_renew_and_revoke_operators_get_only_their_bundles() {
         Host::set_groups(&mut c, hidden.id, &[g.id]).unwrap();
         (web1, hidden)
     };
-    load_trust(&st).await.unwrap();
+    load_trust(&st.ca_ctx()).await.unwrap();
     assert!(st.trust.current().is_some());
     let app = app(st.clone()).await;
     let mut admin = sign_in(&app, &clock, "root1", &admin_secret).await;

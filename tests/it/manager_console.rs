@@ -5,7 +5,7 @@
 use actix_web::test::TestRequest;
 use chrono::Duration;
 use diesel::RunQueryDsl;
-use linux_patch_manager::accounts::create_user;
+use linux_patch_manager::services::accounts::create_user;
 use linux_patch_manager::auth::{password, totp};
 use linux_patch_manager::db::models::mfa::TotpFactor;
 use linux_patch_manager::db::models::{Group, Host, Role, User};
@@ -351,7 +351,7 @@ async fn operators_reach_only_their_groups_and_ungrouped_hosts() {
     .await;
     assert_eq!(del.status, 404);
     assert!(
-        Host::find(&mut c, linux_patch_manager::auth::rbac::Scope::All, h_theirs.id)
+        Host::find(&mut c, linux_patch_manager::db::models::scope::Scope::All, h_theirs.id)
             .unwrap()
             .is_some()
     );
@@ -397,7 +397,7 @@ async fn operators_reach_only_their_groups_and_ungrouped_hosts() {
     .await;
     assert_eq!(r.status, 404);
     assert!(
-        Host::find(&mut c, linux_patch_manager::auth::rbac::Scope::All, h_theirs.id)
+        Host::find(&mut c, linux_patch_manager::db::models::scope::Scope::All, h_theirs.id)
             .unwrap()
             .is_some()
     );

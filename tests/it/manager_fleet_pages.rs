@@ -12,7 +12,7 @@ mod scope;
 use actix_web::test::TestRequest;
 use chrono::{DateTime, Duration, Utc};
 use diesel::RunQueryDsl;
-use linux_patch_manager::auth::rbac::Scope;
+use linux_patch_manager::db::models::scope::Scope;
 use linux_patch_manager::db::models::fleet_view::{self, Dashboard, FilterQuery};
 use linux_patch_manager::db::models::{Group, Host, Role, User};
 use linux_patch_shared::clock::{Clock, SystemClock};

@@ -8,14 +8,14 @@ use actix_web::test::TestRequest;
 use actix_web::web;
 use chrono::Duration;
 use diesel::prelude::*;
-use linux_patch_manager::actors::poller::{self, Refresh};
+use linux_patch_manager::actors::poller::Refresh;
 use linux_patch_manager::ca::trust::TrustMaterial;
 use linux_patch_manager::ca::{IssueRequest, Usage};
 use linux_patch_manager::config::file::PollerSection;
 use linux_patch_manager::db::models::health::HostHealth;
 use linux_patch_manager::db::models::patch::HostPatch;
 use linux_patch_manager::db::models::{Host, Role};
-use linux_patch_manager::http::state::AppState;
+use linux_patch_manager::app::AppContext;
 use linux_patch_shared::clock::{Clock, ManualClock, SystemClock};
 use linux_patch_tests::agent::{AgentProc, AgentSetup};
 use linux_patch_tests::certs::{Ca, Issued, Pki};
@@ -25,10 +25,9 @@ use linux_patch_tests::signin;
 use std::net::Ipv4Addr;
 
 /// A test app state with `poller` settings and the manager's client certificate loaded (issued by its CA).
-pub fn state_with(db: &TestDb, poller: PollerSection, trust: bool) -> (web::Data<AppState>, ManualClock) {
-    let (st, clock) = console::state(db);
-    let mut s: AppState = st.get_ref().clone();
-    s.poller_cfg = poller;
+pub fn state_with(db: &TestDb, poller: PollerSection, trust: bool) -> (web::Data<AppContext>, ManualClock) {
+    let (b, clock) = console::builder(db);
+    let s: AppContext = b.poller(poller).build().unwrap();
     if trust {
         let me =
             s.ca.issue(
@@ -56,7 +55,7 @@ pub fn state_with(db: &TestDb, poller: PollerSection, trust: bool) -> (web::Data
 
 /// A real agent on `ip`:`port` (free port if None) with a server certificate from the manager's CA
 /// (SAN: that IP and localhost) and a client certificate for the test's own direct calls.
-pub fn agent_for(state: &AppState, ip: Ipv4Addr, port: Option<u16>) -> AgentProc {
+pub fn agent_for(state: &AppContext, ip: Ipv4Addr, port: Option<u16>) -> AgentProc {
     let issue = |usage: Usage, ips: Vec<std::net::IpAddr>, dns: Vec<String>| {
         let i = state
             .ca
@@ -114,7 +113,7 @@ where
 }
 
 fn host(db: &TestDb, id: i64) -> Host {
-    use linux_patch_manager::auth::rbac::Scope;
+    use linux_patch_manager::db::models::scope::Scope;
     Host::find(&mut db.conn(), Scope::All, id).unwrap().unwrap()
 }
 
@@ -152,7 +151,7 @@ async fn a_real_agent_is_polled_end_to_end() {
             .execute(&mut db.conn())
             .unwrap();
     }
-    let poller = poller::start_with(state.clone(), None);
+    let poller = state.actors.poller.clone();
 
     let report = poller.sweep_due().await.unwrap();
     assert_eq!(report.pruned, 1, "{report:?}");
@@ -290,7 +289,7 @@ async fn a_stopped_agent_goes_yellow_then_red_and_recovers() {
         clock.now(),
     )
     .unwrap();
-    let poller = poller::start_with(state.clone(), None);
+    let poller = state.actors.poller.clone();
     poller.sweep_due().await.unwrap();
     assert_eq!(host(&db, h.id).state, "healthy");
 
@@ -360,7 +359,7 @@ async fn without_trust_nothing_is_polled_or_marked() {
     let db = TestDb::new();
     let (state, clock) = state_with(&db, fast(), false);
     let h = Host::insert(&mut db.conn(), "agent-c.test", "127.0.0.1", 1, clock.now()).unwrap();
-    let poller = poller::start_with(state.clone(), None);
+    let poller = state.actors.poller.clone();
     let r = poller.sweep_due().await.unwrap();
     assert!(
         r.skipped

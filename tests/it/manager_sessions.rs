@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use linux_patch_manager::accounts::create_user;
+use linux_patch_manager::services::accounts::create_user;
 use linux_patch_manager::auth::jwt::{self, KeyRing, TokenRejection};
 use linux_patch_manager::auth::sessions::{self, Issued, RefreshRejection};
 use linux_patch_manager::db::models::Role;

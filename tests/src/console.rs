@@ -6,21 +6,17 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::{test, web, App};
 use chrono::{DateTime, Utc};
-use linux_patch_manager::auth::jwt::KeyRing;
-use linux_patch_manager::auth::webauthn::WebauthnService;
-use linux_patch_manager::ca::trust::AgentTrust;
+use linux_patch_manager::app::{ActorMode, AppBuilder, AppContext};
 use linux_patch_manager::ca::InternalCa;
-use linux_patch_manager::config::file::{EnrollmentSection, PollerSection};
-use linux_patch_manager::http::state::AppState;
 use linux_patch_shared::clock::ManualClock;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// A test app's state and clock (start: 2026-06-01 12:00 UTC).
-pub fn state(db: &TestDb) -> (web::Data<AppState>, ManualClock) {
+/// The builder of a test app (the same [`AppBuilder`] `serve` uses) on `db`, with a real CA in a fresh
+/// directory and a manual clock (start: 2026-06-01 12:00 UTC); actors are manual (tests drive them).
+pub fn builder(db: &TestDb) -> (AppBuilder, ManualClock) {
     let start: DateTime<Utc> = "2026-06-01T12:00:00Z".parse().unwrap();
     let clock = ManualClock::new(start);
-    let url = webauthn_url();
     // A real CA per test app, in a directory that outlives the test (removed with the system's temp files).
     let data_dir = tempfile::Builder::new()
         .prefix("lpm-console-")
@@ -28,26 +24,21 @@ pub fn state(db: &TestDb) -> (web::Data<AppState>, ManualClock) {
         .unwrap()
         .keep();
     let ca = InternalCa::load_or_create(&data_dir, &clock).unwrap();
-    let state = AppState {
-        pool: linux_patch_manager::db::pool(db.url()),
-        clock: Arc::new(clock.clone()),
-        keys: KeyRing::new(),
-        webauthn: Arc::new(WebauthnService::new(&url).unwrap()),
-        ca_pem: Arc::new(ca.cert_pem()),
-        ca_fingerprint: Arc::new(ca.fingerprint_sha256()),
-        audit_retention_days: 183,
-        ca: Arc::new(ca),
-        data_dir: Arc::new(data_dir),
-        poller_cfg: PollerSection::default(),
-        enroll_cfg: EnrollmentSection::default(),
-        trust: Arc::new(AgentTrust::empty()),
-        poller: Arc::new(std::sync::OnceLock::new()),
-        enroll_limiter: Arc::new(linux_patch_manager::enrollment::EnrollLimiter::new(
-            EnrollmentSection::default().rate_limit_per_minute,
-        )),
-        discovery: Arc::new(linux_patch_manager::discovery::DiscoveryStore::new()),
-    };
-    (web::Data::new(state), clock)
+    let b = AppBuilder::new(
+        linux_patch_manager::db::pool(db.url()),
+        Arc::new(clock.clone()),
+        data_dir,
+        ca,
+        webauthn_url(),
+    )
+    .mode(ActorMode::Manual);
+    (b, clock)
+}
+
+/// A test app's context (its actors started on the current actix system) and clock; see [`builder`].
+pub fn state(db: &TestDb) -> (web::Data<AppContext>, ManualClock) {
+    let (b, clock) = builder(db);
+    (web::Data::new(b.build().unwrap()), clock)
 }
 
 fn webauthn_url() -> webauthn_rs::prelude::Url {
@@ -144,7 +135,7 @@ impl Jar {
 
 /// Builds the app service.
 pub async fn app(
-    state: web::Data<AppState>,
+    state: web::Data<AppContext>,
 ) -> impl Service<actix_http::Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>
 {
     test::init_service(

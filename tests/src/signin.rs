@@ -8,7 +8,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test::TestRequest;
 use diesel::PgConnection;
-use linux_patch_manager::accounts::create_user;
+use linux_patch_manager::services::accounts::create_user;
 use linux_patch_manager::auth::{password, totp};
 use linux_patch_manager::db::models::mfa::TotpFactor;
 use linux_patch_manager::db::models::user::{Role, User};

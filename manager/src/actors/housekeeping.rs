@@ -141,7 +141,7 @@ mod tests {
     use super::*;
     use chrono::{DateTime, Utc};
     use futures_util::future::LocalBoxFuture;
-    use linux_patch_shared::clock::ManualClock;
+    use linux_patch_shared::clock::{Clock, ManualClock};
     use std::cell::RefCell;
     use std::sync::Arc;
 

@@ -170,6 +170,13 @@ pub async fn add_to_group(
         .await
 }
 
+
+/// The Dashboard numbers of `who`'s scope.
+pub async fn dashboard(ctx: &AppContext, who: &Actor) -> Result<Dashboard, ManagerError> {
+    let scope = who.scope;
+    ctx.db(move |c| Ok(Dashboard::load(c, scope)?)).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,10 +188,4 @@ mod tests {
         let too_many: Vec<i64> = (0..=MAX_SELECTION as i64).collect();
         assert!(selection(&too_many).is_err());
     }
-}
-
-/// The Dashboard numbers of `who`'s scope.
-pub async fn dashboard(ctx: &AppContext, who: &Actor) -> Result<Dashboard, ManagerError> {
-    let scope = who.scope;
-    ctx.db(move |c| Ok(Dashboard::load(c, scope)?)).await
 }

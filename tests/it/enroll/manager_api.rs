@@ -253,10 +253,12 @@ async fn rate_limit_and_purge_follow_the_clock() {
 #[actix_web::test]
 async fn a_manager_with_enrolment_disabled_refuses_requests() {
     let db = TestDb::new();
-    let (st, _clock) = state(&db);
-    let mut s: linux_patch_manager::http::state::AppState = (**st).clone();
-    s.enroll_cfg.enabled = false;
-    let app = app(actix_web::web::Data::new(s)).await;
+    let (b, _clock) = linux_patch_tests::console::builder(&db);
+    let cfg = linux_patch_manager::config::file::EnrollmentSection {
+        enabled: false,
+        ..Default::default()
+    };
+    let app = app(actix_web::web::Data::new(b.enrollment(cfg).build().unwrap())).await;
     let r = call!(
         app,
         post("/api/v1/enroll").set_json(body("a.example.test", "10.0.0.1"))

@@ -2,8 +2,10 @@
 
 use super::audit_actions;
 use chrono::Duration;
-use linux_patch_manager::auth::rbac::Scope;
-use linux_patch_manager::ca::{load_trust, registry, service};
+use linux_patch_manager::db::models::scope::Scope;
+use linux_patch_manager::ca::runtime::renewal_pass;
+use linux_patch_manager::ca::{load_trust, registry};
+use linux_patch_manager::services::certificates;
 use linux_patch_manager::db::models::Certificate;
 use linux_patch_shared::clock::Clock;
 use linux_patch_tests::console::state;
@@ -21,7 +23,7 @@ fn first_serial(path: &std::path::Path) -> String {
 async fn console_and_client_certificates_are_recorded_and_renewed_before_expiry() {
     let db = TestDb::new();
     let (st, clock) = state(&db);
-    load_trust(&st).await.unwrap();
+    load_trust(&st.ca_ctx()).await.unwrap();
     let dns = ["console.example.lan".to_owned()];
     let ips = ["10.0.0.1".parse().unwrap()];
     let web = st.ca.ensure_web_cert(&st.data_dir, &dns, &ips, &clock).unwrap();
@@ -40,9 +42,9 @@ async fn console_and_client_certificates_are_recorded_and_renewed_before_expiry(
         .unwrap();
 
     // Nothing is due at first; 340 days later both certificates have less than 30 days left.
-    assert!(service::renewal_pass(&st, true).await.unwrap().is_empty());
+    assert!(renewal_pass(&st.ca_ctx(), true).await.unwrap().is_empty());
     clock.advance(Duration::days(340));
-    let renewed = service::renewal_pass(&st, true).await.unwrap();
+    let renewed = renewal_pass(&st.ca_ctx(), true).await.unwrap();
     let mut kinds: Vec<_> = renewed.iter().map(|r| r.new.kind.clone()).collect();
     kinds.sort();
     assert_eq!(kinds, ["manager_client", "web"]);
@@ -71,7 +73,7 @@ async fn console_and_client_certificates_are_recorded_and_renewed_before_expiry(
         Some(next.id)
     );
     assert!(
-        service::renewal_pass(&st, true).await.unwrap().is_empty(),
+        renewal_pass(&st.ca_ctx(), true).await.unwrap().is_empty(),
         "renewed once"
     );
     let rows = audit_actions(&db);
@@ -84,7 +86,7 @@ async fn console_and_client_certificates_are_recorded_and_renewed_before_expiry(
     }
 
     // A revoked console certificate is replaced when the manager next starts.
-    service::revoke(&st, Scope::All, "root1", new_web.new.id, "key leaked")
+    certificates::revoke(&st, Scope::All, "root1", new_web.new.id, "key leaked")
         .await
         .unwrap();
     let current = registry::record_web_cert(&mut c, &st.ca, &st.data_dir, &web, clock.now()).unwrap();

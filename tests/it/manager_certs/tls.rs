@@ -2,10 +2,11 @@
 //! trust; a revoked manager client certificate by an agent whose `tls.crl` is the manager's CRL.
 
 use super::{serials_in, untar};
-use linux_patch_manager::auth::rbac::Scope;
-use linux_patch_manager::ca::{load_trust, service};
+use linux_patch_manager::db::models::scope::Scope;
+use linux_patch_manager::ca::load_trust;
+use linux_patch_manager::services::certificates;
 use linux_patch_manager::db::models::{Certificate, Host};
-use linux_patch_manager::http::state::AppState;
+use linux_patch_manager::app::AppContext;
 use linux_patch_shared::clock::{Clock, SystemClock};
 use linux_patch_tests::agent::{AgentProc, AgentSetup};
 use linux_patch_tests::client::{connect, request};
@@ -14,7 +15,7 @@ use linux_patch_tests::pg::TestDb;
 
 /// An agent on 127.0.0.1 serving the bundle of host `localhost` from the manager of `st`, with
 /// `tls.crl: certs/crl.pem`; the agent and the host.
-async fn agent_with_bundle(st: &AppState, db: &TestDb) -> (AgentProc, Host) {
+async fn agent_with_bundle(st: &AppContext, db: &TestDb) -> (AgentProc, Host) {
     let mut c = db.conn();
     let host = Host::insert(&mut c, "localhost", "127.0.0.1", 12443, st.now()).unwrap();
     // The simulated backend: what is under test here is TLS, not package management.
@@ -42,15 +43,15 @@ async fn agent_with_bundle(st: &AppState, db: &TestDb) -> (AgentProc, Host) {
 }
 
 /// Downloads the bundle of `host_id` (as an admin) and unpacks it into the agent's `certs/`.
-async fn install_bundle(st: &AppState, agent: &AgentProc, host_id: i64) {
-    let (_, gz) = service::bundle_archive(st, Scope::All, "root1", host_id)
+async fn install_bundle(st: &AppContext, agent: &AgentProc, host_id: i64) {
+    let (_, gz) = certificates::bundle_archive(st, Scope::All, "root1", host_id)
         .await
         .unwrap();
     untar(&gz, &agent.etc().join("certs"));
 }
 
 /// `GET /api/v1/health` on a fresh TLS connection with the manager's trust in force: the status, or the error.
-async fn health(st: &AppState, agent: &AgentProc) -> Result<u16, String> {
+async fn health(st: &AppContext, agent: &AgentProc) -> Result<u16, String> {
     health_with(st.trust.current().unwrap(), agent).await
 }
 
@@ -65,7 +66,7 @@ async fn health_with(cfg: std::sync::Arc<rustls::ClientConfig>, agent: &AgentPro
 }
 
 /// The app state with the manual clock moved to the real time (the agent checks validity by its clock).
-pub(super) fn real_time_state(db: &TestDb) -> actix_web::web::Data<AppState> {
+pub(super) fn real_time_state(db: &TestDb) -> actix_web::web::Data<AppContext> {
     let (st, clock) = state(db);
     let lag = SystemClock.now() - clock.now();
     if lag > chrono::Duration::zero() {
@@ -78,14 +79,14 @@ pub(super) fn real_time_state(db: &TestDb) -> actix_web::web::Data<AppState> {
 async fn a_revoked_agent_certificate_is_refused_by_the_manager() {
     let db = TestDb::new();
     let st = real_time_state(&db);
-    load_trust(&st).await.unwrap();
+    load_trust(&st.ca_ctx()).await.unwrap();
     let (mut agent, host) = agent_with_bundle(&st, &db).await;
     assert_eq!(health(&st, &agent).await, Ok(200), "{}", agent.logs());
 
     let cert = Certificate::current(&mut db.conn(), "agent_server", Some(host.id), st.now())
         .unwrap()
         .unwrap();
-    service::revoke(&st, Scope::All, "root1", cert.id, "stolen disk")
+    certificates::revoke(&st, Scope::All, "root1", cert.id, "stolen disk")
         .await
         .unwrap();
     let err = health(&st, &agent).await.unwrap_err();
@@ -102,7 +103,7 @@ async fn a_revoked_agent_certificate_is_refused_by_the_manager() {
 async fn a_revoked_manager_client_certificate_is_refused_by_an_agent_with_the_crl() {
     let db = TestDb::new();
     let st = real_time_state(&db);
-    load_trust(&st).await.unwrap();
+    load_trust(&st.ca_ctx()).await.unwrap();
     let (mut agent, _) = agent_with_bundle(&st, &db).await;
     let before = st.trust.current().unwrap();
     assert_eq!(
@@ -115,7 +116,7 @@ async fn a_revoked_manager_client_certificate_is_refused_by_an_agent_with_the_cr
     let client = Certificate::current(&mut db.conn(), "manager_client", None, st.now())
         .unwrap()
         .unwrap();
-    let r = service::revoke(&st, Scope::All, "root1", client.id, "key compromise")
+    let r = certificates::revoke(&st, Scope::All, "root1", client.id, "key compromise")
         .await
         .unwrap();
     let replacement = r.replacement.unwrap();

@@ -90,7 +90,6 @@ async fn host_detail_shows_system_health_patches_and_why_packages_are_unavailabl
 #[actix_web::test]
 async fn a_real_agent_polled_shows_on_every_page_and_lists_its_packages_live() {
     use crate::manager_poller::{agent_for, agent_get, state_with};
-    use linux_patch_manager::actors::poller;
     use linux_patch_manager::config::file::PollerSection;
     let db = TestDb::new();
     let (_, secret) = ready_user(&mut db.conn(), "root", Role::Admin);
@@ -108,7 +107,7 @@ async fn a_real_agent_polled_shows_on_every_page_and_lists_its_packages_live() {
         clock.now(),
     )
     .unwrap();
-    let poller = poller::start_with(st.clone(), None);
+    let poller = st.actors.poller.clone();
     poller.sweep_due().await.unwrap();
     let app = app(st.clone()).await;
     let mut jar = sign_in(&app, &clock, "root", &secret).await;
