@@ -81,7 +81,6 @@ pub async fn probe_all(client: &AgentClient, net: Ipv4Net, port: u16) -> Vec<Pro
     out
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,11 +5,11 @@
 use actix_web::test::TestRequest;
 use chrono::Duration;
 use diesel::RunQueryDsl;
-use linux_patch_manager::services::accounts::create_user;
 use linux_patch_manager::auth::{password, totp};
 use linux_patch_manager::db::models::mfa::TotpFactor;
 use linux_patch_manager::db::models::{Group, Host, Role, User};
 use linux_patch_manager::http::cookies::{ACCESS, REFRESH};
+use linux_patch_manager::services::accounts::create_user;
 use linux_patch_shared::clock::{Clock, ManualClock, SystemClock};
 use linux_patch_tests::console::{app, form, send, state, Jar, Resp};
 use linux_patch_tests::pg::TestDb;
@@ -350,11 +350,13 @@ async fn operators_reach_only_their_groups_and_ungrouped_hosts() {
     )
     .await;
     assert_eq!(del.status, 404);
-    assert!(
-        Host::find(&mut c, linux_patch_manager::db::models::scope::Scope::All, h_theirs.id)
-            .unwrap()
-            .is_some()
-    );
+    assert!(Host::find(
+        &mut c,
+        linux_patch_manager::db::models::scope::Scope::All,
+        h_theirs.id
+    )
+    .unwrap()
+    .is_some());
     assert_eq!(
         send(&app, &mut Jar::default(), auth(get("/api/v1/users")))
             .await
@@ -396,11 +398,13 @@ async fn operators_reach_only_their_groups_and_ungrouped_hosts() {
     )
     .await;
     assert_eq!(r.status, 404);
-    assert!(
-        Host::find(&mut c, linux_patch_manager::db::models::scope::Scope::All, h_theirs.id)
-            .unwrap()
-            .is_some()
-    );
+    assert!(Host::find(
+        &mut c,
+        linux_patch_manager::db::models::scope::Scope::All,
+        h_theirs.id
+    )
+    .unwrap()
+    .is_some());
     assert_eq!(send(&app, &mut jar, get("/users")).await.status, 403);
 
     // A tampered token is refused with the envelope.

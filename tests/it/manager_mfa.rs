@@ -2,10 +2,10 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use diesel::{PgConnection, RunQueryDsl};
-use linux_patch_manager::services::accounts::create_user;
 use linux_patch_manager::auth::{recovery, totp, totp::TotpRejection};
 use linux_patch_manager::db::models::mfa::{factor_count, RecoveryCode, TotpFactor, WebauthnCredential};
 use linux_patch_manager::db::models::Role;
+use linux_patch_manager::services::accounts::create_user;
 use linux_patch_shared::clock::SystemClock;
 use linux_patch_tests::pg::TestDb;
 

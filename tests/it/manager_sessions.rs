@@ -2,11 +2,11 @@
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use linux_patch_manager::services::accounts::create_user;
 use linux_patch_manager::auth::jwt::{self, KeyRing, TokenRejection};
-use linux_patch_manager::auth::sessions::{self, Issued, RefreshRejection};
+use linux_patch_manager::auth::refresh_tokens::{self as tokens, Issued, RefreshRejection};
 use linux_patch_manager::db::models::Role;
 use linux_patch_manager::db::schema::{refresh_tokens, signing_keys, users};
+use linux_patch_manager::services::accounts::create_user;
 use linux_patch_shared::clock::{Clock, ManualClock, SystemClock};
 use linux_patch_tests::pg::TestDb;
 use openssl::base64::{decode_block, encode_block};
@@ -226,7 +226,7 @@ fn concurrent_first_issues_create_one_key() {
 }
 
 fn refresh_ok(conn: &mut PgConnection, keys: &KeyRing, now: DateTime<Utc>, token: &str) -> Issued {
-    let (issued, _) = sessions::refresh(conn, keys, now, token).unwrap().unwrap();
+    let (issued, _) = tokens::refresh(conn, keys, now, token).unwrap().unwrap();
     issued
 }
 
@@ -236,20 +236,20 @@ fn refresh_rotates_and_reuse_revokes_the_family() {
     let mut conn = db.conn();
     let uid = user(&mut conn, "alice");
     let keys = KeyRing::new();
-    let s = sessions::start(&mut conn, &keys, t0(), uid, "10.0.0.7", "test-agent").unwrap();
+    let s = tokens::start(&mut conn, &keys, t0(), uid, "10.0.0.7", "test-agent").unwrap();
     assert!(s.session_id.len() >= 22 && s.csrf_token.len() >= 22);
     assert_eq!(
         keys.verify(&mut conn, &s.access_token, t0()).unwrap().sid,
         s.session_id
     );
-    let live = sessions::active(&mut conn, &s.session_id, t0()).unwrap().unwrap();
+    let live = tokens::active(&mut conn, &s.session_id, t0()).unwrap().unwrap();
     assert_eq!(
         (live.user_id, live.source_ip.as_str(), live.user_agent.as_str()),
         (uid, "10.0.0.7", "test-agent")
     );
 
     let now = t0() + Duration::minutes(14);
-    let (r1, who) = sessions::refresh(&mut conn, &keys, now, &s.refresh_token)
+    let (r1, who) = tokens::refresh(&mut conn, &keys, now, &s.refresh_token)
         .unwrap()
         .unwrap();
     assert_eq!(
@@ -263,16 +263,16 @@ fn refresh_rotates_and_reuse_revokes_the_family() {
         s.session_id
     );
 
-    let again = sessions::refresh(&mut conn, &keys, now + Duration::minutes(1), &s.refresh_token).unwrap();
+    let again = tokens::refresh(&mut conn, &keys, now + Duration::minutes(1), &s.refresh_token).unwrap();
     assert_eq!(again, Err(RefreshRejection::Reused));
-    assert_eq!(sessions::active(&mut conn, &s.session_id, now).unwrap(), None);
-    let later = sessions::refresh(&mut conn, &keys, now + Duration::minutes(2), &r1.refresh_token).unwrap();
+    assert_eq!(tokens::active(&mut conn, &s.session_id, now).unwrap(), None);
+    let later = tokens::refresh(&mut conn, &keys, now + Duration::minutes(2), &r1.refresh_token).unwrap();
     assert_eq!(later, Err(RefreshRejection::Revoked));
-    let row = sessions::for_user(&mut conn, uid).unwrap().remove(0);
+    let row = tokens::for_user(&mut conn, uid).unwrap().remove(0);
     assert_eq!(row.revoked_reason.as_deref(), Some("refresh token reuse"));
     assert_eq!(row.revoked_at, Some(now + Duration::minutes(1)));
     assert_eq!(
-        sessions::refresh(&mut conn, &keys, now, "no-such-token").unwrap(),
+        tokens::refresh(&mut conn, &keys, now, "no-such-token").unwrap(),
         Err(RefreshRejection::Unknown)
     );
 }
@@ -283,18 +283,18 @@ fn idle_sessions_end_and_refreshing_slides_the_window() {
     let mut conn = db.conn();
     let uid = user(&mut conn, "alice");
     let keys = KeyRing::new();
-    let idle = sessions::start(&mut conn, &keys, t0(), uid, "10.0.0.7", "ua").unwrap();
+    let idle = tokens::start(&mut conn, &keys, t0(), uid, "10.0.0.7", "ua").unwrap();
     assert!(
-        sessions::active(&mut conn, &idle.session_id, t0() + Duration::minutes(59))
+        tokens::active(&mut conn, &idle.session_id, t0() + Duration::minutes(59))
             .unwrap()
             .is_some()
     );
     assert!(
-        sessions::active(&mut conn, &idle.session_id, t0() + Duration::minutes(61))
+        tokens::active(&mut conn, &idle.session_id, t0() + Duration::minutes(61))
             .unwrap()
             .is_none()
     );
-    let r = sessions::refresh(
+    let r = tokens::refresh(
         &mut conn,
         &keys,
         t0() + Duration::minutes(61),
@@ -302,21 +302,21 @@ fn idle_sessions_end_and_refreshing_slides_the_window() {
     )
     .unwrap();
     assert_eq!(r, Err(RefreshRejection::Idle));
-    let row = sessions::for_user(&mut conn, uid).unwrap().remove(0);
+    let row = tokens::for_user(&mut conn, uid).unwrap().remove(0);
     assert_eq!(row.revoked_reason.as_deref(), Some("idle"));
     assert!(
-        sessions::active(&mut conn, &idle.session_id, t0() + Duration::minutes(59))
+        tokens::active(&mut conn, &idle.session_id, t0() + Duration::minutes(59))
             .unwrap()
             .is_none()
     );
 
     let clock = ManualClock::new(t0());
-    let s = sessions::start(&mut conn, &keys, clock.now(), uid, "10.0.0.7", "ua").unwrap();
+    let s = tokens::start(&mut conn, &keys, clock.now(), uid, "10.0.0.7", "ua").unwrap();
     clock.advance(Duration::minutes(59));
     let mut token = refresh_ok(&mut conn, &keys, clock.now(), &s.refresh_token).refresh_token;
     for _ in 0..5 {
         clock.advance(Duration::minutes(50)); // up to 5 h 09 min after login
-        assert!(sessions::active(&mut conn, &s.session_id, clock.now())
+        assert!(tokens::active(&mut conn, &s.session_id, clock.now())
             .unwrap()
             .is_some());
         token = refresh_ok(&mut conn, &keys, clock.now(), &token).refresh_token;
@@ -330,8 +330,8 @@ fn revoking_users_and_disabling_accounts_end_sessions() {
     let mut conn = db.conn();
     let (alice, bob) = (user(&mut conn, "alice"), user(&mut conn, "bob"));
     let keys = KeyRing::new();
-    let a1 = sessions::start(&mut conn, &keys, t0(), alice, "10.0.0.1", "ua").unwrap();
-    let a2 = sessions::start(
+    let a1 = tokens::start(&mut conn, &keys, t0(), alice, "10.0.0.1", "ua").unwrap();
+    let a2 = tokens::start(
         &mut conn,
         &keys,
         t0() + Duration::minutes(1),
@@ -340,8 +340,8 @@ fn revoking_users_and_disabling_accounts_end_sessions() {
         "ua",
     )
     .unwrap();
-    let b1 = sessions::start(&mut conn, &keys, t0(), bob, "10.0.0.3", "ua").unwrap();
-    let listed: Vec<String> = sessions::for_user(&mut conn, alice)
+    let b1 = tokens::start(&mut conn, &keys, t0(), bob, "10.0.0.3", "ua").unwrap();
+    let listed: Vec<String> = tokens::for_user(&mut conn, alice)
         .unwrap()
         .into_iter()
         .map(|s| s.id)
@@ -354,32 +354,28 @@ fn revoking_users_and_disabling_accounts_end_sessions() {
 
     let now = t0() + Duration::minutes(5);
     assert_eq!(
-        sessions::revoke_user(&mut conn, alice, now, "admin action").unwrap(),
+        tokens::revoke_user(&mut conn, alice, now, "admin action").unwrap(),
         2
     );
     assert_eq!(
-        sessions::revoke_user(&mut conn, alice, now, "admin action").unwrap(),
+        tokens::revoke_user(&mut conn, alice, now, "admin action").unwrap(),
         0
     );
     for s in [&a1, &a2] {
-        assert!(sessions::active(&mut conn, &s.session_id, now).unwrap().is_none());
-        let r = sessions::refresh(&mut conn, &keys, now, &s.refresh_token).unwrap();
+        assert!(tokens::active(&mut conn, &s.session_id, now).unwrap().is_none());
+        let r = tokens::refresh(&mut conn, &keys, now, &s.refresh_token).unwrap();
         assert_eq!(r, Err(RefreshRejection::Revoked));
     }
-    assert!(sessions::active(&mut conn, &b1.session_id, now)
-        .unwrap()
-        .is_some());
+    assert!(tokens::active(&mut conn, &b1.session_id, now).unwrap().is_some());
 
     diesel::update(users::table.find(bob))
         .set(users::disabled.eq(true))
         .execute(&mut conn)
         .unwrap();
-    let r = sessions::refresh(&mut conn, &keys, now, &b1.refresh_token).unwrap();
+    let r = tokens::refresh(&mut conn, &keys, now, &b1.refresh_token).unwrap();
     assert_eq!(r, Err(RefreshRejection::UserDisabled));
-    assert!(sessions::active(&mut conn, &b1.session_id, now)
-        .unwrap()
-        .is_none());
-    assert!(!sessions::revoke(&mut conn, &b1.session_id, now, "again").unwrap());
+    assert!(tokens::active(&mut conn, &b1.session_id, now).unwrap().is_none());
+    assert!(!tokens::revoke(&mut conn, &b1.session_id, now, "again").unwrap());
 }
 
 #[test]
@@ -388,7 +384,7 @@ fn concurrent_refreshes_of_one_token_let_exactly_one_succeed() {
     let mut conn = db.conn();
     let uid = user(&mut conn, "alice");
     let keys = KeyRing::new();
-    let s = sessions::start(&mut conn, &keys, t0(), uid, "10.0.0.7", "ua").unwrap();
+    let s = tokens::start(&mut conn, &keys, t0(), uid, "10.0.0.7", "ua").unwrap();
     let now = t0() + Duration::minutes(10);
     let barrier = Barrier::new(2);
     let results: Vec<_> = std::thread::scope(|sc| {
@@ -397,7 +393,7 @@ fn concurrent_refreshes_of_one_token_let_exactly_one_succeed() {
                 sc.spawn(|| {
                     let mut c = db.conn();
                     barrier.wait();
-                    sessions::refresh(&mut c, &keys, now, &s.refresh_token).unwrap()
+                    tokens::refresh(&mut c, &keys, now, &s.refresh_token).unwrap()
                 })
             })
             .collect();
@@ -413,7 +409,7 @@ fn the_database_stores_only_refresh_token_hashes() {
     let mut conn = db.conn();
     let uid = user(&mut conn, "alice");
     let keys = KeyRing::new();
-    let s = sessions::start(&mut conn, &keys, t0(), uid, "10.0.0.7", "ua").unwrap();
+    let s = tokens::start(&mut conn, &keys, t0(), uid, "10.0.0.7", "ua").unwrap();
     let r = refresh_ok(&mut conn, &keys, t0() + Duration::minutes(5), &s.refresh_token);
     let mut stored: Vec<String> = refresh_tokens::table
         .select(refresh_tokens::token_hash)
@@ -421,8 +417,8 @@ fn the_database_stores_only_refresh_token_hashes() {
         .unwrap();
     stored.sort();
     let mut expected = vec![
-        sessions::hash_token(&s.refresh_token),
-        sessions::hash_token(&r.refresh_token),
+        tokens::hash_token(&s.refresh_token),
+        tokens::hash_token(&r.refresh_token),
     ];
     expected.sort();
     assert_eq!(stored, expected);

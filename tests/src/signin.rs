@@ -8,10 +8,10 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test::TestRequest;
 use diesel::PgConnection;
-use linux_patch_manager::services::accounts::create_user;
 use linux_patch_manager::auth::{password, totp};
 use linux_patch_manager::db::models::mfa::TotpFactor;
 use linux_patch_manager::db::models::user::{Role, User};
+use linux_patch_manager::services::accounts::create_user;
 use linux_patch_shared::clock::{Clock, ManualClock, SystemClock};
 
 /// The password of every user made by [`ready_user`].

@@ -222,11 +222,12 @@ mod tests {
         clock.advance(chrono::Duration::days(1));
         let out = h.run_due().await.unwrap();
         assert_eq!(out.len(), 3);
-        let renewal = out
-            .iter()
-            .find(|o| o.chore == Chore::CertificateRenewal)
-            .unwrap();
-        assert!(renewal.result.as_ref().unwrap_err().contains("connection refused"));
+        let renewal = out.iter().find(|o| o.chore == Chore::CertificateRenewal).unwrap();
+        assert!(renewal
+            .result
+            .as_ref()
+            .unwrap_err()
+            .contains("connection refused"));
         assert!(out
             .iter()
             .filter(|o| o.chore != Chore::CertificateRenewal)

@@ -3,9 +3,9 @@
 
 use super::Actors;
 use crate::agents::Agents;
-use crate::ca::runtime::CaContext;
 use crate::auth::jwt::KeyRing;
 use crate::auth::webauthn::WebauthnService;
+use crate::ca::runtime::CaContext;
 use crate::ca::trust::AgentTrust;
 use crate::ca::InternalCa;
 use crate::config::file::{EnrollmentSection, PollerSection};

@@ -1,13 +1,13 @@
 //! Authentication building blocks: passwords, user names, second factors, access tokens and sessions.
 
 pub mod jwt;
-pub mod login;
 pub mod password;
+pub mod password_check;
 pub mod qr;
 pub mod rbac;
 pub mod recovery;
-pub mod sessions;
-pub mod signin;
+pub mod refresh_tokens;
+pub mod session_lifecycle;
 pub mod totp;
 pub mod username;
 pub mod webauthn;

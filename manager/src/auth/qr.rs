@@ -1,4 +1,4 @@
-//! QR codes as inline SVG (for the TOTP enrolment page): black modules on a white square with a quiet zone.
+//! QR codes as inline SVG (for the TOTP setup page): black modules on a white square with a quiet zone.
 
 use qrcode::{Color, QrCode};
 use std::fmt::Write;

@@ -1,7 +1,7 @@
 //! TOTP second factor (RFC 6238): secrets, otpauth URLs, code checks that refuse replays.
 
-use chrono::{DateTime, Utc};
 use crate::db::models::mfa::TotpFactor;
+use chrono::{DateTime, Utc};
 use diesel::{PgConnection, QueryResult};
 use totp_rs::{Algorithm, Builder, Secret, Totp};
 
@@ -126,7 +126,7 @@ pub fn verify(
     }
 }
 
-    /// Accepts `code` at `now` against any of the user's TOTP factors and spends its step; otherwise says why
+/// Accepts `code` at `now` against any of the user's TOTP factors and spends its step; otherwise says why
 /// not (`Replayed` wins over `Wrong`, `Malformed` over both, so the message is the most helpful one).
 pub fn accept(
     conn: &mut PgConnection,

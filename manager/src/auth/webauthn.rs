@@ -21,7 +21,6 @@ pub struct WebauthnService {
     inner: Webauthn,
 }
 
-
 /// The WebAuthn user handle of user `user_id`: a UUID (version 8 layout) from SHA-256 of a fixed label and
 /// the id, so it is stable across ceremonies without being stored.
 fn user_handle(user_id: i64) -> Uuid {

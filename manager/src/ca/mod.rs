@@ -6,8 +6,8 @@ mod crl;
 mod files;
 mod lifecycle;
 pub mod registry;
-mod sans;
 pub mod runtime;
+mod sans;
 pub mod trust;
 mod web;
 

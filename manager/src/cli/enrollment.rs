@@ -1,11 +1,11 @@
 //! `linux-patch-manager enrollment list|approve|deny`: the same operations as the console, as actor `cli`.
 
-use crate::services::enrollment as ops;
-use crate::services::Actor;
-use crate::auth::rbac::Scope;
 use super::EnrollmentCmd;
+use crate::auth::rbac::Scope;
 use crate::db::models::enrollment::Enrollment;
 use crate::error::{ManagerError, EXIT_OK};
+use crate::services::enrollment as ops;
+use crate::services::Actor;
 use diesel::PgConnection;
 use linux_patch_shared::clock::{Clock, SystemClock};
 

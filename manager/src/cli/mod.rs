@@ -3,12 +3,12 @@
 pub mod enrollment;
 
 use crate::audit;
-use crate::services::accounts;
 use crate::config::ManagerConfig;
 use crate::db::models::Role;
 use crate::db::Database;
 use crate::error::{ManagerError, EXIT_AUDIT_BROKEN, EXIT_OK, EXIT_USAGE};
 use crate::paths::Paths;
+use crate::services::accounts;
 use clap::{Parser, Subcommand};
 use linux_patch_shared::clock::SystemClock;
 use std::path::PathBuf;

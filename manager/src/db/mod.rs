@@ -1,16 +1,15 @@
 //! The database: embedded or external PostgreSQL, the r2d2 pool, and the embedded migrations.
 
-
 pub mod models;
 
 pub mod schema;
 
 use crate::config::ManagerConfig;
 use crate::error::ManagerError;
+use crate::postgres::EmbeddedPostgres;
 use diesel::r2d2::{ConnectionManager, PooledConnection};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
-use crate::postgres::EmbeddedPostgres;
 use std::time::Duration;
 
 /// The migrations of `migrations/`, compiled into the binary.

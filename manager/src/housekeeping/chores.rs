@@ -58,7 +58,10 @@ impl Chores {
         Ok(match verified.broken {
             Some(b) => {
                 log::error!("audit chain BROKEN at row {}: {}", b.id, b.reason);
-                format!("pruned {}; chain BROKEN at row {}: {}", pruned.rows, b.id, b.reason)
+                format!(
+                    "pruned {}; chain BROKEN at row {}: {}",
+                    pruned.rows, b.id, b.reason
+                )
             }
             None => {
                 log::info!("audit chain verified: {} rows", verified.rows);

@@ -1,7 +1,7 @@
 //! Form bodies: urlencoded (repeated keys become lists), size-limited, and for signed-in users checked
 //! against the session's CSRF token before the handler runs.
 
-use super::session::{CsrfByForm, Signed};
+use super::identity::{CsrfByForm, Signed};
 use crate::error::ManagerError;
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};

@@ -2,9 +2,9 @@
 //! envelope or as a console page (an expired session on a page becomes a redirect to the login).
 
 use super::cookies;
-use super::session::Signed;
-use crate::app::AppContext;
+use super::identity::Signed;
 use super::ui::{ErrorPage, Page};
+use crate::app::AppContext;
 use crate::error::ManagerError;
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};

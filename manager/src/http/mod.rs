@@ -5,13 +5,13 @@ pub mod api;
 pub mod assets;
 pub mod cookies;
 pub mod edge;
-pub mod flow;
 pub mod form;
+pub mod identity;
+pub mod login_challenge;
 pub mod middleware;
 pub mod respond;
 pub mod routes;
 pub mod server;
-pub mod session;
 
 pub mod ui;
 

@@ -2,7 +2,7 @@
 //! `/api/v1/...` (JSON envelope errors), then the console's pages (HTML errors, silent session refresh).
 //! Each line names the handler; handlers parse, call one service and render.
 
-use super::{api, assets, middleware, session, ui};
+use super::{api, assets, identity, middleware, ui};
 use crate::error::ManagerError;
 use actix_web::middleware::from_fn;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -27,7 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(
                     web::scope("")
                         .wrap(from_fn(middleware::ui_errors))
-                        .wrap(from_fn(session::silent_refresh))
+                        .wrap(from_fn(identity::silent_refresh))
                         .configure(console_routes)
                         .default_service(web::to(not_found)),
                 ),
@@ -45,15 +45,24 @@ fn api_routes(cfg: &mut web::ServiceConfig) {
         .route("/health", web::get().to(api::auth::health))
         // certificates
         .route("/certificates", web::get().to(api::certificates::list))
-        .route("/certificates/{id}/renew", web::post().to(api::certificates::renew))
-        .route("/certificates/{id}/revoke", web::post().to(api::certificates::revoke))
+        .route(
+            "/certificates/{id}/renew",
+            web::post().to(api::certificates::renew),
+        )
+        .route(
+            "/certificates/{id}/revoke",
+            web::post().to(api::certificates::revoke),
+        )
         .route("/hosts/{id}/bundle", web::get().to(api::certificates::bundle))
         // discovery
         .route("/discovery", web::get().to(api::discovery::list))
         .route("/discovery", web::post().to(api::discovery::start))
         .route("/discovery/{id}", web::get().to(api::discovery::get))
-        .route("/discovery/{id}/register", web::post().to(api::discovery::register))
-        // enroll
+        .route(
+            "/discovery/{id}/register",
+            web::post().to(api::discovery::register),
+        )
+        // mfa_setup (a user's first second factor; the path keeps its seed name)
         .route("/enroll", web::post().to(api::enroll::enroll))
         .route("/enroll/status/{token}", web::get().to(api::enroll::status))
         .route("/enrollments", web::get().to(api::enroll::list))
@@ -65,7 +74,10 @@ fn api_routes(cfg: &mut web::ServiceConfig) {
         .route("/hosts/{id}", web::delete().to(api::fleet::remove_host))
         .route("/users", web::get().to(api::fleet::list_users))
         .route("/users", web::post().to(api::fleet::create_user))
-        .route("/users/{id}/revoke-sessions", web::post().to(api::fleet::revoke_sessions))
+        .route(
+            "/users/{id}/revoke-sessions",
+            web::post().to(api::fleet::revoke_sessions),
+        )
         .route("/groups", web::get().to(api::fleet::list_groups))
         .route("/groups", web::post().to(api::fleet::create_group))
         .route("/groups/{id}", web::delete().to(api::fleet::delete_group))
@@ -91,24 +103,39 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
         .route("/login/password", web::get().to(ui::login::password_page))
         .route("/login/password", web::post().to(ui::login::password_submit))
         .route("/logout", web::post().to(ui::login::logout))
-        // enroll
-        .route("/login/enroll", web::get().to(ui::enroll::enroll_page))
-        .route("/login/enroll/totp", web::post().to(ui::enroll::enroll_totp))
-        .route("/login/recovery", web::get().to(ui::enroll::recovery_page))
-        .route("/login/complete", web::post().to(ui::enroll::finish))
+        // mfa_setup (a user's first second factor; the path keeps its seed name)
+        .route("/login/enroll", web::get().to(ui::mfa_setup::setup_page))
+        .route("/login/enroll/totp", web::post().to(ui::mfa_setup::setup_totp))
+        .route("/login/recovery", web::get().to(ui::mfa_setup::recovery_page))
+        .route("/login/complete", web::post().to(ui::mfa_setup::finish))
         // enrollment
         .route("/enrollment", web::get().to(ui::enrollment::list))
-        .route("/enrollment/{id}/approve", web::post().to(ui::enrollment::approve))
+        .route(
+            "/enrollment/{id}/approve",
+            web::post().to(ui::enrollment::approve),
+        )
         .route("/enrollment/{id}/deny", web::post().to(ui::enrollment::deny))
         // mfa
         .route("/login/mfa", web::get().to(ui::mfa::mfa_page))
         .route("/login/mfa/totp", web::post().to(ui::mfa::totp_submit))
         .route("/login/mfa/recovery", web::post().to(ui::mfa::recovery_submit))
         // webauthn
-        .route("/login/webauthn/register/start", web::post().to(ui::webauthn::register_start))
-        .route("/login/webauthn/register/finish", web::post().to(ui::webauthn::register_finish))
-        .route("/login/webauthn/auth/start", web::post().to(ui::webauthn::auth_start))
-        .route("/login/webauthn/auth/finish", web::post().to(ui::webauthn::auth_finish))
+        .route(
+            "/login/webauthn/register/start",
+            web::post().to(ui::webauthn::register_start),
+        )
+        .route(
+            "/login/webauthn/register/finish",
+            web::post().to(ui::webauthn::register_finish),
+        )
+        .route(
+            "/login/webauthn/auth/start",
+            web::post().to(ui::webauthn::auth_start),
+        )
+        .route(
+            "/login/webauthn/auth/finish",
+            web::post().to(ui::webauthn::auth_finish),
+        )
         // dashboard
         .route("/", web::get().to(ui::dashboard::page))
         // hosts
@@ -121,7 +148,10 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
         .route("/discovery", web::get().to(ui::discovery::page))
         .route("/discovery", web::post().to(ui::discovery::start))
         .route("/discovery/{id}", web::get().to(ui::discovery::scan))
-        .route("/discovery/{id}/register", web::post().to(ui::discovery::register))
+        .route(
+            "/discovery/{id}/register",
+            web::post().to(ui::discovery::register),
+        )
         // host_detail
         .route("/hosts/{id}", web::get().to(ui::host_detail::page))
         .route("/hosts/{id}/packages", web::get().to(ui::host_detail::packages))
@@ -141,9 +171,18 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
         .route("/audit", web::get().to(ui::audit::page))
         // certificates
         .route("/certificates", web::get().to(ui::certificates::page))
-        .route("/certificates/{id}/renew", web::post().to(ui::certificates::renew))
-        .route("/certificates/{id}/revoke", web::post().to(ui::certificates::revoke))
-        .route("/hosts/{id}/bundle.tar.gz", web::get().to(ui::certificates::bundle))
+        .route(
+            "/certificates/{id}/renew",
+            web::post().to(ui::certificates::renew),
+        )
+        .route(
+            "/certificates/{id}/revoke",
+            web::post().to(ui::certificates::revoke),
+        )
+        .route(
+            "/hosts/{id}/bundle.tar.gz",
+            web::get().to(ui::certificates::bundle),
+        )
         // account
         .route("/account", web::get().to(ui::account::page))
         .route("/account/theme", web::post().to(ui::account::theme))

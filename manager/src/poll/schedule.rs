@@ -1,8 +1,8 @@
 //! When a host is due for a health check or a patch-data fetch, and the backoff after failures.
 
 use crate::config::file::PollerSection;
-use chrono::{DateTime, Duration, Utc};
 pub use crate::db::models::poll_rows::Timing;
+use chrono::{DateTime, Duration, Utc};
 
 /// The poller settings as durations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,16 +7,16 @@ use super::schedule::{self, Policy};
 use super::status::{PhaseReport, PollerStatus, Running, SweepReport};
 pub use super::targets::{due_for_health, Target};
 use super::writer::{self, Record};
+use crate::agents::Agents;
 use crate::agents::{AgentClient, AgentError};
+use crate::config::file::PollerSection;
 use crate::db::models::health::HostHealth;
 use crate::db::models::host_status::PollRow;
-use crate::error::ManagerError;
-use crate::agents::Agents;
-use crate::config::file::PollerSection;
 use crate::db::Db;
-use linux_patch_shared::clock::SharedClock;
+use crate::error::ManagerError;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
+use linux_patch_shared::clock::SharedClock;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -47,7 +47,9 @@ pub struct PollDeps {
 
 impl std::fmt::Debug for PollDeps {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PollDeps").field("cfg", &self.cfg).finish_non_exhaustive()
+        f.debug_struct("PollDeps")
+            .field("cfg", &self.cfg)
+            .finish_non_exhaustive()
     }
 }
 

@@ -14,32 +14,26 @@ pub async fn list(
     scope: Scope,
 ) -> Result<Vec<(Certificate, Option<String>)>, ManagerError> {
     scope.require_admin()?;
-    ctx
-        .db(|c| {
-            let hosts: std::collections::HashMap<i64, String> = Host::list(c, Scope::All)?
-                .into_iter()
-                .map(|h| (h.id, h.hostname))
-                .collect();
-            Ok(Certificate::all(c)?
-                .into_iter()
-                .map(|cert| {
-                    let name = cert.host_id.and_then(|h| hosts.get(&h).cloned());
-                    (cert, name)
-                })
-                .collect())
-        })
-        .await
+    ctx.db(|c| {
+        let hosts: std::collections::HashMap<i64, String> = Host::list(c, Scope::All)?
+            .into_iter()
+            .map(|h| (h.id, h.hostname))
+            .collect();
+        Ok(Certificate::all(c)?
+            .into_iter()
+            .map(|cert| {
+                let name = cert.host_id.and_then(|h| hosts.get(&h).cloned());
+                (cert, name)
+            })
+            .collect())
+    })
+    .await
 }
 
 /// Renews certificate `id` for `actor` (admins only).
 pub async fn renew(ctx: &AppContext, scope: Scope, actor: &str, id: i64) -> Result<Renewed, ManagerError> {
     scope.require_admin()?;
-    let (ca, dir, now, who) = (
-        ctx.ca.clone(),
-        ctx.data_dir.clone(),
-        ctx.now(),
-        actor.to_owned(),
-    );
+    let (ca, dir, now, who) = (ctx.ca.clone(), ctx.data_dir.clone(), ctx.now(), actor.to_owned());
     let r = ctx
         .db(move |c| registry::renew(c, &ca, &dir, id, &who, now))
         .await?;
@@ -76,12 +70,7 @@ pub async fn bundle_archive(
     actor: &str,
     host_id: i64,
 ) -> Result<(Host, Vec<u8>), ManagerError> {
-    let (ca, dir, now, who) = (
-        ctx.ca.clone(),
-        ctx.data_dir.clone(),
-        ctx.now(),
-        actor.to_owned(),
-    );
+    let (ca, dir, now, who) = (ctx.ca.clone(), ctx.data_dir.clone(), ctx.now(), actor.to_owned());
     let (host, b) = ctx
         .db(move |c| {
             let host = Host::find(c, scope, host_id)?

@@ -2,15 +2,15 @@
 //! denied, delivered, purged — each step one transaction, every change audited.
 
 use super::{hosts, Actor};
-use crate::enrollment::validate::Checked;
-use crate::enrollment::{token_hash, well_formed_token};
 use crate::audit::{self, Entry};
 use crate::ca::registry::{self, HostBundle};
 use crate::ca::InternalCa;
 use crate::db::models::enrollment::{host_named, set_host_identity, Enrollment, NewEnrollment};
 use crate::db::models::Host;
-use crate::error::ManagerError;
 pub use crate::enrollment::purge::purge;
+use crate::enrollment::validate::Checked;
+use crate::enrollment::{token_hash, well_formed_token};
+use crate::error::ManagerError;
 use chrono::{DateTime, Utc};
 use diesel::{Connection, PgConnection};
 use std::path::Path;
@@ -201,7 +201,6 @@ pub fn deny(
         Ok(e)
     })
 }
-
 
 /// What the console lists: pending requests (oldest first) and the 20 most recently decided.
 pub fn listing(conn: &mut PgConnection) -> Result<(Vec<Enrollment>, Vec<Enrollment>), ManagerError> {

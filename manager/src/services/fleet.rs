@@ -64,31 +64,30 @@ pub struct HostDetail {
 pub async fn load(ctx: &AppContext, who: &Actor, id: i64) -> Result<HostDetail, ManagerError> {
     let scope = who.scope;
     let since = ctx.now() - Duration::days(DAYS);
-    ctx
-        .db(move |c| {
-            let host = Host::find(c, scope, id)?.ok_or_else(|| super::hosts::not_found(id))?;
-            let groups = Host::groups(c, id)?;
-            let all_groups = if scope.is_admin() {
-                Group::all(c)?
-                    .into_iter()
-                    .map(|g| {
-                        let member = groups.iter().any(|(m, _)| *m == g.id);
-                        (g.id, g.name, member)
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            Ok(HostDetail {
-                host,
-                groups,
-                all_groups,
-                patches: detail::patches(c, id)?,
-                recent: detail::recent_health(c, id, RECENT)?,
-                days: detail::health_days(c, id, since)?,
-            })
+    ctx.db(move |c| {
+        let host = Host::find(c, scope, id)?.ok_or_else(|| super::hosts::not_found(id))?;
+        let groups = Host::groups(c, id)?;
+        let all_groups = if scope.is_admin() {
+            Group::all(c)?
+                .into_iter()
+                .map(|g| {
+                    let member = groups.iter().any(|(m, _)| *m == g.id);
+                    (g.id, g.name, member)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(HostDetail {
+            host,
+            groups,
+            all_groups,
+            patches: detail::patches(c, id)?,
+            recent: detail::recent_health(c, id, RECENT)?,
+            days: detail::health_days(c, id, since)?,
         })
-        .await
+    })
+    .await
 }
 
 /// The installed packages of `host`, asked of its agent now; the reason in words when that fails.
@@ -132,26 +131,24 @@ pub async fn refresh(ctx: &AppContext, who: &Actor, ids: &[i64]) -> Result<usize
     let ids = selection(ids)?;
     let scope = who.scope;
     let check = ids.clone();
-    ctx
-        .db(move |c| match fleet_view::first_unseen(c, scope, &check)? {
-            Some(bad) => Err(super::hosts::not_found(bad)),
-            None => Ok(()),
-        })
-        .await?;
+    ctx.db(move |c| match fleet_view::first_unseen(c, scope, &check)? {
+        Some(bad) => Err(super::hosts::not_found(bad)),
+        None => Ok(()),
+    })
+    .await?;
     let queued = ctx.actors.poller.refresh(ids.clone(), Refresh::All).await?;
     let a = who.clone();
     let now = ctx.now();
-    ctx
-        .db(move |c| {
-            a.audit(
-                c,
-                now,
-                "host.refresh",
-                &format!("hosts:{}", ids.len()),
-                serde_json::json!({"host_ids": ids, "queued": queued}),
-            )
-        })
-        .await?;
+    ctx.db(move |c| {
+        a.audit(
+            c,
+            now,
+            "host.refresh",
+            &format!("hosts:{}", ids.len()),
+            serde_json::json!({"host_ids": ids, "queued": queued}),
+        )
+    })
+    .await?;
     Ok(queued)
 }
 
@@ -165,11 +162,9 @@ pub async fn add_to_group(
     let ids = selection(ids)?;
     let a = who.clone();
     let now = ctx.now();
-    ctx
-        .db(move |c| super::groups::add_hosts(c, now, &a, group, &ids))
+    ctx.db(move |c| super::groups::add_hosts(c, now, &a, group, &ids))
         .await
 }
-
 
 /// The Dashboard numbers of `who`'s scope.
 pub async fn dashboard(ctx: &AppContext, who: &Actor) -> Result<Dashboard, ManagerError> {

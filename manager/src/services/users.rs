@@ -2,11 +2,11 @@
 //! revocation, password reset; never leaves the console without an enabled administrator.
 
 use super::Actor;
-use crate::services::accounts::{self, Created};
-use crate::auth::{password, sessions};
+use crate::auth::{password, refresh_tokens};
 use crate::db::models::mfa::{RecoveryCode, TotpFactor, WebauthnCredential};
 use crate::db::models::{Group, Role, User};
 use crate::error::ManagerError;
+use crate::services::accounts::{self, Created};
 use chrono::{DateTime, Utc};
 use diesel::{Connection, PgConnection};
 use linux_patch_shared::clock::Clock;
@@ -75,7 +75,7 @@ pub fn apply(
         let (action, details) = match change {
             Change::Disabled(d) => {
                 User::set_disabled(conn, id, *d)?;
-                let revoked = if *d { sessions::revoke_user(conn, id, now, "account disabled")? } else { 0 };
+                let revoked = if *d { refresh_tokens::revoke_user(conn, id, now, "account disabled")? } else { 0 };
                 (
                     if *d { "user.disable" } else { "user.enable" },
                     serde_json::json!({"sessions_revoked": revoked}),
@@ -98,14 +98,14 @@ pub fn apply(
                 let t = TotpFactor::delete_for_user(conn, id)?;
                 let w = WebauthnCredential::delete_for_user(conn, id)?;
                 RecoveryCode::delete_for_user(conn, id)?;
-                let revoked = sessions::revoke_user(conn, id, now, "MFA reset")?;
+                let revoked = refresh_tokens::revoke_user(conn, id, now, "MFA reset")?;
                 (
                     "user.mfa_reset",
                     serde_json::json!({"totp_removed": t, "webauthn_removed": w, "sessions_revoked": revoked}),
                 )
             }
             Change::RevokeSessions => {
-                let revoked = sessions::revoke_user(conn, id, now, &format!("revoked by {}", who.name))?;
+                let revoked = refresh_tokens::revoke_user(conn, id, now, &format!("revoked by {}", who.name))?;
                 ("user.sessions_revoked", serde_json::json!({"sessions_revoked": revoked}))
             }
         };
@@ -127,7 +127,7 @@ pub fn reset_password(
         let user =
             User::by_id(conn, id)?.ok_or_else(|| ManagerError::NotFound(format!("no user with id {id}")))?;
         User::set_password(conn, id, &hash, true)?;
-        let revoked = sessions::revoke_user(conn, id, now, "password reset")?;
+        let revoked = refresh_tokens::revoke_user(conn, id, now, "password reset")?;
         who.audit(
             conn,
             now,

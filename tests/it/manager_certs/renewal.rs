@@ -2,11 +2,11 @@
 
 use super::audit_actions;
 use chrono::Duration;
-use linux_patch_manager::db::models::scope::Scope;
 use linux_patch_manager::ca::runtime::renewal_pass;
 use linux_patch_manager::ca::{load_trust, registry};
-use linux_patch_manager::services::certificates;
+use linux_patch_manager::db::models::scope::Scope;
 use linux_patch_manager::db::models::Certificate;
+use linux_patch_manager::services::certificates;
 use linux_patch_shared::clock::Clock;
 use linux_patch_tests::console::state;
 use linux_patch_tests::pg::TestDb;

@@ -2,11 +2,11 @@
 //! trust; a revoked manager client certificate by an agent whose `tls.crl` is the manager's CRL.
 
 use super::{serials_in, untar};
-use linux_patch_manager::db::models::scope::Scope;
-use linux_patch_manager::ca::load_trust;
-use linux_patch_manager::services::certificates;
-use linux_patch_manager::db::models::{Certificate, Host};
 use linux_patch_manager::app::AppContext;
+use linux_patch_manager::ca::load_trust;
+use linux_patch_manager::db::models::scope::Scope;
+use linux_patch_manager::db::models::{Certificate, Host};
+use linux_patch_manager::services::certificates;
 use linux_patch_shared::clock::{Clock, SystemClock};
 use linux_patch_tests::agent::{AgentProc, AgentSetup};
 use linux_patch_tests::client::{connect, request};

@@ -32,7 +32,7 @@ const MAX_TOKEN_LEN: usize = 4096;
 pub struct Claims {
     /// The user id.
     pub sub: String,
-    /// The session id (see `auth::sessions`).
+    /// The session id (see `auth::refresh_tokens`).
     pub sid: String,
     /// Issued at (Unix seconds).
     pub iat: i64,

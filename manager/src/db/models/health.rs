@@ -1,7 +1,7 @@
 //! `host_health`: one row per health attempt (state, reason, latency), written in batches, pruned daily.
 
-use crate::db::schema::host_health;
 use crate::db::models::poll_rows::HealthUpdate;
+use crate::db::schema::host_health;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamptz};

@@ -1,9 +1,9 @@
 //! The poller's columns of `hosts`: the slim rows it schedules from, and the batched updates it writes
 //! (one statement per batch: `UPDATE hosts ... FROM unnest($1::bigint[], ...)`).
 
-use crate::db::schema::hosts;
-use crate::db::models::poll_rows::{HealthUpdate, PatchFailure, PatchUpdate};
 use crate::db::models::poll_rows::Timing;
+use crate::db::models::poll_rows::{HealthUpdate, PatchFailure, PatchUpdate};
+use crate::db::schema::hosts;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz};

@@ -1,12 +1,12 @@
 //! `totp_factors`, `recovery_codes`, `webauthn_credentials`: a user's second factors.
 
+use crate::db::schema::{recovery_codes, totp_factors, webauthn_credentials};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use webauthn_rs::prelude::{AuthenticationResult, Passkey};
-use crate::db::schema::{recovery_codes, totp_factors, webauthn_credentials};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
+use webauthn_rs::prelude::{AuthenticationResult, Passkey};
 
 /// A passkey's credential id, base64url without padding (the stored `credential_id`).
 pub fn credential_id(p: &Passkey) -> String {

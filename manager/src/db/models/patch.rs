@@ -1,7 +1,7 @@
 //! `host_patches`: the pending updates each agent last reported, replaced per host in batches.
 
-use crate::db::schema::host_patches;
 use crate::db::models::poll_rows::PatchUpdate;
+use crate::db::schema::host_patches;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Jsonb, Nullable, Text};
 

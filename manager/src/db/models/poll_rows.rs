@@ -137,4 +137,3 @@ pub struct Timing {
     /// Last successful contact.
     pub last_seen_at: Option<DateTime<Utc>>,
 }
-

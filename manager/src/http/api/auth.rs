@@ -2,12 +2,12 @@
 //! `auth/refresh` rotates it, `auth/logout` ends the session; `GET /api/v1/me` says who the token is.
 
 use super::ok_json;
-use crate::auth::login::{self, Refusal};
-use crate::auth::{sessions, signin};
+use crate::app::AppContext;
+use crate::auth::password_check::{self, Refusal};
+use crate::auth::{refresh_tokens, session_lifecycle};
 use crate::db::models::User;
 use crate::error::ManagerError;
-use crate::http::session::{rotate, source_ip, Signed};
-use crate::app::AppContext;
+use crate::http::identity::{rotate, source_ip, Signed};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -37,14 +37,14 @@ struct TokenPair {
 }
 
 impl TokenPair {
-    fn of(i: sessions::Issued, now: chrono::DateTime<chrono::Utc>) -> Self {
+    fn of(i: refresh_tokens::Issued, now: chrono::DateTime<chrono::Utc>) -> Self {
         TokenPair {
             token_type: "Bearer",
             expires_in: (i.access_expires_at - now).num_seconds(),
             expires_at: i.access_expires_at.to_rfc3339(),
             access_token: i.access_token,
             refresh_token: i.refresh_token,
-            refresh_idle_timeout_secs: sessions::REFRESH_IDLE_MINUTES * 60,
+            refresh_idle_timeout_secs: refresh_tokens::REFRESH_IDLE_MINUTES * 60,
         }
     }
 }
@@ -68,7 +68,7 @@ pub(crate) async fn token(
     let keys = state.keys.clone();
     let issued = state
         .db(move |conn| {
-            let user = match login::check_password(conn, now, b.username.trim(), &b.password, &ip)? {
+            let user = match password_check::check_password(conn, now, b.username.trim(), &b.password, &ip)? {
                 Ok(u) => u,
                 Err(r) => return Err(refused(&r)),
             };
@@ -78,15 +78,15 @@ pub(crate) async fn token(
                 ));
             }
             if crate::auth::totp::accept(conn, user.id, &b.totp, now)?.is_err() {
-                let r = login::fail(conn, now, &user, "second factor", &ip)?;
+                let r = password_check::fail(conn, now, &user, "second factor", &ip)?;
                 return Err(refused(&r));
             }
-            let origin = signin::Origin {
+            let origin = session_lifecycle::Origin {
                 via: "api",
                 source_ip: ip,
                 user_agent: "api".into(),
             };
-            signin::begin(conn, &keys, now, &user, "totp", &origin)
+            session_lifecycle::begin(conn, &keys, now, &user, "totp", &origin)
         })
         .await?;
     Ok(ok_json(&req, now, TokenPair::of(issued, now)))
@@ -114,7 +114,7 @@ pub(crate) async fn logout(
     let now = state.now();
     let w = who.clone();
     state
-        .db(move |conn| signin::end(conn, now, &w.user, &w.session.id, "api"))
+        .db(move |conn| session_lifecycle::end(conn, now, &w.user, &w.session.id, "api"))
         .await?;
     Ok(ok_json(
         &req,
@@ -123,7 +123,11 @@ pub(crate) async fn logout(
     ))
 }
 
-pub(crate) async fn me(state: web::Data<AppContext>, req: HttpRequest, who: Signed) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn me(
+    state: web::Data<AppContext>,
+    req: HttpRequest,
+    who: Signed,
+) -> Result<HttpResponse, ManagerError> {
     let uid = who.user.id;
     let groups = state.db(move |conn| Ok(User::groups(conn, uid)?)).await?;
     Ok(ok_json(
@@ -137,7 +141,10 @@ pub(crate) async fn me(state: web::Data<AppContext>, req: HttpRequest, who: Sign
     ))
 }
 
-pub(crate) async fn health(state: web::Data<AppContext>, req: HttpRequest) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn health(
+    state: web::Data<AppContext>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ManagerError> {
     state
         .db(|conn| {
             use diesel::RunQueryDsl;

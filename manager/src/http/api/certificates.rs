@@ -1,12 +1,12 @@
 //! JSON for the certificate register: list (admins), renew and revoke (admins), host bundles (RBAC-scoped).
 
 use super::ok_json;
-use crate::services::certificates;
+use crate::app::AppContext;
 use crate::db::models::Certificate;
 use crate::error::ManagerError;
-use crate::http::session::Signed;
-use crate::app::AppContext;
+use crate::http::identity::Signed;
 use crate::http::respond::archive_response;
+use crate::services::certificates;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;

@@ -2,11 +2,11 @@
 //! register an address that answered.
 
 use super::{created_json, ok_json};
+use crate::app::AppContext;
 use crate::discovery;
 use crate::error::ManagerError;
+use crate::http::identity::Signed;
 use crate::services;
-use crate::http::session::Signed;
-use crate::app::AppContext;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
@@ -30,9 +30,6 @@ fn default_port() -> u16 {
 pub(crate) struct RegisterBody {
     address: String,
 }
-
-
-
 
 pub(crate) async fn list(
     state: web::Data<AppContext>,

@@ -2,12 +2,12 @@
 //! and the admins' `GET /enrollments`, `POST /enrollments/{id}/approve|deny`.
 
 use super::{created_json, ok_json};
+use crate::app::AppContext;
 use crate::db::models::enrollment::Enrollment;
-use crate::services::enrollment::{self, Status};
 use crate::enrollment::validate;
 use crate::error::ManagerError;
-use crate::http::session::{source_ip, Signed};
-use crate::app::AppContext;
+use crate::http::identity::{source_ip, Signed};
+use crate::services::enrollment::{self, Status};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use linux_patch_shared::api::enroll::{
@@ -97,7 +97,9 @@ pub(crate) async fn status(
     let now = state.now();
     let token = token.into_inner();
     let (ca, dir) = (state.ca.clone(), state.data_dir.clone());
-    let found = state.db(move |c| enrollment::status(c, &ca, &dir, now, &token)).await?;
+    let found = state
+        .db(move |c| enrollment::status(c, &ca, &dir, now, &token))
+        .await?;
     match found {
         Status::Pending => {
             let body = EnrollPending {

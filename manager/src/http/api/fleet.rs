@@ -2,11 +2,11 @@
 //! (admins), audit. Host listings and detail are in `hosts_view`.
 
 use super::{created_json, ok_json};
-use crate::services::{self, groups, hosts, users};
+use crate::app::AppContext;
 use crate::db::models::{Group, Role, User};
 use crate::error::ManagerError;
-use crate::http::session::Signed;
-use crate::app::AppContext;
+use crate::http::identity::Signed;
+use crate::services::{self, groups, hosts, users};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 

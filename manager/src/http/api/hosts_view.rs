@@ -2,11 +2,11 @@
 //! `GET /hosts/{id}`, `GET /hosts/{id}/packages`, `POST /hosts/refresh` — same queries, same RBAC.
 
 use super::ok_json;
+use crate::app::AppContext;
 use crate::db::models::fleet_view::detail::PatchJson;
 use crate::db::models::fleet_view::FilterQuery;
 use crate::error::ManagerError;
-use crate::http::session::Signed;
-use crate::app::AppContext;
+use crate::http::identity::Signed;
 use crate::services::fleet;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;

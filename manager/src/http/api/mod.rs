@@ -8,8 +8,8 @@ pub mod fleet;
 pub mod hosts_view;
 pub mod poller;
 
-use crate::error::ManagerError;
 pub use super::respond::{created_json, ok_json};
+use crate::error::ManagerError;
 use actix_web::web;
 
 /// JSON bodies: at most 64 KiB, unknown fields refused by the types, errors as our envelope.

@@ -3,9 +3,9 @@
 
 use super::ok_json;
 use crate::actors::poller::Refresh;
-use crate::error::ManagerError;
-use crate::http::session::Signed;
 use crate::app::AppContext;
+use crate::error::ManagerError;
+use crate::http::identity::Signed;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
@@ -49,7 +49,7 @@ pub(crate) async fn sweep(
             )))
         }
     };
-        let now = state.now();
+    let now = state.now();
     let a = who.as_actor();
     state
         .db(move |c| {

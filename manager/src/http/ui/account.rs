@@ -2,14 +2,14 @@
 
 use super::login::CsrfOnly;
 use super::{html, see_other, Page};
+use crate::app::AppContext;
 use crate::audit::{self, Entry};
-use crate::auth::{recovery, sessions};
+use crate::auth::{recovery, refresh_tokens};
 use crate::db::models::mfa::{RecoveryCode, TotpFactor, WebauthnCredential};
 use crate::db::models::User;
 use crate::error::ManagerError;
 use crate::http::form::SignedForm;
-use crate::http::session::Signed;
-use crate::app::AppContext;
+use crate::http::identity::Signed;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -22,7 +22,7 @@ struct AccountPage {
     totp: usize,
     keys: Vec<String>,
     recovery_left: i64,
-    sessions: Vec<sessions::Session>,
+    sessions: Vec<refresh_tokens::Session>,
     new_codes: Vec<String>,
 }
 
@@ -49,7 +49,7 @@ async fn render(
                     .map(|k| k.name)
                     .collect(),
                 RecoveryCode::remaining(c, uid)?,
-                sessions::for_user(c, uid)?
+                refresh_tokens::for_user(c, uid)?
                     .into_iter()
                     .filter(|s| s.revoked_at.is_none())
                     .collect(),

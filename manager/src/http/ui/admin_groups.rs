@@ -2,13 +2,13 @@
 
 use super::login::CsrfOnly;
 use super::{flash_result, html, Flash, Page, Shown};
-use crate::services::groups;
+use crate::app::AppContext;
 use crate::db::models::group::GroupSummary;
 use crate::db::models::{Group, Host, User};
 use crate::error::ManagerError;
 use crate::http::form::SignedForm;
-use crate::http::session::Signed;
-use crate::app::AppContext;
+use crate::http::identity::Signed;
+use crate::services::groups;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -66,7 +66,10 @@ fn back_with(back: &str, r: Result<String, ManagerError>) -> Result<HttpResponse
     flash_result(back, r, Shown::Mistakes)
 }
 
-pub(crate) async fn create(state: web::Data<AppContext>, f: SignedForm<NameForm>) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn create(
+    state: web::Data<AppContext>,
+    f: SignedForm<NameForm>,
+) -> Result<HttpResponse, ManagerError> {
     let now = state.now();
     let a = f.who.as_actor();
     let name = f.form.name;

@@ -2,14 +2,14 @@
 //! groups, MFA reset, session revocation, password reset.
 
 use super::{flash_error, html, see_other_with, Flash, Page, Shown};
-use crate::services::users::{self, Change};
-use crate::auth::sessions;
+use crate::app::AppContext;
+use crate::auth::refresh_tokens;
 use crate::db::models::mfa;
 use crate::db::models::{Group, Role, User};
 use crate::error::ManagerError;
 use crate::http::form::SignedForm;
-use crate::http::session::Signed;
-use crate::app::AppContext;
+use crate::http::identity::Signed;
+use crate::services::users::{self, Change};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -64,12 +64,12 @@ async fn page(
         .db(move |c| {
             let mut rows = Vec::new();
             for user in User::all(c)? {
-                let live = sessions::for_user(c, user.id)?
+                let live = refresh_tokens::for_user(c, user.id)?
                     .into_iter()
                     .filter(|s| {
                         s.revoked_at.is_none()
                             && now - s.last_refresh_at
-                                <= chrono::Duration::minutes(sessions::REFRESH_IDLE_MINUTES)
+                                <= chrono::Duration::minutes(refresh_tokens::REFRESH_IDLE_MINUTES)
                     })
                     .count();
                 rows.push(Row {
@@ -98,7 +98,10 @@ pub(crate) async fn list(
     page(&state, &who, flash.into_inner(), None).await
 }
 
-pub(crate) async fn create(state: web::Data<AppContext>, f: SignedForm<CreateForm>) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn create(
+    state: web::Data<AppContext>,
+    f: SignedForm<CreateForm>,
+) -> Result<HttpResponse, ManagerError> {
     f.who.require_admin()?;
     let Some(role) = Role::parse(&f.form.role) else {
         return Ok(see_other_with(

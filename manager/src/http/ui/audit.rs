@@ -1,11 +1,11 @@
 //! Audit page (admins): the chain's verification result (naming the first broken row) and recent rows.
 
 use super::{html, Page};
-use crate::audit::{AuditRecord, Verified};
-use crate::services;
-use crate::error::ManagerError;
-use crate::http::session::Signed;
 use crate::app::AppContext;
+use crate::audit::{AuditRecord, Verified};
+use crate::error::ManagerError;
+use crate::http::identity::Signed;
+use crate::services;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;

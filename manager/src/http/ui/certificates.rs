@@ -2,12 +2,12 @@
 //! the per-host bundle download (RBAC-scoped) and the public CRL.
 
 use super::{flash_error, html, see_other_with, Flash, Page, Shown};
-use crate::services::certificates;
+use crate::app::AppContext;
 use crate::db::models::Certificate;
 use crate::error::ManagerError;
 use crate::http::form::SignedForm;
-use crate::http::session::Signed;
-use crate::app::AppContext;
+use crate::http::identity::Signed;
+use crate::services::certificates;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -133,7 +133,6 @@ pub(crate) async fn revoke(
         Err(e) => flash_or(e),
     }
 }
-
 
 pub(crate) async fn bundle(
     state: web::Data<AppContext>,

@@ -3,11 +3,11 @@
 
 use super::svg::{self, Part};
 use super::{html, Flash, Page};
+use crate::app::AppContext;
 use crate::db::models::fleet_view::Dashboard;
 use crate::error::ManagerError;
+use crate::http::identity::Signed;
 use crate::services::fleet;
-use crate::http::session::Signed;
-use crate::app::AppContext;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
@@ -65,7 +65,6 @@ pub fn severity_parts(d: &Dashboard) -> Vec<Part<'static>> {
         })
         .collect()
 }
-
 
 pub(crate) async fn page(
     state: web::Data<AppContext>,

@@ -2,12 +2,12 @@
 //! answered, register them with one click.
 
 use super::{flash_error, html, see_other, see_other_with, Flash, Page, Shown};
+use crate::app::AppContext;
 use crate::discovery::{self, ScanSummary, ScanView};
 use crate::error::ManagerError;
-use crate::services;
 use crate::http::form::SignedForm;
-use crate::http::session::Signed;
-use crate::app::AppContext;
+use crate::http::identity::Signed;
+use crate::services;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -71,7 +71,10 @@ fn port_of(text: &str) -> Result<u16, ManagerError> {
     }
 }
 
-pub(crate) async fn start(state: web::Data<AppContext>, f: SignedForm<StartForm>) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn start(
+    state: web::Data<AppContext>,
+    f: SignedForm<StartForm>,
+) -> Result<HttpResponse, ManagerError> {
     let a = f.who.as_actor();
     let outcome = match port_of(&f.form.port) {
         Ok(port) => crate::services::discovery::start(&state, &a, &f.form.range, port, false).await,
@@ -111,7 +114,12 @@ pub(crate) async fn register(
     let raw = id.into_inner();
     let scan = state
         .discovery
-        .get(services::discovery::scan_id(&raw)?, f.who.user.id, f.who.scope, now)
+        .get(
+            services::discovery::scan_id(&raw)?,
+            f.who.user.id,
+            f.who.scope,
+            now,
+        )
         .ok_or_else(services::discovery::not_found)?;
     let back = format!("/discovery/{}", scan.id);
     let a = f.who.as_actor();

@@ -2,12 +2,12 @@
 
 use super::login::CsrfOnly;
 use super::{flash_result, html, Flash, Page, Shown};
+use crate::app::AppContext;
 use crate::db::models::enrollment::Enrollment;
-use crate::services::enrollment;
 use crate::error::ManagerError;
 use crate::http::form::SignedForm;
-use crate::http::session::Signed;
-use crate::app::AppContext;
+use crate::http::identity::Signed;
+use crate::services::enrollment;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{DateTime, Utc};

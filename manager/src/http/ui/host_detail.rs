@@ -4,20 +4,19 @@
 
 use super::svg::{self, Cell};
 use super::{html, see_other_with, Flash, Page};
-use crate::services::fleet::{self, HostDetail, DAYS};
-use crate::services::hosts;
+use crate::app::AppContext;
 use crate::db::models::fleet_view::detail::HealthDay;
 use crate::db::models::Host;
 use crate::error::ManagerError;
 use crate::http::form::SignedForm;
-use crate::http::session::Signed;
-use crate::app::AppContext;
+use crate::http::identity::Signed;
+use crate::services::fleet::{self, HostDetail, DAYS};
+use crate::services::hosts;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use linux_patch_shared::api::agent::Package;
 use serde::Deserialize;
-
 
 /// The worst outcome of a day as a colour class.
 fn day_class(d: &HealthDay) -> &'static str {
@@ -111,7 +110,6 @@ pub(crate) async fn page(
         now,
     })
 }
-
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct PackagesQuery {

@@ -2,13 +2,13 @@
 //! registration by name or address, removal and group membership of one host.
 
 use super::{html, html_status, see_other_with, Flash, Page};
-use crate::services::fleet;
-use crate::services::hosts;
+use crate::app::AppContext;
 use crate::db::models::fleet_view::{self, FilterQuery, FleetRow, HostFilter};
 use crate::error::ManagerError;
 use crate::http::form::SignedForm;
-use crate::http::session::Signed;
-use crate::app::AppContext;
+use crate::http::identity::Signed;
+use crate::services::fleet;
+use crate::services::hosts;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -82,8 +82,6 @@ pub(crate) struct BulkForm {
 
 crate::has_csrf!(AddForm, GroupsForm, BulkForm);
 
-
-
 pub(crate) async fn list(
     state: web::Data<AppContext>,
     who: Signed,
@@ -146,7 +144,10 @@ fn flash_result(to: &str, r: Result<String, ManagerError>) -> Result<HttpRespons
     super::flash_result(to, r, super::Shown::MistakesAndMissing)
 }
 
-pub(crate) async fn bulk(state: web::Data<AppContext>, f: SignedForm<BulkForm>) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn bulk(
+    state: web::Data<AppContext>,
+    f: SignedForm<BulkForm>,
+) -> Result<HttpResponse, ManagerError> {
     let to = hosts_url(&f.form.back);
     let who = f.who;
     let form = f.form;
@@ -168,7 +169,10 @@ pub(crate) async fn bulk(state: web::Data<AppContext>, f: SignedForm<BulkForm>) 
     flash_result(&to, r)
 }
 
-pub(crate) async fn add(state: web::Data<AppContext>, f: SignedForm<AddForm>) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn add(
+    state: web::Data<AppContext>,
+    f: SignedForm<AddForm>,
+) -> Result<HttpResponse, ManagerError> {
     let now = state.now();
     let a = f.who.as_actor();
     let form = f.form;

@@ -1,18 +1,18 @@
 //! The password step, the forced password change, logout, and the end of a login (session cookies).
 
 use super::{html, html_status, see_other, Page};
+use crate::app::AppContext;
 use crate::audit::{self, Entry};
-use crate::auth::login::{self, Refusal};
+use crate::auth::password_check::{self, Refusal};
 use crate::auth::{password, random_token};
-use crate::auth::{sessions, signin};
+use crate::auth::{refresh_tokens, session_lifecycle};
 use crate::db::models::mfa;
 use crate::db::models::{LoginChallenge, User};
 use crate::error::ManagerError;
 use crate::http::cookies;
-use crate::http::flow::Flow;
 use crate::http::form::{Form, SignedForm};
-use crate::http::session::{secret_eq, source_ip, Signed};
-use crate::app::AppContext;
+use crate::http::identity::{secret_eq, source_ip, Signed};
+use crate::http::login_challenge::Flow;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use askama::Template;
@@ -102,11 +102,11 @@ pub(crate) async fn login_submit(
     let now = state.now();
     let name = f.username.trim().to_owned();
     let token = random_token();
-    let token_hash = sessions::hash_token(&token);
+    let token_hash = refresh_tokens::hash_token(&token);
     let csrf = random_token();
     let outcome = state
         .db(move |conn| {
-            let user = match login::check_password(conn, now, &name, &f.password, &ip)? {
+            let user = match password_check::check_password(conn, now, &name, &f.password, &ip)? {
                 Ok(u) => u,
                 Err(r) => return Ok(Err((r, name))),
             };
@@ -127,7 +127,7 @@ pub(crate) async fn login_submit(
                 Refusal::Disabled => StatusCode::FORBIDDEN,
                 Refusal::BadCredentials => StatusCode::UNAUTHORIZED,
             };
-            let shown = if login::actor_for(&name) == name {
+            let shown = if password_check::actor_for(&name) == name {
                 name
             } else {
                 String::new()
@@ -172,7 +172,9 @@ pub(crate) async fn password_submit(
             },
         )
     };
-    if let Err(m) = login::validate_new_password(&flow.user.username, &f.new_password, &f.confirm_password) {
+    if let Err(m) =
+        password_check::validate_new_password(&flow.user.username, &f.new_password, &f.confirm_password)
+    {
         return again(m);
     }
     if password::verify(&f.new_password, &flow.user.password_hash) {
@@ -211,7 +213,7 @@ pub(crate) async fn logout(
     let who = form.who;
     let now = state.now();
     state
-        .db(move |conn| signin::end(conn, now, &who.user, &who.session.id, "console"))
+        .db(move |conn| session_lifecycle::end(conn, now, &who.user, &who.session.id, "console"))
         .await?;
     let mut r = see_other("/login");
     for c in [cookies::ACCESS, cookies::REFRESH, cookies::LOGIN] {
@@ -227,10 +229,10 @@ pub async fn complete(
     req: &HttpRequest,
     flow: &Flow,
     method: &str,
-) -> Result<sessions::Issued, ManagerError> {
+) -> Result<refresh_tokens::Issued, ManagerError> {
     let keys = state.keys.clone();
     let now = state.now();
-    let origin = signin::Origin {
+    let origin = session_lifecycle::Origin {
         via: "console",
         source_ip: source_ip(req),
         user_agent: req
@@ -248,13 +250,13 @@ pub async fn complete(
     state
         .db(move |conn| {
             LoginChallenge::delete(conn, &token_hash)?;
-            signin::begin(conn, &keys, now, &user, &method, &origin)
+            session_lifecycle::begin(conn, &keys, now, &user, &method, &origin)
         })
         .await
 }
 
 /// Sets the session cookies (and clears the login cookie) on `r`.
-pub fn set_session_cookies(r: &mut HttpResponse, issued: &sessions::Issued) {
+pub fn set_session_cookies(r: &mut HttpResponse, issued: &refresh_tokens::Issued) {
     let _ = r.add_cookie(&cookies::make(cookies::ACCESS, issued.access_token.clone()));
     let _ = r.add_cookie(&cookies::make(cookies::REFRESH, issued.refresh_token.clone()));
     let _ = r.add_cookie(&cookies::clear(cookies::LOGIN));

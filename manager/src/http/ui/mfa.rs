@@ -1,19 +1,19 @@
 //! The second-factor step of a login: a TOTP code (replays refused) or a one-time recovery code.
 
-use super::enroll::CodeForm;
 use super::login::{complete, next_step, set_session_cookies};
+use super::mfa_setup::CodeForm;
 use super::{html, html_status, see_other, Page};
+use crate::app::AppContext;
 use crate::audit::{self, Entry};
-use crate::auth::login::{self, Refusal};
+use crate::auth::password_check::{self, Refusal};
 use crate::auth::recovery;
 use crate::auth::totp::TotpRejection;
 use crate::db::models::mfa::{RecoveryCode, TotpFactor, WebauthnCredential};
 use crate::db::models::User;
 use crate::error::ManagerError;
-use crate::http::flow::Flow;
 use crate::http::form::Form;
-use crate::http::session::source_ip;
-use crate::app::AppContext;
+use crate::http::identity::source_ip;
+use crate::http::login_challenge::Flow;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -92,7 +92,7 @@ async fn check_factor(
             match check(conn, &user)? {
                 Ok(()) => Ok(Checked::Ok),
                 Err(why) => {
-                    login::fail(conn, now, &user, "second factor", &ip)?;
+                    password_check::fail(conn, now, &user, "second factor", &ip)?;
                     Ok(Checked::Refused(why))
                 }
             }

@@ -7,16 +7,16 @@ pub mod audit;
 pub mod certificates;
 pub mod dashboard;
 pub mod discovery;
-pub mod enroll;
 pub mod enrollment;
 pub mod host_detail;
 pub mod hosts;
 pub mod login;
 pub mod mfa;
+pub mod mfa_setup;
 pub mod svg;
 pub mod webauthn;
 
-use super::session::Signed;
+use super::identity::Signed;
 use crate::error::ManagerError;
 use actix_web::http::header;
 use actix_web::HttpResponse;
@@ -154,7 +154,11 @@ pub fn flash_error(to: &str, e: ManagerError, shown: Shown) -> Result<HttpRespon
 }
 
 /// A form's outcome: `Ok(notice)` becomes `?notice=` on `to`, a failure as [`flash_error`] says.
-pub fn flash_result(to: &str, r: Result<String, ManagerError>, shown: Shown) -> Result<HttpResponse, ManagerError> {
+pub fn flash_result(
+    to: &str,
+    r: Result<String, ManagerError>,
+    shown: Shown,
+) -> Result<HttpResponse, ManagerError> {
     match r {
         Ok(notice) => Ok(see_other_with(to, "notice", &notice)),
         Err(e) => flash_error(to, e, shown),

@@ -1,14 +1,14 @@
 //! WebAuthn during a login: registering the first security key / passkey, and signing in with one
 //! (JSON endpoints called by `static/webauthn.js`, CSRF token in `X-CSRF-Token`).
 
-use super::enroll::enrolled;
 use super::login::{complete, next_step, set_session_cookies};
+use super::mfa_setup::factor_added;
+use crate::app::AppContext;
 use crate::db::models::mfa::WebauthnCredential;
 use crate::db::models::LoginChallenge;
 use crate::error::ManagerError;
+use crate::http::login_challenge::Flow;
 use crate::http::respond::ok_json;
-use crate::http::flow::Flow;
-use crate::app::AppContext;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
@@ -56,7 +56,7 @@ fn key_name(raw: &str) -> Result<String, ManagerError> {
     Ok(n.to_owned())
 }
 
-fn guard_enrol(flow: &Flow) -> Result<(), ManagerError> {
+fn guard_setup(flow: &Flow) -> Result<(), ManagerError> {
     if flow.user.must_change_password || (flow.factors > 0 && !flow.mfa_ok()) {
         return Err(ManagerError::Forbidden(format!(
             "this sign-in cannot register a key now; continue at {}",
@@ -73,7 +73,7 @@ pub(crate) async fn register_start(
     body: web::Json<StartRegistration>,
 ) -> Result<HttpResponse, ManagerError> {
     header_csrf(&req, &flow)?;
-    guard_enrol(&flow)?;
+    guard_setup(&flow)?;
     key_name(&body.name)?;
     let svc = state.webauthn.clone();
     let fl = flow.clone();
@@ -97,7 +97,7 @@ pub(crate) async fn register_finish(
     body: web::Json<FinishRegistration>,
 ) -> Result<HttpResponse, ManagerError> {
     header_csrf(&req, &flow)?;
-    guard_enrol(&flow)?;
+    guard_setup(&flow)?;
     let name = key_name(&body.name)?;
     let Some(st) = flow.challenge.get("webauthn_reg").cloned() else {
         return Err(ManagerError::Invalid(
@@ -114,7 +114,7 @@ pub(crate) async fn register_finish(
         .db(move |conn| {
             let row = WebauthnCredential::insert(conn, fl.user.id, &name, &passkey, now)?;
             LoginChallenge::set(conn, &fl.token_hash, "webauthn_reg", None)?;
-            enrolled(
+            factor_added(
                 conn,
                 &fl,
                 now,
@@ -172,7 +172,7 @@ pub(crate) async fn auth_finish(
     let now = state.now();
     let verdict = state.webauthn.finish_authentication(&body.credential, &st);
     let fl = flow.clone();
-    let ip = crate::http::session::source_ip(&req);
+    let ip = crate::http::identity::source_ip(&req);
     let accepted = state
         .db(move |conn| {
             LoginChallenge::set(conn, &fl.token_hash, "webauthn_auth", None)?;
@@ -183,7 +183,7 @@ pub(crate) async fn auth_finish(
                     Ok(Ok(()))
                 }
                 Err(why) => {
-                    crate::auth::login::fail(conn, now, &fl.user, "security key", &ip)?;
+                    crate::auth::password_check::fail(conn, now, &fl.user, "security key", &ip)?;
                     Ok(Err(why))
                 }
             }

@@ -1,8 +1,8 @@
 //! The Dashboard's numbers: one aggregate over the hosts in scope, pending patches by severity, and the
 //! red/yellow alert list with how long each host has been in its state.
 
-use crate::db::models::scope::Scope;
 use crate::db::models::host::visible;
+use crate::db::models::scope::Scope;
 use crate::db::schema::{host_patches, hosts};
 use chrono::{DateTime, Utc};
 use diesel::dsl::{count_star, sql};

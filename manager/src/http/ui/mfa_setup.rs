@@ -1,16 +1,16 @@
-//! First enrolment of a second factor (TOTP here; WebAuthn in `webauthn.rs`), the recovery codes shown once,
+//! First setup of a second factor (TOTP here; WebAuthn in `webauthn.rs`), the recovery codes shown once,
 //! and the step that turns a proven login into a session.
 
 use super::login::{complete, next_step, set_session_cookies, CsrfOnly};
 use super::{html, html_status, see_other, Page};
+use crate::app::AppContext;
 use crate::audit::{self, Entry};
 use crate::auth::{qr, recovery, totp};
 use crate::db::models::mfa::{RecoveryCode, TotpFactor};
 use crate::db::models::LoginChallenge;
 use crate::error::ManagerError;
-use crate::http::flow::Flow;
 use crate::http::form::Form;
-use crate::app::AppContext;
+use crate::http::login_challenge::Flow;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -19,8 +19,8 @@ use diesel::PgConnection;
 use serde::Deserialize;
 
 #[derive(Template)]
-#[template(path = "login/enroll.html")]
-struct EnrollPage {
+#[template(path = "login/mfa_setup.html")]
+struct MfaSetupPage {
     page: Page,
     qr_svg: String,
     secret: String,
@@ -44,8 +44,8 @@ pub struct CodeForm {
     pub code: String,
 }
 
-/// Whether this login may enrol a first factor (password changed, no factor yet).
-fn may_enrol(flow: &Flow) -> Option<&'static str> {
+/// Whether this login may set up a first factor (password changed, no factor yet).
+fn may_set_up(flow: &Flow) -> Option<&'static str> {
     if flow.user.must_change_password || (flow.factors > 0 && !flow.mfa_ok()) {
         Some(next_step(&flow.user, flow.factors))
     } else {
@@ -53,17 +53,20 @@ fn may_enrol(flow: &Flow) -> Option<&'static str> {
     }
 }
 
-fn enroll_view(flow: &Flow, secret: &str, error: Option<String>) -> Result<EnrollPage, ManagerError> {
+fn setup_view(flow: &Flow, secret: &str, error: Option<String>) -> Result<MfaSetupPage, ManagerError> {
     let url = totp::otpauth_url(secret, &flow.user.username).map_err(ManagerError::Internal)?;
-    Ok(EnrollPage {
+    Ok(MfaSetupPage {
         page: Page::anonymous("Second factor", &flow.challenge.csrf_token).error(error),
         qr_svg: qr::svg(&url).map_err(ManagerError::Internal)?,
         secret: secret.to_owned(),
     })
 }
 
-pub(crate) async fn enroll_page(state: web::Data<AppContext>, flow: Flow) -> Result<HttpResponse, ManagerError> {
-    if let Some(to) = may_enrol(&flow) {
+pub(crate) async fn setup_page(
+    state: web::Data<AppContext>,
+    flow: Flow,
+) -> Result<HttpResponse, ManagerError> {
+    if let Some(to) = may_set_up(&flow) {
         return Ok(see_other(to));
     }
     let secret = match flow.challenge.get("totp_secret").and_then(|v| v.as_str()) {
@@ -77,12 +80,12 @@ pub(crate) async fn enroll_page(state: web::Data<AppContext>, flow: Flow) -> Res
             s
         }
     };
-    html(&enroll_view(&flow, &secret, None)?)
+    html(&setup_view(&flow, &secret, None)?)
 }
 
 /// The first factor (`kind`: `totp` or `webauthn`) was just proven: marks the login as such, stores fresh
 /// recovery codes (their clear text kept in the challenge until shown once) and audits `mfa.enroll`.
-pub fn enrolled(
+pub fn factor_added(
     conn: &mut PgConnection,
     flow: &Flow,
     now: DateTime<Utc>,
@@ -127,14 +130,14 @@ pub fn enrolled(
     Ok(())
 }
 
-pub(crate) async fn enroll_totp(
+pub(crate) async fn setup_totp(
     state: web::Data<AppContext>,
     flow: Flow,
     form: Form<CodeForm>,
 ) -> Result<HttpResponse, ManagerError> {
     let f = form.0;
     flow.check_csrf(&f.csrf)?;
-    if let Some(to) = may_enrol(&flow) {
+    if let Some(to) = may_set_up(&flow) {
         return Ok(see_other(to));
     }
     let Some(secret) = flow
@@ -150,7 +153,7 @@ pub(crate) async fn enroll_totp(
         Err(why) => {
             let msg =
                 format!("that code was not accepted ({why}); check the app's clock and try the current code");
-            return html_status(StatusCode::BAD_REQUEST, &enroll_view(&flow, &secret, Some(msg))?);
+            return html_status(StatusCode::BAD_REQUEST, &setup_view(&flow, &secret, Some(msg))?);
         }
     };
     let now = state.now();
@@ -160,7 +163,7 @@ pub(crate) async fn enroll_totp(
             let factor = TotpFactor::insert(conn, fl.user.id, &secret, now)?;
             TotpFactor::mark_used(conn, factor.id, step)?;
             LoginChallenge::set(conn, &fl.token_hash, "totp_secret", None)?;
-            enrolled(
+            factor_added(
                 conn,
                 &fl,
                 now,
@@ -172,7 +175,10 @@ pub(crate) async fn enroll_totp(
     Ok(see_other("/login/recovery"))
 }
 
-pub(crate) async fn recovery_page(state: web::Data<AppContext>, flow: Flow) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn recovery_page(
+    state: web::Data<AppContext>,
+    flow: Flow,
+) -> Result<HttpResponse, ManagerError> {
     if !flow.mfa_ok() {
         return Ok(see_other(next_step(&flow.user, flow.factors)));
     }
@@ -212,7 +218,7 @@ pub(crate) async fn finish(
         .and_then(|v| v.as_str())
         .unwrap_or("enrolment")
         .to_owned();
-    let issued = complete(&state, &req, &flow, &format!("{method} (enrolled)")).await?;
+    let issued = complete(&state, &req, &flow, &format!("{method} (factor_added)")).await?;
     let mut r = see_other("/");
     set_session_cookies(&mut r, &issued);
     Ok(r)

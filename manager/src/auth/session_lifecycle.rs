@@ -3,7 +3,7 @@
 
 use crate::audit::{self, Entry};
 use crate::auth::jwt::KeyRing;
-use crate::auth::sessions::{self, Issued};
+use crate::auth::refresh_tokens::{self, Issued};
 use crate::db::models::User;
 use crate::error::ManagerError;
 use chrono::{DateTime, Utc};
@@ -29,7 +29,7 @@ pub fn begin(
     second_factor: &str,
     origin: &Origin,
 ) -> Result<Issued, ManagerError> {
-    let issued = sessions::start(conn, keys, now, user.id, &origin.source_ip, &origin.user_agent)?;
+    let issued = refresh_tokens::start(conn, keys, now, user.id, &origin.source_ip, &origin.user_agent)?;
     User::record_success(conn, user.id, now)?;
     audit::append(
         conn,
@@ -55,7 +55,7 @@ pub fn end(
     session_id: &str,
     via: &str,
 ) -> Result<(), ManagerError> {
-    sessions::revoke(conn, session_id, now, "logout")?;
+    refresh_tokens::revoke(conn, session_id, now, "logout")?;
     audit::append(
         conn,
         now,

@@ -2,9 +2,9 @@
 //! and user, with the login pages' CSRF check.
 
 use super::cookies;
-use super::session::secret_eq;
+use super::identity::secret_eq;
 use crate::app::AppContext;
-use crate::auth::sessions;
+use crate::auth::refresh_tokens;
 use crate::db::models::{mfa, LoginChallenge, User};
 use crate::error::ManagerError;
 use actix_web::dev::Payload;
@@ -55,7 +55,7 @@ impl FromRequest for Flow {
         let token = cookies::get(req, cookies::LOGIN);
         Box::pin(async move {
             let state = state.ok_or_else(|| ManagerError::Internal("no application state".into()))?;
-            let token_hash = sessions::hash_token(&token.ok_or_else(expired)?);
+            let token_hash = refresh_tokens::hash_token(&token.ok_or_else(expired)?);
             let now = state.now();
             state
                 .db(move |conn| {

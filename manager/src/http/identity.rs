@@ -6,7 +6,7 @@ use crate::app::AppContext;
 use crate::audit::{self, Entry};
 use crate::auth::jwt::TokenRejection;
 use crate::auth::rbac::Scope;
-use crate::auth::sessions::{self, Issued, RefreshRejection, Session};
+use crate::auth::refresh_tokens::{self, Issued, RefreshRejection, Session};
 use crate::db::models::User;
 use crate::error::ManagerError;
 use actix_web::body::MessageBody;
@@ -97,7 +97,7 @@ pub async fn authenticate(
                 Ok(c) => c,
                 Err(r) => return Ok(Err(r)),
             };
-            let Some(session) = sessions::active(conn, &claims.sid, now)? else {
+            let Some(session) = refresh_tokens::active(conn, &claims.sid, now)? else {
                 return Ok(Err(TokenRejection::Expired));
             };
             let user = match User::by_id(conn, session.user_id)? {
@@ -219,7 +219,7 @@ pub async fn silent_refresh(
     Ok(res)
 }
 
-/// Rotates a refresh token; audits a reuse (the whole session is revoked by `sessions::refresh`).
+/// Rotates a refresh token; audits a reuse (the whole session is revoked by `refresh_tokens::refresh`).
 pub async fn rotate(
     state: &AppContext,
     refresh_token: String,
@@ -229,7 +229,7 @@ pub async fn rotate(
     let now = state.now();
     state
         .db(move |conn| {
-            let out = sessions::refresh(conn, &keys, now, &refresh_token)?;
+            let out = refresh_tokens::refresh(conn, &keys, now, &refresh_token)?;
             match out {
                 Ok((issued, _user)) => Ok(Ok(issued)),
                 Err(rejection) => {
