@@ -2,7 +2,7 @@
 SHELL := /bin/sh
 CARGO ?= cargo
 
-.PHONY: all build prereqs test lint unit demo demo-stop bench check-shared clean
+.PHONY: all build prereqs test lint unit demo demo-stop bench check-shared check-layers clean
 
 all: build
 
@@ -16,9 +16,14 @@ prereqs:
 ## integration tests (real apt/dpkg sandboxes, real TLS, the real agent binary).
 test: prereqs lint check-shared unit
 
-lint:
+lint: check-layers
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## check-layers: the manager's one-way layering (DESIGN §5.2): no crate::http outside http/, db/ at the
+## bottom, no import circles.
+check-layers:
+	./scripts/check-layers.sh
 
 check-shared:
 	./scripts/check-shared-deps.sh

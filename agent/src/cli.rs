@@ -7,16 +7,7 @@ use crate::paths::Paths;
 use clap::Parser;
 use std::path::PathBuf;
 
-/// Exit code: success.
-pub const EXIT_OK: i32 = 0;
-/// Exit code: the agent failed while running.
-pub const EXIT_RUNTIME: i32 = 1;
-/// Exit code: bad command line (clap's own code).
-pub const EXIT_USAGE: i32 = 2;
-/// Exit code: invalid configuration, allow-list or certificates.
-pub const EXIT_CONFIG: i32 = 3;
-/// Exit code: could not start (listen address, logging, state directories, package backend).
-pub const EXIT_STARTUP: i32 = 4;
+use crate::error::{EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME, EXIT_STARTUP, EXIT_USAGE};
 
 /// Linux Patch API agent: package and patch management of this host over mutual TLS.
 #[derive(Debug, Parser)]

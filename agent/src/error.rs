@@ -1,10 +1,22 @@
-//! The agent's one error type: each variant maps to one HTTP status and one stable API error code.
+//! The agent's one error type (each variant maps to one HTTP status and one stable API error code) and the
+//! process exit codes.
 
 use crate::backend::BackendError;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use linux_patch_shared::{ApiError, Envelope, RequestId};
 use std::fmt;
+
+/// Exit code: success.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: the agent failed while running.
+pub const EXIT_RUNTIME: i32 = 1;
+/// Exit code: bad command line (clap's own code).
+pub const EXIT_USAGE: i32 = 2;
+/// Exit code: invalid configuration, allow-list or certificates.
+pub const EXIT_CONFIG: i32 = 3;
+/// Exit code: could not start (listen address, logging, state directories, package backend).
+pub const EXIT_STARTUP: i32 = 4;
 
 /// Everything a request can fail with. Client mistakes are 4xx; backend, database and I/O failures 5xx.
 #[derive(Debug)]

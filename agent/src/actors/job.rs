@@ -1,15 +1,25 @@
-//! `Job`: one actor per running job; runs it (see `jobs::runner`) and reports `JobFinished` to the manager.
+//! `Job`: one actor per running job; runs it (see `jobs::runner`) and reports `JobFinished` to whoever
+//! started it (a `Recipient`, so this file does not know the job manager).
 
-use super::job_manager::{JobFinished, JobManager};
-use crate::jobs::runner::{self, RunDeps, RunInput};
+use crate::jobs::runner::{self, RunDeps, RunInput, RunOutcome};
 use actix::prelude::*;
+
+/// Event: a job ended.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct JobFinished {
+    /// Job id.
+    pub id: String,
+    /// How it ended.
+    pub outcome: RunOutcome,
+}
 
 /// A running job.
 pub struct Job {
     id: String,
     input: Option<RunInput>,
     deps: RunDeps,
-    manager: Addr<JobManager>,
+    manager: Recipient<JobFinished>,
 }
 
 impl std::fmt::Debug for Job {
@@ -22,7 +32,7 @@ impl std::fmt::Debug for Job {
 
 impl Job {
     /// A job that reports to `manager` when done.
-    pub fn new(id: String, input: RunInput, deps: RunDeps, manager: Addr<JobManager>) -> Self {
+    pub fn new(id: String, input: RunInput, deps: RunDeps, manager: Recipient<JobFinished>) -> Self {
         Self {
             id,
             input: Some(input),

@@ -54,7 +54,7 @@ impl EnrollError {
 }
 
 /// Exit code when the manager refused (denied, unknown request, bad request) or trust failed.
-pub const EXIT_REFUSED: i32 = crate::cli::EXIT_RUNTIME;
+pub const EXIT_REFUSED: i32 = crate::error::EXIT_RUNTIME;
 
 fn refused(m: impl Into<String>) -> EnrollError {
     EnrollError::new(EXIT_REFUSED, m)
@@ -110,10 +110,10 @@ pub fn run(
     args: &EnrollArgs,
     auditor: &Auditor,
 ) -> Result<(), EnrollError> {
-    let url = ManagerUrl::parse(&args.url).map_err(|e| EnrollError::new(crate::cli::EXIT_USAGE, e))?;
+    let url = ManagerUrl::parse(&args.url).map_err(|e| EnrollError::new(crate::error::EXIT_USAGE, e))?;
     if let Some(f) = &args.ca_fingerprint {
         fingerprint::parse(f)
-            .map_err(|e| EnrollError::new(crate::cli::EXIT_USAGE, format!("--ca-fingerprint: {e}")))?;
+            .map_err(|e| EnrollError::new(crate::error::EXIT_USAGE, format!("--ca-fingerprint: {e}")))?;
     }
     let addr = url.resolve().map_err(refused)?;
     let request = describe(prefix, args, addr, port).map_err(refused)?;
@@ -243,13 +243,13 @@ pub fn from_cli(prefix: &Path, paths: &Paths, args: &EnrollArgs) -> Result<log4r
             paths.config_file.display()
         ),
         Ok(false) => {}
-        Err(e) => return Err(fail(e, crate::cli::EXIT_STARTUP)),
+        Err(e) => return Err(fail(e, crate::error::EXIT_STARTUP)),
     }
     let (cfg, text): (crate::config::ConfigFile, String) =
         crate::config::file::parse_yaml(&paths.config_file)
-            .map_err(|e| fail(format!("invalid configuration: {e}"), crate::cli::EXIT_CONFIG))?;
+            .map_err(|e| fail(format!("invalid configuration: {e}"), crate::error::EXIT_CONFIG))?;
     crate::config::file::validate(&paths.config_file, &text, &cfg)
-        .map_err(|e| fail(format!("invalid configuration: {e}"), crate::cli::EXIT_CONFIG))?;
+        .map_err(|e| fail(format!("invalid configuration: {e}"), crate::error::EXIT_CONFIG))?;
     let handle = crate::audit::logging::init(
         cfg.logging.level.filter(),
         &paths.log_dir,
@@ -258,7 +258,7 @@ pub fn from_cli(prefix: &Path, paths: &Paths, args: &EnrollArgs) -> Result<log4r
     .map_err(|e| {
         fail(
             format!("cannot set up logging in {}: {e}", paths.log_dir.display()),
-            crate::cli::EXIT_STARTUP,
+            crate::error::EXIT_STARTUP,
         )
     })?;
     let clock: linux_patch_shared::clock::SharedClock =

@@ -78,15 +78,7 @@ pub struct JobProgressed {
     pub update: JobUpdate,
 }
 
-/// Event: a job ended.
-#[derive(Debug, Message)]
-#[rtype(result = "()")]
-pub struct JobFinished {
-    /// Job id.
-    pub id: String,
-    /// How it ended.
-    pub outcome: RunOutcome,
-}
+pub use crate::actors::job::JobFinished;
 
 fn gone(e: MailboxError) -> AgentError {
     AgentError::Internal(format!("job manager unavailable: {e}"))

@@ -194,7 +194,7 @@ impl JobManager {
                 target_residual,
             },
             deps,
-            ctx.address(),
+            ctx.address().recipient(),
         )
         .start();
     }
