@@ -7,7 +7,7 @@ use crate::paths::Paths;
 use clap::Parser;
 use std::path::PathBuf;
 
-use crate::error::{EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME, EXIT_STARTUP, EXIT_USAGE};
+use crate::error::{EXIT_CONFIG, EXIT_OK, EXIT_STARTUP, EXIT_USAGE};
 
 /// Linux Patch API agent: package and patch management of this host over mutual TLS.
 #[derive(Debug, Parser)]

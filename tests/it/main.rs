@@ -20,6 +20,7 @@ mod manager_console;
 mod manager_db;
 mod manager_fleet_pages;
 mod manager_fleet_scale;
+mod manager_housekeeping;
 mod manager_mfa;
 mod manager_poller;
 mod manager_serve;

@@ -115,7 +115,7 @@ async fn operators_see_only_their_hosts_and_get_404_for_the_rest() {
 }
 
 #[actix_web::test]
-async fn bulk_add_to_group_is_audited_and_refresh_says_when_no_poller_runs() {
+async fn bulk_add_to_group_is_audited_and_refresh_says_why_no_agent_can_be_polled() {
     let db = TestDb::new();
     let (_, secret) = ready_user(&mut db.conn(), "root", Role::Admin);
     let (st, clock) = state(&db);
@@ -175,7 +175,8 @@ async fn bulk_add_to_group_is_audited_and_refresh_says_when_no_poller_runs() {
     let page = send(&app, &mut jar, get(&format!("/hosts?group={g}"))).await;
     assert_eq!(names_in(&page), ["c-free.lan", "d-new.lan"]);
 
-    // Refresh with no poller in this process: a clear message, no audit row.
+    // Refresh while the manager has no client certificate for agents (the poller always runs since the
+    // layering; this test app loads no trust): a clear message, no audit row.
     let r = send(
         &app,
         &mut jar,
@@ -186,7 +187,10 @@ async fn bulk_add_to_group_is_audited_and_refresh_says_when_no_poller_runs() {
     )
     .await;
     assert!(
-        r.location.as_deref().unwrap().contains("poller+is+not+running"),
+        r.location
+            .as_deref()
+            .unwrap()
+            .contains("no+manager+client+certificate+is+loaded"),
         "{r:?}"
     );
     let r = send(

@@ -3,7 +3,7 @@
 use super::JobManager;
 use crate::error::AgentError;
 use crate::jobs::record::JobSpec;
-use crate::jobs::runner::{JobUpdate, RunOutcome};
+use crate::jobs::runner::JobUpdate;
 use actix::prelude::*;
 use linux_patch_shared::api::jobs::{Job, JobEvent, JobItem, JobKind, JobStatus};
 
