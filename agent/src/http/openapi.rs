@@ -15,11 +15,14 @@ pub async fn get() -> HttpResponse {
 
 /// The whole OpenAPI document.
 pub fn document() -> Value {
+    // Responses are described as the agent writes them, request bodies as it reads them (a field with a
+    // default is optional to send).
     let mut g = SchemaSettings::openapi3().for_serialize().into_generator();
+    let mut bodies = SchemaSettings::openapi3().for_deserialize().into_generator();
     let error_ref = g.subschema_for::<Envelope<()>>();
     let mut paths = Map::new();
     for spec in routes() {
-        let op = operation(&spec, &mut g, &error_ref);
+        let op = operation(&spec, &mut g, &mut bodies, &error_ref);
         let entry = paths.entry(spec.path.to_owned()).or_insert_with(|| json!({}));
         if let Some(obj) = entry.as_object_mut() {
             obj.insert(spec.method.as_str().to_lowercase(), op);
@@ -35,11 +38,28 @@ pub fn document() -> Value {
         },
         "servers": [{ "url": BASE }],
         "paths": paths,
-        "components": { "schemas": g.take_definitions(true) },
+        "components": { "schemas": merged_definitions(g, bodies) },
     })
 }
 
-fn operation(spec: &RouteSpec, g: &mut schemars::SchemaGenerator, error_ref: &schemars::Schema) -> Value {
+/// The response schemas plus the request-body schemas (names do not overlap: no type is both).
+fn merged_definitions(
+    mut g: schemars::SchemaGenerator,
+    mut bodies: schemars::SchemaGenerator,
+) -> Map<String, Value> {
+    let mut defs = g.take_definitions(true);
+    for (name, schema) in bodies.take_definitions(true) {
+        defs.entry(name).or_insert(schema);
+    }
+    defs
+}
+
+fn operation(
+    spec: &RouteSpec,
+    g: &mut schemars::SchemaGenerator,
+    bodies: &mut schemars::SchemaGenerator,
+    error_ref: &schemars::Schema,
+) -> Value {
     let mut params: Vec<Value> = spec
         .path_params
         .iter()
@@ -73,26 +93,36 @@ fn operation(spec: &RouteSpec, g: &mut schemars::SchemaGenerator, error_ref: &sc
         }
     }
     let ok = (spec.response)(g).to_value();
-    let description = if spec.enveloped {
-        "Success (in the envelope)"
-    } else {
-        "Success"
+    let success = match spec.status {
+        // The upgrade has no body; the messages that follow are described by the extension.
+        101 => {
+            json!({ "description": "Switching Protocols to WebSocket; then one JSON JobEvent per text message",
+                       "x-websocket-message": ok })
+        }
+        202 => json!({ "description": "Accepted: the job, queued (in the envelope)",
+                       "content": { "application/json": { "schema": ok } } }),
+        _ if spec.enveloped => json!({ "description": "Success (in the envelope)",
+                                       "content": { "application/json": { "schema": ok } } }),
+        _ => json!({ "description": "Success", "content": { "application/json": { "schema": ok } } }),
     };
+    let mut responses = Map::new();
+    responses.insert(spec.status.to_string(), success);
+    responses.insert(
+        "default".into(),
+        json!({ "description": "Error (in the envelope, with a stable error code)",
+                "content": { "application/json": { "schema": error_ref.clone().to_value() } } }),
+    );
     let mut op = json!({
         "operationId": spec.operation_id,
         "summary": spec.summary,
-        "responses": {
-            "200": { "description": description, "content": { "application/json": { "schema": ok } } },
-            "default": { "description": "Error (in the envelope, with a stable error code)",
-                         "content": { "application/json": { "schema": error_ref.clone().to_value() } } },
-        },
+        "responses": responses,
     });
     if let Some(o) = op.as_object_mut() {
         if !params.is_empty() {
             o.insert("parameters".into(), Value::Array(params));
         }
         if let Some(body) = spec.body {
-            let schema = body(g).to_value();
+            let schema = body(bodies).to_value();
             o.insert(
                 "requestBody".into(),
                 json!({ "required": false, "content": { "application/json": { "schema": schema } } }),
@@ -132,6 +162,39 @@ mod tests {
             .map(|p| p.as_object().unwrap().len())
             .sum();
         assert_eq!(documented, routes().len(), "no operation without a route");
+    }
+
+    #[test]
+    fn statuses_are_the_real_ones_and_optional_body_fields_are_optional() {
+        let doc = document();
+        for spec in routes() {
+            let responses = doc["paths"][spec.path][spec.method.as_str().to_lowercase()]["responses"]
+                .as_object()
+                .unwrap();
+            let codes: Vec<&str> = responses.keys().map(String::as_str).collect();
+            let want = match (spec.method.as_str(), spec.path) {
+                ("GET", "/ws/jobs") => "101",
+                ("GET", _) => "200",
+                _ => "202",
+            };
+            assert_eq!(codes, [want, "default"], "{} {}", spec.method, spec.path);
+        }
+        let schemas = &doc["components"]["schemas"];
+        let required = |name: &str| -> Vec<String> {
+            schemas[name]["required"]
+                .as_array()
+                .map(|a| a.iter().map(|v| v.as_str().unwrap().to_owned()).collect())
+                .unwrap_or_default()
+        };
+        for name in ["ApplyRequest", "UpdateRequest", "RebootRequest"] {
+            assert!(schemas.get(name).is_some(), "{name} documented");
+            assert!(required(name).is_empty(), "{name}: {:?}", required(name));
+        }
+        assert_eq!(required("InstallRequest"), ["packages"]);
+        assert_eq!(
+            schemas["ApiError"]["properties"]["details"]["type"], "object",
+            "details is always an object"
+        );
     }
 
     #[test]
