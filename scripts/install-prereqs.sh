@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential pkg-config libssl-dev openssl curl ca-certificates dpkg-dev apt-utils util-linux \
   dnf dnf-plugins-core rpm createrepo-c pacman-package-manager libarchive-tools zstd \
-  postgresql libpq-dev chromium libnss3-tools"
+  postgresql libpq-dev chromium libnss3-tools rsyslog python3-venv"
 # The console's browser tests drive Debian's Chromium with playwright-core (npm); node and npm are only
 # installed when missing (images often bring newer ones than Debian's).
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
@@ -52,5 +52,19 @@ if [ ! -d "$browser_dir/node_modules" ] || [ "$browser_dir/package-lock.json" -n
   ci || { echo "install-prereqs: npm ci failed, retrying once" >&2; sleep 3; ci; }
 else
   echo "install-prereqs: tests/browser/node_modules up to date"
+fi
+# The OpenAPI contract test validates openapi.json and generates a client from it with Python tools from
+# PyPI, pinned in tests/openapi/{requirements,constraints}.txt, in a virtualenv of their own.
+venv="$(cd "$(dirname "$0")/.." && pwd)/tests/openapi/.venv"
+reqs="$venv/../requirements.txt"
+if [ ! -x "$venv/bin/openapi-python-client" ] || [ "$reqs" -nt "$venv/.installed" ] || [ "$venv/../constraints.txt" -nt "$venv/.installed" ]; then
+  echo "install-prereqs: Python tools for the OpenAPI test in tests/openapi/.venv"
+  pyinstall() {
+    python3 -m venv "$venv" && "$venv/bin/pip" install -q --disable-pip-version-check \
+      -r "$reqs" -c "$venv/../constraints.txt" && touch "$venv/.installed"
+  }
+  pyinstall || { echo "install-prereqs: pip install failed, retrying once" >&2; sleep 3; pyinstall; }
+else
+  echo "install-prereqs: tests/openapi/.venv up to date"
 fi
 echo "install-prereqs: done"

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// `{success, request_id, timestamp, data, error}`: exactly one of `data` and `error` is set.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Envelope_{T}")]
 pub struct Envelope<T> {
     /// True when the request succeeded (then `data` is set), false when `error` is set.
     pub success: bool,

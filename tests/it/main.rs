@@ -25,6 +25,7 @@ mod manager_mfa;
 mod manager_poller;
 mod manager_serve;
 mod manager_sessions;
+mod openapi_client;
 mod pacman_backend;
 mod reload;
 mod remote_syslog;

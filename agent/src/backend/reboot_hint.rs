@@ -14,6 +14,8 @@ const APT: &[&str] = &[
     "intel-microcode",
     "amd64-microcode",
     "linux-firmware",
+    "firmware-linux",
+    "firmware-linux-free",
     "firmware-linux-nonfree",
 ];
 

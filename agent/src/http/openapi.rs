@@ -28,6 +28,10 @@ pub fn document() -> Value {
             obj.insert(spec.method.as_str().to_lowercase(), op);
         }
     }
+    let mut schemas = Value::Object(merged_definitions(g, bodies));
+    simplify_enums(&mut schemas);
+    let mut paths = Value::Object(paths);
+    simplify_enums(&mut paths);
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -38,8 +42,80 @@ pub fn document() -> Value {
         },
         "servers": [{ "url": BASE }],
         "paths": paths,
-        "components": { "schemas": merged_definitions(g, bodies) },
+        "components": { "schemas": schemas },
     })
+}
+
+/// Rewrites what generators read badly: a `oneOf` of one-value string enums (a unit enum with documented
+/// variants) becomes one string `enum`, each variant's description folded into the schema's.
+fn simplify_enums(v: &mut Value) {
+    match v {
+        Value::Array(items) => items.iter_mut().for_each(simplify_enums),
+        Value::Object(o) => {
+            o.values_mut().for_each(simplify_enums);
+            let Some(variants) = o
+                .get("oneOf")
+                .and_then(Value::as_array)
+                .and_then(|a| unit_variants(a))
+            else {
+                return;
+            };
+            let words: Vec<String> = variants
+                .iter()
+                .map(|(name, desc)| match desc {
+                    Some(d) => format!("`{name}`: {}", d.trim_end_matches('.')),
+                    None => format!("`{name}`"),
+                })
+                .collect();
+            let description = match o.get("description").and_then(Value::as_str) {
+                Some(d) => format!("{d} {}", words.join("; ")),
+                None => words.join("; "),
+            };
+            o.remove("oneOf");
+            o.insert("type".into(), json!("string"));
+            o.insert(
+                "enum".into(),
+                json!(variants.iter().map(|(n, _)| n).collect::<Vec<_>>()),
+            );
+            o.insert("description".into(), Value::String(description));
+        }
+        _ => {}
+    }
+}
+
+/// `(value, description)` of each alternative when every one is `{"type": "string", "enum": [one]}`.
+fn unit_variants(alternatives: &[Value]) -> Option<Vec<(String, Option<String>)>> {
+    let each = |a: &Value| {
+        let o = a.as_object()?;
+        let only_known = o
+            .keys()
+            .all(|k| matches!(k.as_str(), "enum" | "type" | "description"));
+        let values = o.get("enum")?.as_array()?;
+        match (
+            only_known,
+            o.get("type").and_then(Value::as_str),
+            values.as_slice(),
+        ) {
+            (true, Some("string"), [Value::String(v)]) => Some((
+                v.clone(),
+                o.get("description").and_then(Value::as_str).map(str::to_owned),
+            )),
+            _ => None,
+        }
+    };
+    let out: Option<Vec<_>> = alternatives.iter().map(each).collect();
+    out.filter(|v| !v.is_empty())
+}
+
+/// A query parameter's schema without the `null` alternative of an `Option` (absent means none).
+fn without_null(schema: Value) -> Value {
+    let is_null = |a: &Value| a.get("enum").is_some_and(|e| *e == json!([null]));
+    match schema.get("anyOf").and_then(Value::as_array) {
+        Some(alts) if alts.len() == 2 && alts.iter().any(is_null) => {
+            alts.iter().find(|a| !is_null(a)).cloned().unwrap_or(schema)
+        }
+        _ => schema,
+    }
 }
 
 /// The response schemas plus the request-body schemas (names do not overlap: no type is both).
@@ -72,20 +148,30 @@ fn operation(
         let mut qg = SchemaSettings::openapi3()
             .with(|s| s.inline_subschemas = true)
             .into_generator();
-        let schema = query(&mut qg).to_value();
+        // Inlined subschemas skip the generator's OpenAPI 3.0 transforms (nullable, const): apply them.
+        let mut schema = query(&mut qg);
+        for t in qg.transforms_mut() {
+            t.transform(&mut schema);
+        }
+        let schema = schema.to_value();
         let resolved = match schema.get("$ref").and_then(Value::as_str) {
             Some(r) => {
-                let name = r.rsplit('/').next().unwrap_or_default();
-                qg.definitions().get(name).cloned().unwrap_or(schema)
+                let name = r.rsplit('/').next().unwrap_or_default().to_owned();
+                qg.take_definitions(true).remove(&name).unwrap_or(schema)
             }
             None => schema,
         };
         if let Some(props) = resolved.get("properties").and_then(Value::as_object) {
             for (name, prop) in props {
                 let desc = prop.get("description").cloned().unwrap_or(Value::Null);
-                let mut s = prop.clone();
+                let mut s = without_null(prop.clone());
                 if let Some(o) = s.as_object_mut() {
+                    // A query parameter is optional by being absent, never null.
                     o.remove("description");
+                    o.remove("nullable");
+                    if o.get("default").is_some_and(Value::is_null) {
+                        o.remove("default");
+                    }
                 }
                 params.push(json!({ "name": name, "in": "query", "required": false,
                                     "description": desc, "schema": s }));
