@@ -6,8 +6,6 @@
 const APT: &[&str] = &[
     "libc6",
     "systemd",
-    "libsystemd0",
-    "udev",
     "dbus",
     "dbus-daemon",
     "dbus-broker",
