@@ -6,12 +6,15 @@ set -eu
 
 PKGS="build-essential pkg-config libssl-dev openssl curl ca-certificates dpkg-dev apt-utils util-linux \
   dnf dnf-plugins-core rpm createrepo-c pacman-package-manager libarchive-tools zstd \
-  postgresql libpq-dev chromium libnss3-tools rsyslog python3-venv"
+  postgresql libpq-dev chromium libnss3-tools"
 # The console's browser tests drive Debian's Chromium with playwright-core (npm); node and npm are only
 # installed when missing (images often bring newer ones than Debian's).
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   PKGS="$PKGS nodejs npm"
 fi
+# rsyslog: a private rsyslogd is the collector of the remote-syslog tests (never the system service);
+# python3-venv: the OpenAPI test's Python tools live in a virtualenv (below).
+PKGS="$PKGS rsyslog python3-venv"
 
 missing=""
 for p in $PKGS; do
