@@ -12,6 +12,9 @@ PKGS="build-essential pkg-config libssl-dev openssl curl ca-certificates dpkg-de
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   PKGS="$PKGS nodejs npm"
 fi
+# rsyslog: a private rsyslogd is the collector of the remote-syslog tests (never the system service);
+# python3-venv: the OpenAPI test's Python tools live in a virtualenv (below).
+PKGS="$PKGS rsyslog python3-venv"
 
 missing=""
 for p in $PKGS; do
@@ -52,5 +55,19 @@ if [ ! -d "$browser_dir/node_modules" ] || [ "$browser_dir/package-lock.json" -n
   ci || { echo "install-prereqs: npm ci failed, retrying once" >&2; sleep 3; ci; }
 else
   echo "install-prereqs: tests/browser/node_modules up to date"
+fi
+# The OpenAPI contract test validates openapi.json and generates a client from it with Python tools from
+# PyPI, pinned in tests/openapi/{requirements,constraints}.txt, in a virtualenv of their own.
+venv="$(cd "$(dirname "$0")/.." && pwd)/tests/openapi/.venv"
+reqs="$venv/../requirements.txt"
+if [ ! -x "$venv/bin/openapi-python-client" ] || [ "$reqs" -nt "$venv/.installed" ] || [ "$venv/../constraints.txt" -nt "$venv/.installed" ]; then
+  echo "install-prereqs: Python tools for the OpenAPI test in tests/openapi/.venv"
+  pyinstall() {
+    python3 -m venv "$venv" && "$venv/bin/pip" install -q --disable-pip-version-check \
+      -r "$reqs" -c "$venv/../constraints.txt" && touch "$venv/.installed"
+  }
+  pyinstall || { echo "install-prereqs: pip install failed, retrying once" >&2; sleep 3; pyinstall; }
+else
+  echo "install-prereqs: tests/openapi/.venv up to date"
 fi
 echo "install-prereqs: done"

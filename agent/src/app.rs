@@ -242,6 +242,15 @@ pub fn run(paths: Paths, cfg: AgentConfig, log_handle: Option<log4rs::Handle>) -
     let backend: SharedBackend = backend::select(cfg.file.backend.kind, cmd_env, clock.clone())
         .map_err(|e| StartError::Startup(format!("package backend: {e}")))?;
     let auditor = Auditor::new(clock.clone());
+    if let Some(handle) = &log_handle {
+        crate::audit::logging::attach_remote_syslog(
+            handle,
+            &cfg.file.logging,
+            &paths.audit_log(),
+            clock.clone(),
+        )
+        .map_err(|e| StartError::Startup(format!("logging.remote_syslog: {e}")))?;
+    }
     let listener = std::net::TcpListener::bind(cfg.listen)
         .map_err(|e| StartError::Startup(format!("cannot listen on {}: {e}", cfg.listen)))?;
     let records = load_jobs(&paths, &cfg, &backend, &clock, &auditor)?;
@@ -275,6 +284,7 @@ pub fn run(paths: Paths, cfg: AgentConfig, log_handle: Option<log4rs::Handle>) -
             actors,
             edge: edge.clone(),
         });
+        edge.set_tls_files(cfg.tls.clone());
         let watched_edge = edge.clone();
         let server = actix_server::Server::build()
             .workers(workers)

@@ -2,15 +2,17 @@
 
 use chrono::{DateTime, Duration, Utc};
 use linux_patch_shared::api::agent::CacheStatus;
+use linux_patch_shared::timefmt;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// After this long without a refresh the index is stale.
 pub const STALE_AFTER_HOURS: i64 = 4;
 
-/// What `state/cache.json` records.
+/// What `state/cache.json` records. Written with the seed's two fields (`last_cache_update`,
+/// `last_update_success`) beside ours; a file holding only the seed's fields is read too.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "StateFile", into = "StateFile")]
 pub struct CacheState {
     /// Last successful refresh.
     pub last_success: Option<DateTime<Utc>>,
@@ -19,8 +21,75 @@ pub struct CacheState {
     /// Whether the last attempt succeeded.
     pub last_ok: bool,
     /// Why the last attempt failed.
-    #[serde(default)]
     pub last_error: Option<String>,
+}
+
+/// The file's form: our fields and the seed's, each optional when reading.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StateFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_success: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_attempt: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_ok: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_error: Option<String>,
+    /// The seed's name of the last successful refresh (RFC 3339 with `+00:00`).
+    #[serde(default)]
+    last_cache_update: Option<String>,
+    /// The seed's name of whether the last refresh succeeded.
+    #[serde(default)]
+    last_update_success: Option<bool>,
+}
+
+fn stamp(field: &str, s: Option<String>) -> Result<Option<DateTime<Utc>>, String> {
+    s.map(|s| timefmt::parse_lenient(&s).ok_or_else(|| format!("{field}: `{s}` is not a date and time")))
+        .transpose()
+}
+
+impl TryFrom<StateFile> for CacheState {
+    type Error = String;
+
+    fn try_from(f: StateFile) -> Result<Self, String> {
+        let ours = f.last_success.is_some() || f.last_attempt.is_some() || f.last_ok.is_some();
+        let last_success = stamp("last_success", f.last_success)?;
+        let seed_success = stamp("last_cache_update", f.last_cache_update)?;
+        if ours {
+            return Ok(CacheState {
+                last_success: last_success.or(seed_success),
+                last_attempt: stamp("last_attempt", f.last_attempt)?,
+                last_ok: f.last_ok.or(f.last_update_success).unwrap_or(false),
+                last_error: f.last_error,
+            });
+        }
+        // The seed's form: when the last refresh failed, an attempt was made (its time is not recorded).
+        let ok = f.last_update_success.unwrap_or(seed_success.is_some());
+        Ok(CacheState {
+            last_success: seed_success,
+            last_attempt: if ok {
+                seed_success
+            } else {
+                seed_success.or(Some(DateTime::UNIX_EPOCH))
+            },
+            last_ok: ok,
+            last_error: f.last_error,
+        })
+    }
+}
+
+impl From<CacheState> for StateFile {
+    fn from(s: CacheState) -> Self {
+        StateFile {
+            last_success: s.last_success.map(timefmt::offset_form),
+            last_attempt: s.last_attempt.map(timefmt::offset_form),
+            last_ok: Some(s.last_ok),
+            last_error: s.last_error,
+            last_cache_update: s.last_success.map(timefmt::offset_form),
+            last_update_success: Some(s.last_ok),
+        }
+    }
 }
 
 impl CacheState {
@@ -81,6 +150,47 @@ mod tests {
             ..ok("2026-05-01T11:00:00Z")
         };
         assert_eq!(CacheState::status(Some(&failed), now), CacheStatus::Failed);
+    }
+
+    #[test]
+    fn the_seed_form_is_read_and_written_beside_ours() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("cache.json");
+        std::fs::write(
+            &f,
+            r#"{"last_cache_update": "2026-05-27T13:30:00+00:00", "last_update_success": true}"#,
+        )
+        .unwrap();
+        let s = CacheState::load(&f).unwrap().unwrap();
+        assert_eq!(s.last_success, Some(at("2026-05-27T13:30:00Z")));
+        assert!(s.last_ok);
+        let now = at("2026-05-27T14:00:00Z");
+        assert_eq!(CacheState::status(Some(&s), now), CacheStatus::Fresh);
+
+        std::fs::write(
+            &f,
+            r#"{"last_cache_update": "2026-05-27T09:00:00.250000", "last_update_success": false}"#,
+        )
+        .unwrap();
+        let s = CacheState::load(&f).unwrap().unwrap();
+        assert_eq!(CacheState::status(Some(&s), now), CacheStatus::Failed);
+        assert_eq!(s.last_success, Some(at("2026-05-27T09:00:00.25Z")));
+
+        let written = serde_json::to_value(CacheState {
+            last_success: Some(at("2026-05-27T13:30:00Z")),
+            last_attempt: Some(at("2026-05-27T13:30:00Z")),
+            last_ok: true,
+            last_error: None,
+        })
+        .unwrap();
+        assert_eq!(written["last_cache_update"], "2026-05-27T13:30:00+00:00");
+        assert_eq!(written["last_update_success"], true);
+        assert_eq!(written["last_ok"], true);
+        let back: CacheState = serde_json::from_value(written).unwrap();
+        assert_eq!(back.last_success, Some(at("2026-05-27T13:30:00Z")));
+
+        std::fs::write(&f, r#"{"last_cache_update": "soon"}"#).unwrap();
+        assert!(CacheState::load(&f).unwrap_err().contains("corrupt"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod enroll;
 pub mod error;
+pub mod health;
 pub mod http;
 pub mod jobs;
 pub mod net;

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// `{success, request_id, timestamp, data, error}`: exactly one of `data` and `error` is set.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Envelope_{T}")]
 pub struct Envelope<T> {
     /// True when the request succeeded (then `data` is set), false when `error` is set.
     pub success: bool,
@@ -57,8 +58,10 @@ pub struct ApiError {
     pub code: String,
     /// What went wrong, for a human.
     pub message: String,
-    /// Structured details (which field, which value, ...), when there are any.
-    #[serde(default)]
+    /// Structured details (which field, which value, ...): always an object on the wire, `{}` when there
+    /// are none (older agents sent null, still accepted).
+    #[serde(default, serialize_with = "details_object")]
+    #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
     pub details: Option<serde_json::Value>,
     /// True when the same request may succeed later unchanged.
     pub retryable: bool,
@@ -88,6 +91,15 @@ impl ApiError {
     }
 }
 
+/// Writes `details` as an object: `{}` for none (and for a non-object value, wrapped as `{"value": ...}`).
+fn details_object<S: serde::Serializer>(d: &Option<serde_json::Value>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(v @ serde_json::Value::Object(_)) => v.serialize(s),
+        None | Some(serde_json::Value::Null) => serde_json::Map::new().serialize(s),
+        Some(other) => serde_json::json!({ "value": other }).serialize(s),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,7 +121,10 @@ mod tests {
         assert_eq!(err["data"], serde_json::Value::Null);
         assert_eq!(
             err["error"],
-            serde_json::json!({"code": "X", "message": "y", "details": null, "retryable": false})
+            serde_json::json!({"code": "X", "message": "y", "details": {}, "retryable": false})
         );
+        let old: ApiError =
+            serde_json::from_str(r#"{"code":"X","message":"y","details":null,"retryable":false}"#).unwrap();
+        assert_eq!(old.details, None, "null details from older agents are still read");
     }
 }

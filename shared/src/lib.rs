@@ -6,6 +6,7 @@ pub mod clock;
 pub mod config_file;
 pub mod envelope;
 pub mod ids;
+pub mod timefmt;
 pub mod tls;
 
 pub use envelope::{ApiError, Envelope};

@@ -261,7 +261,8 @@ async fn rate_limit_answers_429_with_retry_after() {
 async fn health_reports_cache_state_and_system_info_reports_the_host() {
     let f = fixture(AgentSetup::default());
     let h = f.get("/api/v1/health").await.json();
-    assert_eq!(h["data"]["status"], "ok");
+    assert_eq!(h["data"]["status"], "healthy");
+    assert!(h["data"]["uptime_seconds"].is_u64(), "{h}");
     assert_eq!(h["data"]["backend"], "apt");
     assert_eq!(h["data"]["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(h["data"]["cache_status"], "unknown");
@@ -283,7 +284,10 @@ async fn health_reports_cache_state_and_system_info_reports_the_host() {
         .wait_audit(std::time::Duration::from_secs(30), |_| refreshes(1)());
     let h = f.get("/api/v1/health").await.json();
     assert_eq!(h["data"]["cache_status"], "fresh", "{h}");
-    assert!(h["data"]["last_cache_update"].is_string());
+    // The seed's form: RFC 3339 with +00:00 and at most 6 fractional digits.
+    let stamp = h["data"]["last_cache_update"].as_str().unwrap();
+    let time = stamp.strip_suffix("+00:00").unwrap_or_else(|| panic!("{stamp}"));
+    assert!(time.split_once('.').is_none_or(|(_, f)| f.len() <= 6), "{stamp}");
 
     // An index older than 4 hours is stale, and health refreshes it again.
     let state = f

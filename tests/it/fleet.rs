@@ -120,7 +120,11 @@ async fn a_thousand_agents_answer_each_with_its_own_certificate_allow_list_and_p
         assert!(sans.contains(&format!("IP:{}", h.address.ip())), "{sans:?}");
         let health = answer.response.json()["data"].clone();
         assert_eq!(health["backend"], "simulated", "{health}");
-        let want = if h.state == "unhealthy" { "degraded" } else { "ok" };
+        let want = if h.state == "unhealthy" {
+            "degraded"
+        } else {
+            "healthy"
+        };
         assert_eq!(health["status"], want, "{}: {health}", h.hostname);
         if h.state == "slow" {
             assert!(

@@ -42,7 +42,7 @@ async fn allowed_client_with_valid_certificate_is_served_and_audited() {
     .await
     .unwrap();
     assert_eq!(r.status, 200);
-    assert_eq!(r.json()["data"]["status"], "ok");
+    assert_eq!(r.json()["data"]["status"], "healthy");
     // keep-alive: a second request on the same connection
     let r2 = request(&mut s, "GET", "/api/v1/health", &[], b"").await.unwrap();
     assert_eq!(r2.status, 200);

@@ -63,6 +63,8 @@ pub struct AgentSetup {
     pub bind_address: std::net::Ipv4Addr,
     /// `server.port`; `None` = a free port.
     pub port: Option<u16>,
+    /// `logging.remote_syslog` (`udp://...`, `tcp://...`), `None` for null.
+    pub remote_syslog: Option<String>,
 }
 
 impl Default for AgentSetup {
@@ -80,6 +82,7 @@ impl Default for AgentSetup {
             backend_kind: "apt".into(),
             bind_address: std::net::Ipv4Addr::LOCALHOST,
             port: None,
+            remote_syslog: None,
         }
     }
 }
@@ -326,12 +329,17 @@ pub fn write_config(prefix: &Path, port: u16, setup: &AgentSetup, pki: &Pki) {
         format!(
             "server: {{ bind_address: {}, port: {port}, request_timeout_secs: 10, max_body_bytes: {} }}\n\
              tls: {{ ca_cert: certs/ca.pem, server_cert: certs/server.pem, server_key: certs/server.key }}\n\
-             logging: {{ level: debug }}\n\
+             logging: {{ level: debug{} }}\n\
              security: {{ rate_limit_per_minute: {}, job_timeout_secs: {}, max_concurrent_jobs: {} }}\n\
              system: {{ reboot_command: {} }}\n\
              backend:\n  kind: {}\n{env}",
             setup.bind_address,
             setup.max_body_bytes,
+            // Only when set: tests edit the `logging: { level: debug }` line as written.
+            setup
+                .remote_syslog
+                .as_deref()
+                .map_or(String::new(), |r| format!(", remote_syslog: \"{r}\"")),
             setup.rate_limit_per_minute,
             setup.job_timeout_secs,
             setup.max_concurrent_jobs,

@@ -17,5 +17,6 @@ pub mod manager;
 pub mod pacman;
 pub mod pg;
 pub mod repos;
+pub mod rsyslog;
 pub mod scale;
 pub mod signin;

@@ -277,6 +277,7 @@ impl ConfigWatcher {
         // The first reload does not know what the start-up certificates contained: swap unconditionally.
         if plan.swap_tls() || self.digest.is_none() {
             self.setup.edge.set_tls(c.tls);
+            self.setup.edge.set_tls_files(c.cfg.tls.clone());
         }
         let log_error = if plan.swap_logging() {
             self.set_logging(&c.cfg).err()

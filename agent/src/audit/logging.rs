@@ -35,7 +35,26 @@ impl Append for JournalAppender {
     fn flush(&self) {}
 }
 
-/// The log4rs configuration: console at `level`, audit to `audit_log` (and the journal when `journal`).
+/// Sends audit records to the remote syslog collector's queue (never blocks).
+struct SyslogAppender(std::sync::Arc<super::syslog::RemoteSyslog>);
+
+impl std::fmt::Debug for SyslogAppender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SyslogAppender")
+    }
+}
+
+impl Append for SyslogAppender {
+    fn append(&self, record: &log::Record<'_>) -> anyhow::Result<()> {
+        self.0.enqueue(record.level(), &record.args().to_string());
+        Ok(())
+    }
+
+    fn flush(&self) {}
+}
+
+/// The log4rs configuration: console at `level`, audit to `audit_log` (and the journal when `journal`,
+/// and the remote syslog collector when a sender is installed).
 pub fn build_config(
     level: log::LevelFilter,
     audit_log: &Path,
@@ -73,12 +92,37 @@ pub fn build_config(
         builder = builder.appender(Appender::builder().build("journal", Box::new(JournalAppender(j))));
         audit = audit.appender("journal");
     }
+    if let Some(remote) = super::syslog::installed() {
+        builder =
+            builder.appender(Appender::builder().build("remote_syslog", Box::new(SyslogAppender(remote))));
+        audit = audit.appender("remote_syslog");
+    }
     Ok(builder
         .logger(audit.build(TARGET, log::LevelFilter::Info))
         // Third-party crates stay at warn unless debugging.
         .logger(Logger::builder().build("actix_server", level.min(log::LevelFilter::Warn)))
         .logger(Logger::builder().build("rustls", level.min(log::LevelFilter::Warn)))
         .build(Root::builder().appender("console").build(level))?)
+}
+
+/// Starts the remote syslog sender for `logging.remote_syslog` (when set) and adds it to the running
+/// logger behind `handle`; from then on every audit record is also queued for the collector.
+pub fn attach_remote_syslog(
+    handle: &log4rs::Handle,
+    logging: &crate::config::file::LoggingSection,
+    audit_log: &Path,
+    clock: linux_patch_shared::clock::SharedClock,
+) -> Result<(), String> {
+    let Some(remote) = &logging.remote_syslog else {
+        return Ok(());
+    };
+    let target = super::syslog::wire::Target::parse(remote)?;
+    super::syslog::install(target, clock)?;
+    let journal = Path::new(JOURNAL_SOCKET).exists();
+    let config = build_config(logging.level.filter(), audit_log, logging.retention_days, journal)
+        .map_err(|e| e.to_string())?;
+    handle.set_config(config);
+    Ok(())
 }
 
 /// Creates the log directory (0750) and installs the logger; the handle allows level changes later.

@@ -3,6 +3,7 @@
 
 pub mod limiter;
 pub mod logging;
+pub mod syslog;
 
 use linux_patch_shared::clock::SharedClock;
 use serde_json::{Map, Value};

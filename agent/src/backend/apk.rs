@@ -218,6 +218,17 @@ fn program_exists(program: &str, env: &BTreeMap<String, String>) -> bool {
 }
 
 impl PackageBackend for ApkBackend {
+    fn probe(&self) -> Result<(), String> {
+        super::probe::program(&self.program)?;
+        match self.paths.installed_db() {
+            Some(db) => super::probe::readable(&db),
+            None => Err(format!(
+                "no apk installed database under {}",
+                self.paths.root().display()
+            )),
+        }
+    }
+
     fn name(&self) -> &'static str {
         "apk"
     }

@@ -143,6 +143,12 @@ impl AptBackend {
 }
 
 impl PackageBackend for AptBackend {
+    fn probe(&self) -> Result<(), String> {
+        super::probe::program("apt-get")?;
+        super::probe::program("dpkg")?;
+        super::probe::readable(&self.dpkg.status_path())
+    }
+
     fn name(&self) -> &'static str {
         "apt"
     }

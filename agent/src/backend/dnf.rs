@@ -182,6 +182,12 @@ fn cache_dir(tools: &Tools) -> Result<PathBuf, BackendError> {
 }
 
 impl PackageBackend for DnfBackend {
+    fn probe(&self) -> Result<(), String> {
+        super::probe::program(&self.tools.dnf)?;
+        super::probe::program(&self.tools.rpm)?;
+        super::probe::readable(&self.dbdir)
+    }
+
     fn name(&self) -> &'static str {
         self.flavor.name()
     }

@@ -7,7 +7,9 @@ pub mod dnf;
 pub mod gate;
 pub mod listing;
 pub mod pacman;
+pub mod probe;
 pub mod process;
+pub mod reboot_hint;
 pub mod simulated;
 pub mod stamp;
 
@@ -50,6 +52,12 @@ pub struct CommandEnv {
 pub trait PackageBackend: Send + Sync + std::fmt::Debug {
     /// Backend name as reported in health and system info (`apt`, `dnf`, ...).
     fn name(&self) -> &'static str;
+
+    /// Whether the backend is usable now (its programs installed, its database readable); cheap enough
+    /// for every `GET /health` (no package-manager run). `Err` says what is wrong.
+    fn probe(&self) -> Result<(), String> {
+        Ok(())
+    }
 
     /// Checks a package name against this backend's grammar; the error says what is wrong.
     fn validate_name(&self, name: &str) -> Result<(), String>;

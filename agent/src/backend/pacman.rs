@@ -206,7 +206,6 @@ impl PacmanBackend {
                 };
                 Patch {
                     installed_version: have.map(|p| p.version.clone()),
-                    name: t.name,
                     architecture,
                     candidate_version: t.version,
                     origins: vec![PatchOrigin {
@@ -219,6 +218,11 @@ impl PacmanBackend {
                     severity: None,
                     cves: Vec::new(),
                     security_source: "unknown".into(),
+                    requires_reboot: crate::backend::reboot_hint::expects_reboot(
+                        crate::backend::reboot_hint::Family::Pacman,
+                        &t.name,
+                    ),
+                    name: t.name,
                 }
             })
             .collect();
@@ -250,6 +254,11 @@ impl PacmanBackend {
 }
 
 impl PackageBackend for PacmanBackend {
+    fn probe(&self) -> Result<(), String> {
+        super::probe::program("pacman")?;
+        super::probe::readable(&self.paths.dbpath.join("local"))
+    }
+
     fn name(&self) -> &'static str {
         "pacman"
     }

@@ -238,10 +238,7 @@ pub fn validate(file: &Path, text: &str, cfg: &ConfigFile) -> Result<Ipv4Addr, C
         return Err(field("logging.retention_days", "must be at least 1".into()));
     }
     if let Some(remote) = &cfg.logging.remote_syslog {
-        return Err(field(
-            "logging.remote_syslog",
-            format!("`{remote}`: remote syslog is not supported by this version; set it to null"),
-        ));
+        crate::audit::syslog::wire::Target::parse(remote).map_err(|e| field("logging.remote_syslog", e))?;
     }
     if !(1..=86_400).contains(&cfg.security.job_timeout_secs) {
         return Err(field(
@@ -314,6 +311,23 @@ backend:
         let c = parse(text).unwrap();
         assert_eq!(c, ConfigFile::default());
         validate(Path::new("/c.yaml"), text, &c).unwrap();
+    }
+
+    #[test]
+    fn remote_syslog_takes_udp_and_tcp_targets_only() {
+        for ok in [
+            "udp://127.0.0.1:514",
+            "tcp://logs.example.lan:6514",
+            "udp://collector",
+        ] {
+            let text = format!("logging: {{ remote_syslog: \"{ok}\" }}\n");
+            validate(Path::new("/c.yaml"), &text, &parse(&text).unwrap()).unwrap();
+        }
+        for bad in ["syslog://h:514", "udp://[::1]:514", "tcp://h:0"] {
+            let text = format!("logging: {{ remote_syslog: \"{bad}\" }}\n");
+            let e = validate(Path::new("/c.yaml"), &text, &parse(&text).unwrap()).unwrap_err();
+            assert_eq!(e.field.as_deref(), Some("logging.remote_syslog"), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -63,8 +63,8 @@ pub struct UpdateRequest {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RemoveQuery {
-    /// Also remove configuration files.
-    #[serde(default)]
+    /// Also remove configuration files (`true`/`false` in any case, `1`/`0`).
+    #[serde(default, deserialize_with = "super::query::flag")]
     pub purge: bool,
 }
 

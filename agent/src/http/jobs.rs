@@ -15,7 +15,7 @@ use serde::Deserialize;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JobQuery {
-    /// Only jobs in this state.
+    /// Only jobs in this state (`completed` is read as `succeeded`).
     pub status: Option<JobStatus>,
     /// Only jobs of this kind.
     pub kind: Option<JobKind>,

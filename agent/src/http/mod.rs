@@ -8,6 +8,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod packages;
 pub mod patches;
+pub mod query;
 pub mod system;
 
 use crate::error::AgentError;

@@ -29,7 +29,8 @@ pub struct PackageQuery {
     pub version: Option<String>,
     /// One package state (see `STATUSES`).
     pub status: Option<String>,
-    /// `true`: only packages with an update; `false`: only those without.
+    /// `true`: only packages with an update; `false`: only those without (`True`/`1`/`0` also read).
+    #[serde(default, deserialize_with = "super::query::opt_bool")]
     pub upgradable: Option<bool>,
 }
 

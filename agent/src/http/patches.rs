@@ -9,7 +9,8 @@ use serde::Deserialize;
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchQuery {
-    /// `true`: only security updates; `false`: only the others.
+    /// `true`: only security updates; `false`: only the others (`True`/`1`/`0` also read).
+    #[serde(default, deserialize_with = "super::query::opt_bool")]
     pub security: Option<bool>,
 }
 

@@ -5,7 +5,7 @@ use super::identity::ClientIdentity;
 use crate::audit::limiter::{Decision, WindowLimiter};
 use crate::audit::Auditor;
 use crate::audit_fields;
-use crate::config::AllowList;
+use crate::config::{AllowList, TlsPaths};
 use actix_http::Protocol;
 use linux_patch_shared::clock::SharedClock;
 use std::net::SocketAddr;
@@ -27,6 +27,8 @@ pub struct EdgeState {
     auditor: Auditor,
     clock: SharedClock,
     denials: Mutex<WindowLimiter<&'static str>>,
+    /// The certificate files the TLS configuration was built from (health re-reads them).
+    tls_files: RwLock<Option<TlsPaths>>,
 }
 
 impl EdgeState {
@@ -41,7 +43,20 @@ impl EdgeState {
                 DENIALS_AUDITED_PER_MINUTE,
                 chrono::Duration::minutes(1),
             )),
+            tls_files: RwLock::new(None),
         }
+    }
+
+    /// Records which files the current TLS configuration came from (at start and on every swap).
+    pub fn set_tls_files(&self, files: TlsPaths) {
+        if let Ok(mut t) = self.tls_files.write() {
+            *t = Some(files);
+        }
+    }
+
+    /// The files the current TLS configuration came from, when recorded.
+    pub fn tls_files(&self) -> Option<TlsPaths> {
+        self.tls_files.read().ok().and_then(|t| t.clone())
     }
 
     /// Replaces the allow-list; takes effect for the next connection.

@@ -179,7 +179,17 @@ mod tests {
             "data":{"status":"ok","version":"1.2.3","uptime_secs":5,"backend":"apt",
                     "last_cache_update":null,"cache_status":"fresh"}}"#;
         let h: Health = decode(ok).unwrap();
-        assert_eq!((h.status, h.cache_status), (HealthStatus::Ok, CacheStatus::Fresh));
+        assert_eq!(
+            (h.status, h.cache_status),
+            (HealthStatus::Healthy, CacheStatus::Fresh)
+        );
+        // The seed's form, as agents send it now (with additive fields).
+        let new = br#"{"success":true,"request_id":"r","timestamp":"t","error":null,
+            "data":{"status":"healthy","version":"1.3.0","uptime_seconds":7,"backend":"apt",
+                    "last_cache_update":"2026-05-27T13:30:00+00:00","cache_status":"fresh",
+                    "problems":[],"remote_syslog":null}}"#;
+        let h: Health = decode(new).unwrap();
+        assert_eq!((h.status, h.uptime_seconds), (HealthStatus::Healthy, 7));
         let e = decode::<Health>(b"<html>").unwrap_err();
         assert!(e.0.starts_with("bad JSON from the agent"), "{e}");
         let err = br#"{"success":false,"request_id":"r","timestamp":"t","data":null,

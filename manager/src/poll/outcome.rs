@@ -38,7 +38,12 @@ pub fn health_update(
     match result {
         Ok(h) => {
             let (state, reason) = match h.status {
-                HealthStatus::Ok => (HostState::Healthy, String::new()),
+                HealthStatus::Healthy => (HostState::Healthy, String::new()),
+                // Newer agents say why (backend, TLS, index); older ones only had the index.
+                HealthStatus::Degraded if !h.problems.is_empty() => (
+                    HostState::Degraded,
+                    format!("agent reports degraded: {}", h.problems.join("; ")),
+                ),
                 HealthStatus::Degraded => (
                     HostState::Degraded,
                     format!("agent reports degraded: {}", cache_words(h.cache_status)),

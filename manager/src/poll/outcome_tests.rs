@@ -16,16 +16,18 @@ fn health(status: HealthStatus, cache: CacheStatus) -> Health {
     Health {
         status,
         version: "0.1.0".into(),
-        uptime_secs: 5,
+        uptime_seconds: 5,
         backend: "apt".into(),
         last_cache_update: None,
         cache_status: cache,
+        problems: vec![],
+        remote_syslog: None,
     }
 }
 
 #[test]
 fn success_is_healthy_and_resets_failures() {
-    let h = health(HealthStatus::Ok, CacheStatus::Fresh);
+    let h = health(HealthStatus::Healthy, CacheStatus::Fresh);
     let u = health_update(&policy(), now(), 7, 2, Ok(&h), 12);
     assert_eq!((u.state, u.failures, u.retry_at), (HostState::Healthy, 0, None));
     assert_eq!(
@@ -45,6 +47,15 @@ fn agent_degraded_keeps_its_reason() {
         "agent reports degraded: the last package-index refresh failed"
     );
     assert_eq!(u.failures, 0);
+    let h = Health {
+        problems: vec!["the package backend is not usable: `apt-get` is not installed".into()],
+        ..health(HealthStatus::Degraded, CacheStatus::Fresh)
+    };
+    let u = health_update(&policy(), now(), 7, 0, Ok(&h), 3);
+    assert_eq!(
+        u.reason,
+        "agent reports degraded: the package backend is not usable: `apt-get` is not installed"
+    );
 }
 
 #[test]
@@ -111,6 +122,7 @@ fn patch(name: &str, security: bool) -> Patch {
             vec![]
         },
         security_source: "origin".into(),
+        requires_reboot: false,
     }
 }
 

@@ -30,7 +30,8 @@ pub enum JobStatus {
     Queued,
     /// Running now.
     Running,
-    /// Finished; everything asked for is done (possibly with no change).
+    /// Finished; everything asked for is done (possibly with no change). `completed` is read as an alias.
+    #[serde(alias = "completed")]
     Succeeded,
     /// Finished with an error (for a batch: at least one item failed).
     Failed,

@@ -33,6 +33,7 @@ fn merge_marks_upgradable_packages() {
         severity: None,
         cves: vec![],
         security_source: "unknown".into(),
+        requires_reboot: false,
     };
     let m = merge(&[pkg("a", "1-r0"), pkg("b", "1-r0")], &[patch]);
     assert_eq!(

@@ -111,7 +111,6 @@ impl ApkBackend {
                     None => (false, Vec::new(), "unknown"),
                 };
                 Patch {
-                    name,
                     architecture,
                     installed_version: Some(have),
                     candidate_version: candidate,
@@ -122,6 +121,11 @@ impl ApkBackend {
                     severity: None,
                     cves,
                     security_source: source.to_string(),
+                    requires_reboot: crate::backend::reboot_hint::expects_reboot(
+                        crate::backend::reboot_hint::Family::Apk,
+                        &name,
+                    ),
+                    name,
                 }
             })
             .collect();

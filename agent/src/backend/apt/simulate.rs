@@ -69,6 +69,10 @@ pub fn parse_inst(line: &str) -> Option<Patch> {
         severity: None,
         cves: Vec::new(),
         security_source: "origin".to_string(),
+        requires_reboot: crate::backend::reboot_hint::expects_reboot(
+            crate::backend::reboot_hint::Family::Apt,
+            name,
+        ),
     })
 }
 

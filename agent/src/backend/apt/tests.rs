@@ -34,6 +34,7 @@ fn patch(name: &str, arch: &str, cand: &str) -> Patch {
         severity: None,
         cves: Vec::new(),
         security_source: "origin".into(),
+        requires_reboot: false,
     }
 }
 

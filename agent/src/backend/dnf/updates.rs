@@ -205,6 +205,10 @@ pub fn join(
                 severity,
                 cves: cve_ids,
                 security_source: source.into(),
+                requires_reboot: crate::backend::reboot_hint::expects_reboot(
+                    crate::backend::reboot_hint::Family::Rpm,
+                    &c.name,
+                ),
             }
         })
         .collect();

@@ -189,6 +189,7 @@ mod tests {
             severity: None,
             cves: Vec::new(),
             security_source: String::new(),
+            requires_reboot: false,
         }
     }
 

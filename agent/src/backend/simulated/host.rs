@@ -207,6 +207,7 @@ pub fn patches(cat: &Catalogue, st: &HostState) -> Vec<Patch> {
                 severity: severity.map(str::to_owned),
                 cves,
                 security_source: "origin".to_owned(),
+                requires_reboot: e.reboot,
             })
         })
         .collect()

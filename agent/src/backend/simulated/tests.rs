@@ -90,11 +90,19 @@ fn hosts_have_about_1500_packages_and_3_to_40_updates_some_for_security_and_rebo
             }
         }
         with_security += usize::from(patches.iter().any(|p| p.security));
-        reboot_pending += usize::from(
-            patches
-                .iter()
-                .any(|p| ["linux-image-amd64", "libc6", "systemd", "dbus"].contains(&p.name.as_str())),
-        );
+        let named = |p: &&Patch| ["linux-image-amd64", "libc6", "systemd", "dbus"].contains(&p.name.as_str());
+        reboot_pending += usize::from(patches.iter().any(|p| named(&p)));
+        // The reboot hint comes from the catalogue and agrees with the apt family's rules.
+        for p in patches.iter() {
+            let apt_rules = crate::backend::reboot_hint::expects_reboot(
+                crate::backend::reboot_hint::Family::Apt,
+                &p.name,
+            );
+            assert_eq!(p.requires_reboot, apt_rules, "{}", p.name);
+            if named(&p) {
+                assert!(p.requires_reboot, "{}", p.name);
+            }
+        }
     }
     let mean = total / 60;
     assert!((1400..=1600).contains(&mean), "mean {mean} packages");

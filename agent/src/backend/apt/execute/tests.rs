@@ -45,6 +45,7 @@ fn patch(name: &str, arch: &str, cand: &str, security: bool) -> Patch {
         severity: None,
         cves: Vec::new(),
         security_source: "origin".into(),
+        requires_reboot: false,
     }
 }
 

@@ -90,6 +90,7 @@ impl Facts for Table {
                     severity: None,
                     cves: Vec::new(),
                     security_source: "arch-audit".into(),
+                    requires_reboot: false,
                 })
             })
             .collect();
