@@ -6,6 +6,7 @@ mod apt_backend;
 mod apt_write;
 mod cli;
 mod contract;
+mod deployments;
 mod discovery;
 mod dnf_backend;
 mod enroll;

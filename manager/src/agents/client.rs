@@ -102,6 +102,16 @@ pub fn url(addr: SocketAddr, path: &str) -> String {
 }
 
 impl AgentConn {
+    /// The HTTP client (for the job calls in `jobs.rs`).
+    pub(super) fn client(&self) -> &awc::Client {
+        &self.client
+    }
+
+    /// The per-request timeout.
+    pub(super) fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// `GET /api/v1/health`.
     pub async fn health(&self, addr: SocketAddr) -> Result<Health, AgentError> {
         self.get(addr, "/health").await
@@ -123,7 +133,11 @@ impl AgentConn {
     }
 
     /// One GET; the envelope's `data` on 2xx, else an error naming status, code and message.
-    async fn get<T: DeserializeOwned>(&self, addr: SocketAddr, path: &str) -> Result<T, AgentError> {
+    pub(super) async fn get<T: DeserializeOwned>(
+        &self,
+        addr: SocketAddr,
+        path: &str,
+    ) -> Result<T, AgentError> {
         let secs = self.timeout.as_secs_f64();
         let mut resp = self
             .client

@@ -3,9 +3,11 @@
 
 mod client;
 mod errors;
+pub mod jobs;
 
 pub use client::{decode, url, AgentClient, AgentConn, MAX_BODY_BYTES};
 pub use errors::AgentError;
+pub use jobs::{CallError, JobCall};
 
 use crate::ca::trust::AgentTrust;
 use std::sync::Arc;

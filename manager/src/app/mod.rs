@@ -9,8 +9,10 @@ mod context;
 
 pub use context::AppContext;
 
+use crate::actors::deployer::DeployerHandle;
 use crate::actors::housekeeping::{self, HousekeepingHandle};
 use crate::actors::poller::{self, PollerHandle};
+use crate::actors::scheduler::{self, SchedulerHandle};
 use crate::agents::Agents;
 use crate::auth::jwt::KeyRing;
 use crate::auth::webauthn::WebauthnService;
@@ -29,6 +31,9 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Agents the deployer calls at once unless configured.
+pub const DEFAULT_DEPLOY_CONCURRENCY: usize = 64;
+
 /// The running actors' typed handles (cloned into every worker).
 #[derive(Debug, Clone)]
 pub struct Actors {
@@ -36,6 +41,10 @@ pub struct Actors {
     pub poller: PollerHandle,
     /// Audit prune + verify, enrolment purge, certificate renewal.
     pub housekeeping: HousekeepingHandle,
+    /// Sends deployment jobs to agents and follows them.
+    pub deployer: DeployerHandle,
+    /// Wakes the deployer when targets fall due.
+    pub scheduler: SchedulerHandle,
 }
 
 /// Whether the actors run on their own clock ticks (`serve`) or only when told (tests: `sweep_due`,
@@ -61,6 +70,7 @@ pub struct AppBuilder {
     audit_retention_days: u32,
     renew_web: bool,
     mode: ActorMode,
+    deploy_concurrency: usize,
 }
 
 impl AppBuilder {
@@ -84,6 +94,7 @@ impl AppBuilder {
             audit_retention_days: crate::config::file::AuditSection::default().retention_days,
             renew_web: false,
             mode: ActorMode::Manual,
+            deploy_concurrency: DEFAULT_DEPLOY_CONCURRENCY,
         }
     }
 
@@ -111,6 +122,12 @@ impl AppBuilder {
         self
     }
 
+    /// Agents the deployer calls at once.
+    pub fn deploy_concurrency(mut self, n: usize) -> Self {
+        self.deploy_concurrency = n.clamp(1, 4096);
+        self
+    }
+
     /// Ticking or manual actors.
     pub fn mode(mut self, mode: ActorMode) -> Self {
         self.mode = mode;
@@ -131,7 +148,25 @@ impl AppBuilder {
         let data_dir = Arc::new(self.data_dir);
         let db = Db::new(self.pool.clone());
         let ticking = self.mode == ActorMode::Ticking;
+        let (scheduler, deployer) = scheduler::start(
+            crate::dispatch::Engine::new(crate::dispatch::DispatchDeps {
+                db: db.clone(),
+                clock: self.clock.clone(),
+                agents: agents.clone(),
+                owner: format!(
+                    "{}:{}:{}",
+                    crate::config::host_name(),
+                    std::process::id(),
+                    ulid::Ulid::generate()
+                ),
+                concurrency: self.deploy_concurrency,
+            }),
+            self.clock.clone(),
+            ticking,
+        );
         let actors = Actors {
+            deployer,
+            scheduler,
             poller: poller::start(
                 crate::poll::sweep::PollDeps {
                     db: db.clone(),

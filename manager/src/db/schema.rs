@@ -112,6 +112,48 @@ diesel::table! {
 }
 
 diesel::table! {
+    deployment_targets (id) {
+        id -> Int8,
+        deployment_id -> Int8,
+        host_id -> Nullable<Int8>,
+        hostname -> Text,
+        state -> Text,
+        attempts -> Int4,
+        dispatch_failures -> Int4,
+        due_at -> Nullable<Timestamptz>,
+        dispatch_until -> Nullable<Timestamptz>,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamptz>,
+        agent_job_id -> Nullable<Text>,
+        agent_status -> Text,
+        error -> Text,
+        change_set -> Nullable<Jsonb>,
+        output_tail -> Jsonb,
+        rollback_job_id -> Nullable<Text>,
+        started_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    deployments (id) {
+        id -> Int8,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        operation -> Text,
+        packages -> Jsonb,
+        rollback_of -> Nullable<Int8>,
+        mode -> Text,
+        reboot -> Text,
+        stop_failed_pct -> Nullable<Int4>,
+        status -> Text,
+        group_ids -> Jsonb,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     enrollments (id) {
         id -> Int8,
         token_hash -> Text,
@@ -139,6 +181,17 @@ diesel::table! {
         csrf_token -> Text,
         created_at -> Timestamptz,
         ceremony -> Nullable<Jsonb>,
+    }
+}
+
+diesel::table! {
+    maintenance_windows (id) {
+        id -> Int8,
+        host_id -> Int8,
+        name -> Text,
+        spec -> Jsonb,
+        created_by -> Text,
+        created_at -> Timestamptz,
     }
 }
 
@@ -235,8 +288,11 @@ diesel::joinable!(host_groups -> hosts (host_id));
 diesel::joinable!(host_health -> hosts (host_id));
 diesel::joinable!(host_patches -> hosts (host_id));
 diesel::joinable!(certificates -> hosts (host_id));
+diesel::joinable!(deployment_targets -> deployments (deployment_id));
+diesel::joinable!(deployment_targets -> hosts (host_id));
 diesel::joinable!(enrollments -> hosts (host_id));
 diesel::joinable!(login_challenges -> users (user_id));
+diesel::joinable!(maintenance_windows -> hosts (host_id));
 diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -249,6 +305,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_checkpoints,
     audit_log,
     certificates,
+    deployment_targets,
+    deployments,
     enrollments,
     groups,
     host_groups,
@@ -256,6 +314,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     host_patches,
     hosts,
     login_challenges,
+    maintenance_windows,
     recovery_codes,
     refresh_tokens,
     sessions,

@@ -62,7 +62,30 @@ fn api_routes(cfg: &mut web::ServiceConfig) {
             "/discovery/{id}/register",
             web::post().to(api::discovery::register),
         )
-        // mfa_setup (a user's first second factor; the path keeps its seed name)
+        // deployments and maintenance windows
+        .route("/deployments", web::get().to(api::deployments::list))
+        .route("/deployments", web::post().to(api::deployments::create))
+        .route("/deployments/{id}", web::get().to(api::deployments::detail))
+        .route(
+            "/deployments/{id}/cancel",
+            web::post().to(api::deployments::cancel),
+        )
+        .route(
+            "/deployments/{id}/rollback",
+            web::post().to(api::deployments::rollback),
+        )
+        .route(
+            "/deployments/{id}/targets/{target}/cancel",
+            web::post().to(api::deployments::cancel_target),
+        )
+        .route("/windows", web::get().to(api::deployments::list_windows))
+        .route("/windows", web::post().to(api::deployments::create_window))
+        .route("/windows/{id}", web::delete().to(api::deployments::delete_window))
+        .route(
+            "/hosts/{id}/windows",
+            web::get().to(api::deployments::host_windows),
+        )
+        // enroll (agent enrolment: the agent's request, its status, the approvals)
         .route("/enroll", web::post().to(api::enroll::enroll))
         .route("/enroll/status/{token}", web::get().to(api::enroll::status))
         .route("/enrollments", web::get().to(api::enroll::list))

@@ -5,12 +5,14 @@
 pub mod accounts;
 pub mod audit;
 pub mod certificates;
+pub mod deployments;
 pub mod discovery;
 pub mod enrollment;
 pub mod fleet;
 pub mod groups;
 pub mod hosts;
 pub mod users;
+pub mod windows;
 
 pub use crate::audit::Actor;
 use crate::error::ManagerError;

@@ -2,6 +2,8 @@
 
 pub mod certificate;
 pub mod challenge;
+pub mod deployment;
+pub mod deployment_claims;
 pub mod enrollment;
 pub mod fleet_view;
 pub mod group;
@@ -13,6 +15,7 @@ pub mod patch;
 pub mod poll_rows;
 pub mod scope;
 pub mod user;
+pub mod window;
 
 pub use certificate::Certificate;
 pub use challenge::LoginChallenge;

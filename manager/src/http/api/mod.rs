@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod certificates;
+pub mod deployments;
 pub mod discovery;
 pub mod enroll;
 pub mod fleet;

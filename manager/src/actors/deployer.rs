@@ -1,0 +1,123 @@
+//! The `Deployer` actor: runs rounds of the dispatch engine (send due jobs, follow running ones) one at a
+//! time; follows running jobs every [`FOLLOW_TICK`] while any run. Callers use [`DeployerHandle`]
+//! (`kick` after a change, `round` in tests); the [`super::scheduler`] wakes it when targets fall due.
+
+use crate::dispatch::{Engine, Report};
+use crate::error::ManagerError;
+use actix::prelude::*;
+use std::rc::Rc;
+use std::time::Duration;
+
+/// Real time between looks at running jobs.
+pub const FOLLOW_TICK: Duration = Duration::from_secs(2);
+
+/// The actor.
+pub struct Deployer {
+    engine: Rc<Engine>,
+    tick: Option<Duration>,
+    after_round: Option<Recipient<RoundDone>>,
+}
+
+impl Actor for Deployer {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        if let Some(every) = self.tick {
+            ctx.run_interval(every, |act, ctx| {
+                let (engine, done) = (act.engine.clone(), act.after_round.clone());
+                ctx.spawn(actix::fut::wrap_future(async move {
+                    match engine.round(true).await {
+                        Ok(r) if r.ended + r.again > 0 => notify(done.as_ref(), r),
+                        Ok(_) => {}
+                        Err(e) => log::error!("deployer: following running jobs failed: {e}"),
+                    }
+                }));
+            });
+        }
+    }
+}
+
+fn notify(to: Option<&Recipient<RoundDone>>, r: Report) {
+    if let Some(to) = to {
+        to.do_send(RoundDone(r));
+    }
+}
+
+/// Event: a round ended (the scheduler then looks for the next due target).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct RoundDone(pub Report);
+
+/// Command: dispatch what is due and follow what runs; answers when written.
+struct StartRound;
+
+impl Message for StartRound {
+    type Result = Result<Report, ManagerError>;
+}
+
+impl Handler<StartRound> for Deployer {
+    type Result = ResponseFuture<Result<Report, ManagerError>>;
+
+    fn handle(&mut self, _: StartRound, _: &mut Self::Context) -> Self::Result {
+        let (engine, done) = (self.engine.clone(), self.after_round.clone());
+        Box::pin(async move {
+            let r = engine.round(false).await?;
+            if r.skipped.is_none() {
+                notify(done.as_ref(), r.clone());
+            }
+            Ok(r)
+        })
+    }
+}
+
+/// How callers reach the running deployer.
+#[derive(Debug, Clone)]
+pub struct DeployerHandle {
+    addr: Addr<Deployer>,
+    /// Started without a tick (tests): `kick` does nothing, rounds run only when asked.
+    manual: bool,
+}
+
+impl DeployerHandle {
+    /// Asks for a round soon (after a deployment was created or cancelled); does not wait. Manual
+    /// deployers (tests) ignore it.
+    pub fn kick(&self) {
+        if self.manual {
+            return;
+        }
+        let addr = self.addr.clone();
+        actix::spawn(async move {
+            match addr.send(StartRound).await {
+                Ok(Ok(r)) => log::debug!("deployer: {r:?}"),
+                Ok(Err(e)) => log::error!("deployer: round failed: {e}"),
+                Err(e) => log::error!("deployer: not running: {e}"),
+            }
+        });
+    }
+
+    /// Runs a round now and answers when it is written.
+    pub async fn round(&self) -> Result<Report, ManagerError> {
+        self.addr
+            .send(StartRound)
+            .await
+            .map_err(|e| ManagerError::Internal(format!("the deployer is not running: {e}")))?
+    }
+}
+
+/// Starts the deployer on the current arbiter; with `tick` it follows running jobs on its own; each round's
+/// end is told to `after_round`.
+pub fn start(
+    engine: Rc<Engine>,
+    tick: Option<Duration>,
+    after_round: Option<Recipient<RoundDone>>,
+) -> DeployerHandle {
+    DeployerHandle {
+        manual: tick.is_none(),
+        addr: Deployer {
+            engine,
+            tick,
+            after_round,
+        }
+        .start(),
+    }
+}

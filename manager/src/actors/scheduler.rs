@@ -1,0 +1,153 @@
+//! The `Scheduler` actor: sleeps until the next target falls due (a window opens, a retry or a backoff
+//! ends) — never polling every second — then has the deployer dispatch; looks again after every round and
+//! at least hourly. Tests drive it with [`SchedulerHandle::run_due`] after moving the clock.
+
+use super::deployer::{self, DeployerHandle, RoundDone};
+use crate::dispatch::{Engine, Report};
+use crate::error::ManagerError;
+use actix::prelude::*;
+use chrono::{DateTime, Utc};
+use linux_patch_shared::clock::SharedClock;
+use std::rc::Rc;
+use std::time::Duration;
+
+/// Longest sleep (the plan is looked at again even when nothing is due).
+pub const MAX_SLEEP: Duration = Duration::from_secs(3600);
+
+/// The actor.
+pub struct Scheduler {
+    engine: Rc<Engine>,
+    clock: SharedClock,
+    deployer: DeployerHandle,
+    ticking: bool,
+    timer: Option<SpawnHandle>,
+    next: Option<DateTime<Utc>>,
+}
+
+impl Actor for Scheduler {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        if self.ticking {
+            self.look(ctx);
+        }
+    }
+}
+
+impl Scheduler {
+    /// Reads when the next target is due and sleeps until then.
+    fn look(&mut self, ctx: &mut Context<Self>) {
+        let engine = self.engine.clone();
+        ctx.spawn(
+            actix::fut::wrap_future(async move { engine.next_due().await }).map(
+                |due, act: &mut Self, ctx| {
+                    let due = due.unwrap_or_else(|e| {
+                        log::error!("scheduler: cannot read the next due target: {e}");
+                        None
+                    });
+                    act.next = due;
+                    if let Some(t) = act.timer.take() {
+                        ctx.cancel_future(t);
+                    }
+                    let sleep = due.map_or(MAX_SLEEP, |at| {
+                        (at - act.clock.now())
+                            .to_std()
+                            .unwrap_or(Duration::ZERO)
+                            .min(MAX_SLEEP)
+                    });
+                    if act.ticking {
+                        act.timer = Some(ctx.run_later(sleep, |act, ctx| {
+                            act.timer = None;
+                            if act.next.is_some_and(|at| at <= act.clock.now()) {
+                                act.deployer.kick();
+                            } else {
+                                act.look(ctx);
+                            }
+                        }));
+                    }
+                },
+            ),
+        );
+    }
+}
+
+impl Handler<RoundDone> for Scheduler {
+    type Result = ();
+
+    fn handle(&mut self, _: RoundDone, ctx: &mut Self::Context) {
+        self.look(ctx);
+    }
+}
+
+/// Command: dispatch what is due now (tests, after moving the clock).
+struct RunDue;
+
+impl Message for RunDue {
+    type Result = Result<Report, ManagerError>;
+}
+
+impl Handler<RunDue> for Scheduler {
+    type Result = ResponseFuture<Result<Report, ManagerError>>;
+
+    fn handle(&mut self, _: RunDue, _: &mut Self::Context) -> Self::Result {
+        let d = self.deployer.clone();
+        Box::pin(async move { d.round().await })
+    }
+}
+
+/// Query: when the scheduler will wake the deployer next.
+struct GetStatus;
+
+impl Message for GetStatus {
+    type Result = Option<DateTime<Utc>>;
+}
+
+impl Handler<GetStatus> for Scheduler {
+    type Result = Option<DateTime<Utc>>;
+
+    fn handle(&mut self, _: GetStatus, _: &mut Self::Context) -> Self::Result {
+        self.next
+    }
+}
+
+/// How callers reach the scheduler.
+#[derive(Debug, Clone)]
+pub struct SchedulerHandle {
+    addr: Addr<Scheduler>,
+}
+
+fn gone(e: MailboxError) -> ManagerError {
+    ManagerError::Internal(format!("the scheduler is not running: {e}"))
+}
+
+impl SchedulerHandle {
+    /// Has the deployer dispatch everything due now and follow what runs; answers when written.
+    pub async fn run_due(&self) -> Result<Report, ManagerError> {
+        self.addr.send(RunDue).await.map_err(gone)?
+    }
+
+    /// When the next target falls due, as last read.
+    pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>, ManagerError> {
+        self.addr.send(GetStatus).await.map_err(gone)
+    }
+}
+
+/// Starts the scheduler and its deployer on the current arbiter (`ticking`: on their own; else only when
+/// told). Returns both handles.
+pub fn start(engine: Rc<Engine>, clock: SharedClock, ticking: bool) -> (SchedulerHandle, DeployerHandle) {
+    let ctx: Context<Scheduler> = Context::new();
+    let deployer = deployer::start(
+        engine.clone(),
+        ticking.then_some(deployer::FOLLOW_TICK),
+        Some(ctx.address().recipient()),
+    );
+    let addr = ctx.run(Scheduler {
+        engine,
+        clock,
+        deployer: deployer.clone(),
+        ticking,
+        timer: None,
+        next: None,
+    });
+    (SchedulerHandle { addr }, deployer)
+}

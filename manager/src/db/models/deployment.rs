@@ -1,0 +1,327 @@
+//! `deployments` and `deployment_targets`: a deployment as created (operation, mode, the hosts recorded),
+//! each target's state, and the listings the pages and the API read (keyset-paginated). The dispatch
+//! claims are in `deployment_claims.rs`.
+
+use crate::db::models::scope::Scope;
+use crate::db::schema::{deployment_targets as dt, deployments as d};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+/// One row of `deployments`.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
+#[diesel(table_name = d, check_for_backend(diesel::pg::Pg))]
+pub struct Deployment {
+    /// Primary key.
+    pub id: i64,
+    /// Who created it.
+    pub created_by: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+    /// `apply_all`, `security_only`, `packages`, `install`, `remove`, `reboot`, `rollback`.
+    pub operation: String,
+    /// Package names (for `packages`, `install`, `remove`).
+    pub packages: serde_json::Value,
+    /// For `rollback`: the deployment it undoes.
+    pub rollback_of: Option<i64>,
+    /// `next_window` or `now`.
+    pub mode: String,
+    /// `never` or `if_required`.
+    pub reboot: String,
+    /// Pause the rest when more than this % failed.
+    pub stop_failed_pct: Option<i32>,
+    /// `active`, `paused`, `cancelled`, `finished`.
+    pub status: String,
+    /// Groups named at creation (already resolved into targets).
+    pub group_ids: serde_json::Value,
+    /// When the last target ended.
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// A new deployment.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = d)]
+pub struct NewDeployment {
+    /// Who.
+    pub created_by: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+    /// Operation.
+    pub operation: String,
+    /// Package names.
+    pub packages: serde_json::Value,
+    /// Deployment undone.
+    pub rollback_of: Option<i64>,
+    /// Mode.
+    pub mode: String,
+    /// Reboot option.
+    pub reboot: String,
+    /// Stop rule.
+    pub stop_failed_pct: Option<i32>,
+    /// Groups named.
+    pub group_ids: serde_json::Value,
+}
+
+/// One row of `deployment_targets`.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
+#[diesel(table_name = dt, check_for_backend(diesel::pg::Pg))]
+pub struct Target {
+    /// Primary key.
+    pub id: i64,
+    /// Its deployment.
+    pub deployment_id: i64,
+    /// The host (None once the host was removed).
+    pub host_id: Option<i64>,
+    /// The host's name at creation.
+    pub hostname: String,
+    /// State (`deploy::target::TargetState`).
+    pub state: String,
+    /// Agent jobs started.
+    pub attempts: i32,
+    /// Failed POSTs in a row.
+    pub dispatch_failures: i32,
+    /// No dispatch before this.
+    pub due_at: Option<DateTime<Utc>>,
+    /// The window's cut-off.
+    pub dispatch_until: Option<DateTime<Utc>>,
+    /// Manager process holding it.
+    pub lease_owner: Option<String>,
+    /// Until when.
+    pub lease_until: Option<DateTime<Utc>>,
+    /// The agent's job id.
+    pub agent_job_id: Option<String>,
+    /// The agent's job status as last seen.
+    pub agent_status: String,
+    /// Why it failed (or the last dispatch error).
+    pub error: String,
+    /// The job's change set.
+    pub change_set: Option<serde_json::Value>,
+    /// The last lines of output.
+    pub output_tail: serde_json::Value,
+    /// The rollback job that undid it.
+    pub rollback_job_id: Option<String>,
+    /// First dispatch.
+    pub started_at: Option<DateTime<Utc>>,
+    /// When it ended.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A target to create.
+#[derive(Debug, Clone)]
+pub struct NewTarget {
+    /// Host.
+    pub host_id: i64,
+    /// Its name.
+    pub hostname: String,
+    /// `queued` or `waiting_window`.
+    pub state: &'static str,
+    /// First dispatch time.
+    pub due_at: DateTime<Utc>,
+    /// Cut-off of its window (None: mode `now`).
+    pub dispatch_until: Option<DateTime<Utc>>,
+}
+
+/// Targets of a deployment counted by state.
+pub type Counts = Vec<(String, i64)>;
+
+impl Deployment {
+    /// Inserts the deployment and its targets; returns the deployment.
+    pub fn create(
+        conn: &mut PgConnection,
+        new: &NewDeployment,
+        targets: &[NewTarget],
+        now: DateTime<Utc>,
+    ) -> QueryResult<Deployment> {
+        let dep: Deployment = diesel::insert_into(d::table)
+            .values(new)
+            .returning(Deployment::as_returning())
+            .get_result(conn)?;
+        let rows: Vec<_> = targets
+            .iter()
+            .map(|t| {
+                (
+                    dt::deployment_id.eq(dep.id),
+                    dt::host_id.eq(Some(t.host_id)),
+                    dt::hostname.eq(&t.hostname),
+                    dt::state.eq(t.state),
+                    dt::due_at.eq(Some(t.due_at)),
+                    dt::dispatch_until.eq(t.dispatch_until),
+                    dt::updated_at.eq(now),
+                )
+            })
+            .collect();
+        for chunk in rows.chunks(5000) {
+            diesel::insert_into(dt::table).values(chunk).execute(conn)?;
+        }
+        Ok(dep)
+    }
+
+    /// Deployment `id` if `scope` may see it: admins every one; operators those whose every target host is
+    /// in their scope (a deployment touching a host they cannot see is not theirs to see).
+    pub fn find(conn: &mut PgConnection, scope: Scope, id: i64) -> QueryResult<Option<Deployment>> {
+        let dep = d::table
+            .find(id)
+            .select(Deployment::as_select())
+            .first(conn)
+            .optional()?;
+        match (dep, scope) {
+            (Some(dep), Scope::GroupsOf(user)) => Ok(visible_to(conn, user, &[dep.id])?
+                .contains(&dep.id)
+                .then_some(dep)),
+            (dep, _) => Ok(dep),
+        }
+    }
+
+    /// Deployments newest first, after `before` (keyset), at most `limit`, visible to `scope`.
+    pub fn page(
+        conn: &mut PgConnection,
+        scope: Scope,
+        before: Option<i64>,
+        limit: i64,
+    ) -> QueryResult<Vec<Deployment>> {
+        let mut out = Vec::new();
+        let mut cursor = before;
+        // Operators: read admin pages and filter; stop once the page is full (bounded by 10 rounds).
+        for _ in 0..10 {
+            let mut q = d::table.into_boxed();
+            if let Some(b) = cursor {
+                q = q.filter(d::id.lt(b));
+            }
+            let batch: Vec<Deployment> = q
+                .order(d::id.desc())
+                .limit(limit * 4)
+                .select(Deployment::as_select())
+                .load(conn)?;
+            let Some(last) = batch.last().map(|x| x.id) else {
+                break;
+            };
+            let keep = match scope {
+                Scope::All => batch,
+                Scope::GroupsOf(user) => {
+                    let ids: Vec<i64> = batch.iter().map(|x| x.id).collect();
+                    let ok = visible_to(conn, user, &ids)?;
+                    batch.into_iter().filter(|x| ok.contains(&x.id)).collect()
+                }
+            };
+            out.extend(keep);
+            if out.len() as i64 >= limit {
+                out.truncate(usize::try_from(limit).unwrap_or(0));
+                break;
+            }
+            cursor = Some(last);
+        }
+        Ok(out)
+    }
+
+    /// Targets of deployment `id` counted by state.
+    pub fn counts(conn: &mut PgConnection, id: i64) -> QueryResult<Counts> {
+        dt::table
+            .filter(dt::deployment_id.eq(id))
+            .group_by(dt::state)
+            .select((dt::state, diesel::dsl::count_star()))
+            .load(conn)
+    }
+
+    /// Targets of deployment `id` after target `after` (keyset), at most `limit`.
+    pub fn targets(
+        conn: &mut PgConnection,
+        id: i64,
+        after: Option<i64>,
+        limit: i64,
+    ) -> QueryResult<Vec<Target>> {
+        let mut q = dt::table.filter(dt::deployment_id.eq(id)).into_boxed();
+        if let Some(a) = after {
+            q = q.filter(dt::id.gt(a));
+        }
+        q.order(dt::id.asc())
+            .limit(limit)
+            .select(Target::as_select())
+            .load(conn)
+    }
+
+    /// Cancels the targets of deployment `id` not yet handed to an agent and marks it cancelled; returns how
+    /// many targets were cancelled (running ones finish on their agent).
+    pub fn cancel(conn: &mut PgConnection, id: i64, now: DateTime<Utc>) -> QueryResult<usize> {
+        let n = diesel::update(
+            dt::table
+                .filter(dt::deployment_id.eq(id))
+                .filter(dt::state.eq_any(["queued", "waiting_window", "retrying"])),
+        )
+        .set((
+            dt::state.eq("cancelled"),
+            dt::finished_at.eq(Some(now)),
+            dt::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        diesel::update(d::table.find(id).filter(d::status.ne("finished")))
+            .set(d::status.eq("cancelled"))
+            .execute(conn)?;
+        Ok(n)
+    }
+
+    /// Cancels one target if it was not handed to an agent yet; whether it was.
+    pub fn cancel_target(conn: &mut PgConnection, target: i64, now: DateTime<Utc>) -> QueryResult<bool> {
+        diesel::update(dt::table.find(target).filter(dt::state.eq_any([
+            "queued",
+            "waiting_window",
+            "retrying",
+        ])))
+        .set((
+            dt::state.eq("cancelled"),
+            dt::finished_at.eq(Some(now)),
+            dt::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
+    }
+
+    /// One target.
+    pub fn target(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Target>> {
+        dt::table
+            .find(id)
+            .select(Target::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// The jobs of host `host_id` newest first (Host detail), at most `limit`.
+    pub fn host_history(
+        conn: &mut PgConnection,
+        host_id: i64,
+        limit: i64,
+    ) -> QueryResult<Vec<(Target, Deployment)>> {
+        dt::table
+            .inner_join(d::table)
+            .filter(dt::host_id.eq(host_id))
+            .order(dt::id.desc())
+            .limit(limit)
+            .select((Target::as_select(), Deployment::as_select()))
+            .load(conn)
+    }
+}
+
+/// Of `ids`, the deployments operator `user` may see: every target host is ungrouped or shares a group
+/// with the user (targets whose host was removed do not hide a deployment).
+pub fn visible_to(conn: &mut PgConnection, user: i64, ids: &[i64]) -> QueryResult<Vec<i64>> {
+    use diesel::sql_types::{Array, BigInt};
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let rows: Vec<Id> = diesel::sql_query(
+        "SELECT d.id FROM unnest($1::bigint[]) AS d(id)
+         WHERE NOT EXISTS (
+           SELECT 1 FROM deployment_targets t
+           WHERE t.deployment_id = d.id AND t.host_id IS NOT NULL
+             AND EXISTS (SELECT 1 FROM host_groups hg WHERE hg.host_id = t.host_id)
+             AND NOT EXISTS (SELECT 1 FROM host_groups hg JOIN user_groups ug ON ug.group_id = hg.group_id
+                             WHERE hg.host_id = t.host_id AND ug.user_id = $2))",
+    )
+    .bind::<Array<BigInt>, _>(ids)
+    .bind::<BigInt, _>(user)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}

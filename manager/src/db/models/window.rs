@@ -1,0 +1,103 @@
+//! `maintenance_windows`: each host's windows (the spec as JSON, checked by `deploy::window` before it is
+//! stored).
+
+use crate::db::schema::maintenance_windows as mw;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+/// One row.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
+#[diesel(table_name = mw, check_for_backend(diesel::pg::Pg))]
+pub struct MaintenanceWindow {
+    /// Primary key.
+    pub id: i64,
+    /// The host.
+    pub host_id: i64,
+    /// A label (may be empty).
+    pub name: String,
+    /// `deploy::window::WindowSpec` as JSON.
+    pub spec: serde_json::Value,
+    /// Who created it.
+    pub created_by: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+impl MaintenanceWindow {
+    /// Adds a window to each of `host_ids`; returns the rows.
+    pub fn insert_many(
+        conn: &mut PgConnection,
+        host_ids: &[i64],
+        name: &str,
+        spec: &serde_json::Value,
+        who: &str,
+        now: DateTime<Utc>,
+    ) -> QueryResult<Vec<MaintenanceWindow>> {
+        let rows: Vec<_> = host_ids
+            .iter()
+            .map(|h| {
+                (
+                    mw::host_id.eq(*h),
+                    mw::name.eq(name),
+                    mw::spec.eq(spec),
+                    mw::created_by.eq(who),
+                    mw::created_at.eq(now),
+                )
+            })
+            .collect();
+        let mut out = Vec::with_capacity(rows.len());
+        for chunk in rows.chunks(5000) {
+            out.extend(
+                diesel::insert_into(mw::table)
+                    .values(chunk)
+                    .returning(MaintenanceWindow::as_returning())
+                    .get_results(conn)?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// The windows of these hosts, by host then id.
+    pub fn for_hosts(conn: &mut PgConnection, host_ids: &[i64]) -> QueryResult<Vec<MaintenanceWindow>> {
+        mw::table
+            .filter(mw::host_id.eq_any(host_ids.to_vec()))
+            .order((mw::host_id.asc(), mw::id.asc()))
+            .select(MaintenanceWindow::as_select())
+            .load(conn)
+    }
+
+    /// Windows with id after `after` (keyset), at most `limit`, of hosts among `host_ids` (None: any host).
+    pub fn page(
+        conn: &mut PgConnection,
+        host_ids: Option<&[i64]>,
+        after: Option<i64>,
+        limit: i64,
+    ) -> QueryResult<Vec<MaintenanceWindow>> {
+        let mut q = mw::table.into_boxed();
+        if let Some(ids) = host_ids {
+            q = q.filter(mw::host_id.eq_any(ids.to_vec()));
+        }
+        if let Some(a) = after {
+            q = q.filter(mw::id.gt(a));
+        }
+        q.order(mw::id.asc())
+            .limit(limit)
+            .select(MaintenanceWindow::as_select())
+            .load(conn)
+    }
+
+    /// One window.
+    pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<MaintenanceWindow>> {
+        mw::table
+            .find(id)
+            .select(MaintenanceWindow::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// Removes window `id`; whether it existed.
+    pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<bool> {
+        diesel::delete(mw::table.find(id)).execute(conn).map(|n| n == 1)
+    }
+}

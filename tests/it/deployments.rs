@@ -1,0 +1,8 @@
+//! Deployments against real agents (apt sandboxes) and real PostgreSQL, time from a manual clock: `now`
+//! deployments with one failing host retried once then named, windows that open when the clock says and
+//! a missed cut-off, exactly-once dispatch when a manager dies mid-POST, and RBAC on every path.
+
+mod kit;
+mod now;
+mod scope;
+mod windows;
