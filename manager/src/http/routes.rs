@@ -161,6 +161,17 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
         )
         // dashboard
         .route("/", web::get().to(ui::dashboard::page))
+        // deployments (Patch Deployment, Jobs, Deployment detail) and maintenance windows
+        .route("/deployments", web::get().to(ui::deployments::jobs))
+        .route("/deployments", web::post().to(ui::deployments::create))
+        .route("/deployments/new", web::get().to(ui::deployments::new_page))
+        .route("/deployments/{id}", web::get().to(ui::deployments::detail))
+        .route("/deployments/{id}/cancel", web::post().to(ui::deployments::cancel))
+        .route("/deployments/{id}/rollback", web::post().to(ui::deployments::rollback))
+        .route("/deployments/{id}/targets/{target}/cancel", web::post().to(ui::deployments::cancel_target))
+        .route("/windows", web::get().to(ui::windows::page))
+        .route("/windows", web::post().to(ui::windows::create))
+        .route("/windows/{id}/delete", web::post().to(ui::windows::delete))
         // hosts
         .route("/hosts", web::get().to(ui::hosts::list))
         .route("/hosts", web::post().to(ui::hosts::add))

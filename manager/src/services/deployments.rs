@@ -7,6 +7,7 @@ use super::hosts::not_found;
 use crate::app::AppContext;
 use crate::audit::Actor;
 use crate::db::models::deployment::{Counts, Deployment, NewDeployment, NewTarget, Target};
+use crate::db::models::fleet_view::pending::{self, PendingPackage};
 use crate::db::models::{fleet_view, Group, Host};
 use crate::deploy::request::{check, DeploymentRequest, MAX_TARGETS};
 use crate::deploy::target::TargetState;
@@ -100,9 +101,7 @@ fn resolve(conn: &mut PgConnection, who: &Actor, r: &DeploymentRequest) -> Resul
             "at most {MAX_TARGETS} hosts per deployment"
         )));
     }
-    let mut hosts = Host::list(conn, who.scope)?;
-    hosts.retain(|h| ids.binary_search(&h.id).is_ok());
-    Ok(hosts)
+    Ok(crate::db::models::deployment::hosts_by_ids(conn, who.scope, &ids)?)
 }
 
 /// Creates a deployment for `who` (audited `deployment.create`); `next_window` targets wait for their host's
@@ -282,4 +281,70 @@ pub async fn cancel_target(ctx: &AppContext, who: &Actor, id: i64, target: i64) 
         })
     })
     .await
+}
+
+/// Most packages the review step lists.
+pub const REVIEW_PACKAGES: i64 = 500;
+
+/// The Patch Deployment page's review: the hosts `host_ids`, `host_names` and `group_ids` name (all visible
+/// to `who`, unknown names refused by name) and their pending updates aggregated by package.
+pub async fn review(
+    ctx: &AppContext,
+    who: &Actor,
+    host_ids: Vec<i64>,
+    host_names: Vec<String>,
+    group_ids: Vec<i64>,
+) -> Result<(Vec<Host>, Vec<PendingPackage>), ManagerError> {
+    let a = who.clone();
+    ctx.db(move |c| {
+        let mut ids = host_ids;
+        if !host_names.is_empty() {
+            let names: Vec<String> = host_names.iter().map(|n| n.trim().to_ascii_lowercase()).collect();
+            let found = crate::db::models::deployment::host_ids_by_name(c, a.scope, &names)?;
+            if let Some(missing) = names.iter().find(|n| !found.iter().any(|(_, f)| f == *n)) {
+                return Err(ManagerError::NotFound(format!(
+                    "no host named `{}`",
+                    missing.chars().take(100).collect::<String>().escape_default()
+                )));
+            }
+            ids.extend(found.into_iter().map(|(id, _)| id));
+        }
+        let r = DeploymentRequest {
+            host_ids: ids,
+            group_ids,
+            operation: "apply_all".into(),
+            ..DeploymentRequest::default()
+        };
+        let hosts = resolve(c, &a, &r)?;
+        let ids: Vec<i64> = hosts.iter().map(|h| h.id).collect();
+        let packages = pending::aggregate(c, &ids, REVIEW_PACKAGES)?;
+        Ok((hosts, packages))
+    })
+    .await
+}
+
+/// The deployment targets of host `host_id` newest first (Host detail's job history), if `who` may see it.
+pub async fn host_history(
+    ctx: &AppContext,
+    who: &Actor,
+    host_id: i64,
+    limit: i64,
+) -> Result<Vec<(Target, Deployment)>, ManagerError> {
+    let scope = who.scope;
+    ctx.db(move |c| {
+        if fleet_view::first_unseen(c, scope, &[host_id])?.is_some() {
+            return Err(not_found(host_id));
+        }
+        Ok(Deployment::host_history(c, host_id, limit.clamp(1, MAX_PAGE))?)
+    })
+    .await
+}
+
+/// The newest deployments with failed targets that `who` may see (the Dashboard), at most `n` (looked for
+/// among the last 200).
+pub async fn recent_failures(ctx: &AppContext, who: &Actor, n: usize) -> Result<Vec<Summary>, ManagerError> {
+    let mut rows = list(ctx, who, None, 200).await?;
+    rows.retain(|r| r.failed > 0);
+    rows.truncate(n);
+    Ok(rows)
 }

@@ -74,7 +74,7 @@ pub async fn page(
             .map(|h| (h.id, h.hostname))
             .collect();
         let ids: Vec<i64> = hosts.keys().copied().collect();
-        let rows = MaintenanceWindow::page(c, Some(&ids), after, limit.clamp(1, 500))?;
+        let rows = MaintenanceWindow::page(c, Some(&ids), after, limit.clamp(1, 1000))?;
         Ok(rows
             .into_iter()
             .filter_map(|r| {
@@ -193,4 +193,17 @@ pub fn next_dispatch(
                 .map(|o| (host, (now.max(o.start), o.dispatch_until)))
         })
         .collect())
+}
+
+/// The next `n` openings across the hosts `who` may see (the Dashboard): host name and opening, soonest
+/// first (from the first 1,000 windows).
+pub async fn upcoming(ctx: &AppContext, who: &Actor, n: usize) -> Result<Vec<(String, Opening, chrono_tz::Tz)>, ManagerError> {
+    let rows = page(ctx, who, None, 1000).await?;
+    let mut out: Vec<(String, Opening, chrono_tz::Tz)> = rows
+        .into_iter()
+        .filter_map(|(host, v)| v.next.first().map(|o| (host, *o, v.window.zone())))
+        .collect();
+    out.sort_by_key(|(h, o, _)| (o.start, h.clone()));
+    out.truncate(n);
+    Ok(out)
 }

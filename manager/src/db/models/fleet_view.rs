@@ -4,6 +4,7 @@
 pub mod dashboard;
 pub mod detail;
 pub mod filter;
+pub mod pending;
 
 pub use dashboard::Dashboard;
 pub use filter::{FilterQuery, GroupFilter, HostFilter};

@@ -19,6 +19,8 @@ struct DashboardPage {
     state_chart: String,
     severity_chart: String,
     ca_fingerprint: String,
+    upcoming: Vec<(String, String)>,
+    failed: Vec<crate::services::deployments::Summary>,
 }
 
 /// The state donut's parts (green, yellow, red, grey).
@@ -86,5 +88,11 @@ pub(crate) async fn page(
         state_chart,
         severity_chart,
         ca_fingerprint: state.ca_fingerprint.as_ref().clone(),
+        upcoming: crate::services::windows::upcoming(&state, &who.as_actor(), 10)
+            .await?
+            .into_iter()
+            .map(|(h, o, z)| (h, crate::deploy::window_text::format_opening(&o, z)))
+            .collect(),
+        failed: crate::services::deployments::recent_failures(&state, &who.as_actor(), 10).await?,
     })
 }

@@ -6,6 +6,7 @@ use super::svg::{self, Cell};
 use super::{html, see_other_with, Flash, Page};
 use crate::app::AppContext;
 use crate::db::models::fleet_view::detail::HealthDay;
+use crate::db::models::deployment::{Deployment, Target};
 use crate::db::models::Host;
 use crate::error::ManagerError;
 use crate::http::form::SignedForm;
@@ -73,6 +74,8 @@ pub fn health_cells(days: &[HealthDay], today: NaiveDate) -> (Vec<Cell>, String)
 #[template(path = "console/host.html")]
 struct HostPage {
     page: Page,
+    jobs: Vec<(Target, Deployment)>,
+    windows: Vec<(String, String, Vec<String>)>,
     d: HostDetail,
     strip: String,
     strip_text: String,
@@ -91,7 +94,22 @@ pub(crate) async fn page(
     id: web::Path<i64>,
     flash: web::Query<Flash>,
 ) -> Result<HttpResponse, ManagerError> {
-    let d = fleet::load(&state, &who.as_actor(), id.into_inner()).await?;
+    let id = id.into_inner();
+    let d = fleet::load(&state, &who.as_actor(), id).await?;
+    let jobs = crate::services::deployments::host_history(&state, &who.as_actor(), id, 20).await?;
+    let windows = crate::services::windows::for_host(&state, &who.as_actor(), id)
+        .await?
+        .into_iter()
+        .map(|v| {
+            let zone = v.window.zone();
+            let next = v
+                .next
+                .iter()
+                .map(|o| crate::deploy::window_text::format_opening(o, zone))
+                .collect();
+            (v.row.name.clone(), format!("{} min from {} ({})", v.window.duration_minutes(), v.window.start().format("%H:%M"), zone.name()), next)
+        })
+        .collect();
     let now = state.now();
     let (cells, strip_text) = health_cells(&d.days, now.date_naive());
     let strip = svg::strip(
@@ -101,6 +119,8 @@ pub(crate) async fn page(
         &cells,
     );
     html(&HostPage {
+        jobs,
+        windows,
         page: flash
             .into_inner()
             .apply(Page::signed(&d.host.hostname, &who, "hosts")),

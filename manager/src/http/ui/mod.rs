@@ -6,6 +6,7 @@ pub mod admin_users;
 pub mod audit;
 pub mod certificates;
 pub mod dashboard;
+pub mod deployments;
 pub mod discovery;
 pub mod enrollment;
 pub mod host_detail;
@@ -15,6 +16,7 @@ pub mod mfa;
 pub mod mfa_setup;
 pub mod svg;
 pub mod webauthn;
+pub mod windows;
 
 use super::identity::Signed;
 use crate::error::ManagerError;
