@@ -10,6 +10,7 @@ pub mod ca;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod deploy;
 pub mod discovery;
 pub mod enrollment;
 pub mod error;
