@@ -118,7 +118,7 @@ async fn health_degrades_when_the_package_database_or_the_tls_material_breaks() 
     std::fs::rename(&status, &aside).unwrap();
     let started = std::time::Instant::now();
     let d = api.get("/api/v1/health").await["data"].clone();
-    assert!(started.elapsed() < Duration::from_secs(2), "health stays fast");
+    assert!(started.elapsed() < Duration::from_secs(3), "health stays fast");
     assert_eq!(d["status"], "degraded", "{d}");
     assert_eq!(d["cache_status"], "fresh", "the index itself is fine: {d}");
     let problems = d["problems"].to_string();

@@ -16,6 +16,15 @@ fn a_client_generated_from_openapi_json_lists_installs_follows_and_rolls_back() 
         python.display()
     );
     let agent = AgentProc::start(&AgentSetup::default());
+    // A cache state in the seed's form, so health has a `last_cache_update` for the client to parse.
+    std::fs::write(
+        agent
+            .prefix
+            .path()
+            .join("var/lib/linux_patch_api/state/cache.json"),
+        r#"{"last_cache_update": "2026-05-27T13:30:00+00:00", "last_update_success": true}"#,
+    )
+    .unwrap();
     let work = tempfile::tempdir().unwrap();
     let (ca, cert, key) = (
         work.path().join("ca.pem"),

@@ -12,6 +12,7 @@ Run by tests/it/openapi_client.rs with the venv of tests/openapi (scripts/instal
 Prints one line per step; exits non-zero (with the reason) on the first failure.
 """
 
+import datetime
 import importlib
 import json
 import os
@@ -106,7 +107,14 @@ def main():
     h = api("get_health").sync_detailed(client=client)
     if h.status_code != 200 or h.parsed.data.status.value not in ("healthy", "degraded"):
         fail(f"health: {h.status_code} {h.content!r}")
-    step(f"health: {h.parsed.data.status.value}, uptime_seconds={h.parsed.data.uptime_seconds}")
+    stamp = h.parsed.data.last_cache_update
+    if not isinstance(stamp, datetime.datetime) or stamp.utcoffset() != datetime.timedelta(0):
+        fail(f"last_cache_update is not an aware UTC datetime: {stamp!r}")
+    raw = json.loads(h.content)["data"]["last_cache_update"]
+    if datetime.datetime.fromisoformat(raw) != stamp:  # the form Python's own parser reads
+        fail(f"fromisoformat({raw!r}) disagrees")
+    step(f"health: {h.parsed.data.status.value}, uptime_seconds={h.parsed.data.uptime_seconds}, "
+         f"last_cache_update={h.parsed.data.last_cache_update!r}")
 
     r = api("list_packages").sync_detailed(client=client, upgradable=True)
     names = sorted(p.name for p in r.parsed.data)

@@ -279,3 +279,69 @@ impl Worker {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::BufRead;
+    use std::net::TcpListener;
+
+    fn sender(port: u16) -> Arc<RemoteSyslog> {
+        let clock = Arc::new(linux_patch_shared::clock::ManualClock::new(
+            chrono::DateTime::UNIX_EPOCH,
+        ));
+        let target = Target::parse(&format!("tcp://127.0.0.1:{port}")).unwrap();
+        RemoteSyslog::start(target, Auditor::new(clock)).unwrap()
+    }
+
+    /// Reads one octet-counted frame.
+    fn frame(r: &mut std::io::BufReader<TcpStream>) -> String {
+        let mut len = Vec::new();
+        r.read_until(b' ', &mut len).unwrap();
+        let n: usize = String::from_utf8(len).unwrap().trim().parse().unwrap();
+        let mut msg = vec![0u8; n];
+        r.read_exact(&mut msg).unwrap();
+        String::from_utf8(msg).unwrap()
+    }
+
+    #[test]
+    fn tcp_frames_arrive_in_order_and_a_full_queue_drops_instead_of_blocking() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let s = sender(listener.local_addr().unwrap().port());
+        for i in 0..3 {
+            s.enqueue(
+                log::Level::Info,
+                &format!(r#"{{"ts":"2026-01-01T00:00:00.000Z","event":"e{i}","n":{i}}}"#),
+            );
+        }
+        let (conn, _) = listener.accept().unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut r = std::io::BufReader::new(conn);
+        for i in 0..3 {
+            let m = frame(&mut r);
+            assert!(m.starts_with("<86>1 2026-01-01T00:00:00.000Z "), "{m}");
+            assert!(
+                m.contains(&format!(" e{i} [audit@32473 event=\"e{i}\" n=\"{i}\"] {{")),
+                "{m}"
+            );
+        }
+        assert_eq!(s.status().dropped, 0);
+
+        // The collector goes away: enqueueing never blocks; beyond the queue, records are counted as dropped.
+        drop(r);
+        drop(listener);
+        let started = std::time::Instant::now();
+        for _ in 0..QUEUE_CAPACITY + 100 {
+            s.enqueue(log::Level::Warn, r#"{"ts":"t","event":"x"}"#);
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        let st = s.status();
+        assert!(st.dropped >= 90, "{st:?}");
+        assert!(st.queued <= QUEUE_CAPACITY as u64, "{st:?}");
+        assert_eq!(st.sent, 3, "{st:?}");
+    }
+}

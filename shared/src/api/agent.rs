@@ -21,7 +21,7 @@ pub struct Health {
     /// When the package index was last refreshed successfully, if known: RFC 3339 with `+00:00` and at
     /// most 6 fractional digits (`2026-05-27T13:30:00+00:00`, what Python's `datetime.fromisoformat` reads).
     #[serde(serialize_with = "crate::timefmt::serialize_opt_offset")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<DateTime<Utc>>")]
     pub last_cache_update: Option<DateTime<Utc>>,
     /// Freshness of the package index: fresh (< 4 h), stale, unknown (never refreshed by the agent), failed.
     pub cache_status: CacheStatus,
