@@ -166,9 +166,18 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
         .route("/deployments", web::post().to(ui::deployments::create))
         .route("/deployments/new", web::get().to(ui::deployments::new_page))
         .route("/deployments/{id}", web::get().to(ui::deployments::detail))
-        .route("/deployments/{id}/cancel", web::post().to(ui::deployments::cancel))
-        .route("/deployments/{id}/rollback", web::post().to(ui::deployments::rollback))
-        .route("/deployments/{id}/targets/{target}/cancel", web::post().to(ui::deployments::cancel_target))
+        .route(
+            "/deployments/{id}/cancel",
+            web::post().to(ui::deployments::cancel),
+        )
+        .route(
+            "/deployments/{id}/rollback",
+            web::post().to(ui::deployments::rollback),
+        )
+        .route(
+            "/deployments/{id}/targets/{target}/cancel",
+            web::post().to(ui::deployments::cancel_target),
+        )
         .route("/windows", web::get().to(ui::windows::page))
         .route("/windows", web::post().to(ui::windows::create))
         .route("/windows/{id}/delete", web::post().to(ui::windows::delete))

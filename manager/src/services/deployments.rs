@@ -101,7 +101,9 @@ fn resolve(conn: &mut PgConnection, who: &Actor, r: &DeploymentRequest) -> Resul
             "at most {MAX_TARGETS} hosts per deployment"
         )));
     }
-    Ok(crate::db::models::deployment::hosts_by_ids(conn, who.scope, &ids)?)
+    Ok(crate::db::models::deployment::hosts_by_ids(
+        conn, who.scope, &ids,
+    )?)
 }
 
 /// Creates a deployment for `who` (audited `deployment.create`); `next_window` targets wait for their host's

@@ -197,7 +197,11 @@ pub fn next_dispatch(
 
 /// The next `n` openings across the hosts `who` may see (the Dashboard): host name and opening, soonest
 /// first (from the first 1,000 windows).
-pub async fn upcoming(ctx: &AppContext, who: &Actor, n: usize) -> Result<Vec<(String, Opening, chrono_tz::Tz)>, ManagerError> {
+pub async fn upcoming(
+    ctx: &AppContext,
+    who: &Actor,
+    n: usize,
+) -> Result<Vec<(String, Opening, chrono_tz::Tz)>, ManagerError> {
     let rows = page(ctx, who, None, 1000).await?;
     let mut out: Vec<(String, Opening, chrono_tz::Tz)> = rows
         .into_iter()

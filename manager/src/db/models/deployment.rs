@@ -327,7 +327,11 @@ pub fn visible_to(conn: &mut PgConnection, user: i64, ids: &[i64]) -> QueryResul
 }
 
 /// Of `ids`, the hosts `scope` may see (id order).
-pub fn hosts_by_ids(conn: &mut PgConnection, scope: Scope, ids: &[i64]) -> QueryResult<Vec<crate::db::models::Host>> {
+pub fn hosts_by_ids(
+    conn: &mut PgConnection,
+    scope: Scope,
+    ids: &[i64],
+) -> QueryResult<Vec<crate::db::models::Host>> {
     use crate::db::schema::hosts;
     crate::db::models::host::visible(scope)
         .filter(hosts::id.eq_any(ids.to_vec()))
@@ -337,7 +341,11 @@ pub fn hosts_by_ids(conn: &mut PgConnection, scope: Scope, ids: &[i64]) -> Query
 }
 
 /// Of `names` (host names, lower case), the `(id, name)` of those `scope` may see.
-pub fn host_ids_by_name(conn: &mut PgConnection, scope: Scope, names: &[String]) -> QueryResult<Vec<(i64, String)>> {
+pub fn host_ids_by_name(
+    conn: &mut PgConnection,
+    scope: Scope,
+    names: &[String],
+) -> QueryResult<Vec<(i64, String)>> {
     use crate::db::schema::hosts;
     crate::db::models::host::visible(scope)
         .filter(hosts::hostname.eq_any(names.to_vec()))

@@ -111,10 +111,18 @@ impl Cursor {
     }
 }
 
-pub(crate) async fn jobs(state: web::Data<AppContext>, who: Signed, q: web::Query<Cursor>) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn jobs(
+    state: web::Data<AppContext>,
+    who: Signed,
+    q: web::Query<Cursor>,
+) -> Result<HttpResponse, ManagerError> {
     let rows = deployments::list(&state, &who.as_actor(), q.before, PAGE).await?;
-    let next_before = (rows.len() as i64 >= PAGE).then(|| rows.last().map(|r| r.deployment.id)).flatten();
-    let live = rows.iter().any(|r| r.deployment.status == "active" && r.deployment.finished_at.is_none());
+    let next_before = (rows.len() as i64 >= PAGE)
+        .then(|| rows.last().map(|r| r.deployment.id))
+        .flatten();
+    let live = rows
+        .iter()
+        .any(|r| r.deployment.status == "active" && r.deployment.finished_at.is_none());
     html(&JobsPage {
         page: q.flash().apply(Page::signed("Jobs", &who, "jobs")),
         rows,
@@ -123,15 +131,28 @@ pub(crate) async fn jobs(state: web::Data<AppContext>, who: Signed, q: web::Quer
     })
 }
 
-pub(crate) async fn new_page(state: web::Data<AppContext>, who: Signed, req: HttpRequest) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn new_page(
+    state: web::Data<AppContext>,
+    who: Signed,
+    req: HttpRequest,
+) -> Result<HttpResponse, ManagerError> {
     let choice: Choice = serde_html_form::from_str(req.query_string())
         .map_err(|e| ManagerError::Invalid(format!("invalid selection: {e}")))?;
     let flash: Flash = serde_html_form::from_str(req.query_string()).unwrap_or_default();
     let scope = who.scope;
-    let groups = state.db(move |c| Ok(fleet_view::groups_in_scope(c, scope)?)).await?;
+    let groups = state
+        .db(move |c| Ok(fleet_view::groups_in_scope(c, scope)?))
+        .await?;
     let chosen = !(choice.host.is_empty() && choice.group.is_empty() && choice.names.trim().is_empty());
     let (hosts, packages) = if chosen {
-        deployments::review(&state, &who.as_actor(), choice.host.clone(), names_of(&choice.names), choice.group.clone()).await?
+        deployments::review(
+            &state,
+            &who.as_actor(),
+            choice.host.clone(),
+            names_of(&choice.names),
+            choice.group.clone(),
+        )
+        .await?
     } else {
         (Vec::new(), Vec::new())
     };
@@ -189,7 +210,10 @@ pub(crate) struct RollbackForm {
 
 crate::has_csrf!(CreateForm, CsrfOnly, RollbackForm);
 
-pub(crate) async fn create(state: web::Data<AppContext>, f: SignedForm<CreateForm>) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn create(
+    state: web::Data<AppContext>,
+    f: SignedForm<CreateForm>,
+) -> Result<HttpResponse, ManagerError> {
     let form = f.form;
     let back = format!(
         "/deployments/new?{}",
@@ -212,7 +236,13 @@ pub(crate) async fn create(state: web::Data<AppContext>, f: SignedForm<CreateFor
     } else {
         match stop.parse::<i32>() {
             Ok(p) => Some(p),
-            Err(_) => return flash_error(&back, ManagerError::Invalid("the stop rule is a percentage (1-100)".into()), Shown::Mistakes),
+            Err(_) => {
+                return flash_error(
+                    &back,
+                    ManagerError::Invalid("the stop rule is a percentage (1-100)".into()),
+                    Shown::Mistakes,
+                )
+            }
         }
     };
     let r = DeploymentRequest {
@@ -227,11 +257,18 @@ pub(crate) async fn create(state: web::Data<AppContext>, f: SignedForm<CreateFor
     };
     match deployments::create(&state, &f.who.as_actor(), r).await {
         Ok(d) => {
-            let what = if d.deployment.mode == "now" { "started now" } else { "queued for each host's next window" };
+            let what = if d.deployment.mode == "now" {
+                "started now"
+            } else {
+                "queued for each host's next window"
+            };
             Ok(see_other_with(
                 &format!("/deployments/{}", d.deployment.id),
                 "notice",
-                &format!("deployment #{} created for {} hosts: {what}", d.deployment.id, d.total),
+                &format!(
+                    "deployment #{} created for {} hosts: {what}",
+                    d.deployment.id, d.total
+                ),
             ))
         }
         Err(e) => flash_error(&back, e, Shown::MistakesAndMissing),
@@ -245,10 +282,16 @@ pub(crate) async fn detail(
     q: web::Query<Cursor>,
 ) -> Result<HttpResponse, ManagerError> {
     let (d, targets) = deployments::detail(&state, &who.as_actor(), id.into_inner(), q.after, PAGE).await?;
-    let next_after = (targets.len() as i64 >= PAGE).then(|| targets.last().map(|t| t.id)).flatten();
+    let next_after = (targets.len() as i64 >= PAGE)
+        .then(|| targets.last().map(|t| t.id))
+        .flatten();
     let live = d.deployment.status == "active" && d.deployment.finished_at.is_none();
     html(&DetailPage {
-        page: q.flash().apply(Page::signed(&format!("Deployment #{}", d.deployment.id), &who, "jobs")),
+        page: q.flash().apply(Page::signed(
+            &format!("Deployment #{}", d.deployment.id),
+            &who,
+            "jobs",
+        )),
         packages: serde_json::from_value(d.deployment.packages.clone()).unwrap_or_default(),
         d,
         targets: targets.into_iter().map(TargetRow::of).collect(),
@@ -257,7 +300,11 @@ pub(crate) async fn detail(
     })
 }
 
-pub(crate) async fn cancel(state: web::Data<AppContext>, f: SignedForm<CsrfOnly>, id: web::Path<i64>) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn cancel(
+    state: web::Data<AppContext>,
+    f: SignedForm<CsrfOnly>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ManagerError> {
     let id = id.into_inner();
     let to = format!("/deployments/{id}");
     let r = deployments::cancel(&state, &f.who.as_actor(), id)
@@ -279,7 +326,11 @@ pub(crate) async fn cancel_target(
     super::flash_result(&to, r, Shown::Mistakes)
 }
 
-pub(crate) async fn rollback(state: web::Data<AppContext>, f: SignedForm<RollbackForm>, id: web::Path<i64>) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn rollback(
+    state: web::Data<AppContext>,
+    f: SignedForm<RollbackForm>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ManagerError> {
     let id = id.into_inner();
     let r = DeploymentRequest {
         host_ids: f.form.host.clone(),

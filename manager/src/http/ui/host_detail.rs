@@ -5,8 +5,8 @@
 use super::svg::{self, Cell};
 use super::{html, see_other_with, Flash, Page};
 use crate::app::AppContext;
-use crate::db::models::fleet_view::detail::HealthDay;
 use crate::db::models::deployment::{Deployment, Target};
+use crate::db::models::fleet_view::detail::HealthDay;
 use crate::db::models::Host;
 use crate::error::ManagerError;
 use crate::http::form::SignedForm;
@@ -107,7 +107,16 @@ pub(crate) async fn page(
                 .iter()
                 .map(|o| crate::deploy::window_text::format_opening(o, zone))
                 .collect();
-            (v.row.name.clone(), format!("{} min from {} ({})", v.window.duration_minutes(), v.window.start().format("%H:%M"), zone.name()), next)
+            (
+                v.row.name.clone(),
+                format!(
+                    "{} min from {} ({})",
+                    v.window.duration_minutes(),
+                    v.window.start().format("%H:%M"),
+                    zone.name()
+                ),
+                next,
+            )
         })
         .collect();
     let now = state.now();

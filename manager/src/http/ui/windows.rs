@@ -51,7 +51,11 @@ fn describe(kind: &WindowKind) -> String {
         WindowKind::Daily => "daily".into(),
         WindowKind::Weekly { weekdays } => format!(
             "weekly on {}",
-            weekdays.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            weekdays
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         WindowKind::MonthlyDay { day } => format!("monthly on day {day}"),
         WindowKind::MonthlyWeekday { nth, weekday } => {
@@ -68,17 +72,26 @@ fn describe(kind: &WindowKind) -> String {
     }
 }
 
-pub(crate) async fn page(state: web::Data<AppContext>, who: Signed, req: HttpRequest) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn page(
+    state: web::Data<AppContext>,
+    who: Signed,
+    req: HttpRequest,
+) -> Result<HttpResponse, ManagerError> {
     let q: Query = serde_html_form::from_str(req.query_string()).unwrap_or_default();
     let manager_zone = crate::deploy::local_zone::manager_time_zone();
     let viewer: Tz = match q.tz.as_deref() {
-        Some(z) => z
-            .parse()
-            .map_err(|_| ManagerError::Invalid(format!("`{}` is not an IANA time zone", z.chars().take(64).collect::<String>().escape_default())))?,
+        Some(z) => z.parse().map_err(|_| {
+            ManagerError::Invalid(format!(
+                "`{}` is not an IANA time zone",
+                z.chars().take(64).collect::<String>().escape_default()
+            ))
+        })?,
         None => manager_zone,
     };
     let views = windows::page(&state, &who.as_actor(), q.after, PAGE).await?;
-    let next_after = (views.len() as i64 >= PAGE).then(|| views.last().map(|(_, v)| v.row.id)).flatten();
+    let next_after = (views.len() as i64 >= PAGE)
+        .then(|| views.last().map(|(_, v)| v.row.id))
+        .flatten();
     let rows = views
         .into_iter()
         .map(|(hostname, v)| Row {
@@ -171,18 +184,27 @@ fn spec_of(f: &WindowForm) -> Result<WindowSpec, ManagerError> {
     let kind = match f.kind.as_str() {
         "daily" => serde_json::json!({"type": "daily"}),
         "weekly" => serde_json::json!({"type": "weekly", "weekdays": f.weekday}),
-        "monthly_day" => serde_json::json!({"type": "monthly_day", "day": f.day.trim().parse::<u32>().map_err(|_| invalid("the day of the month is a number from 1 to 31"))?}),
+        "monthly_day" => {
+            serde_json::json!({"type": "monthly_day", "day": f.day.trim().parse::<u32>().map_err(|_| invalid("the day of the month is a number from 1 to 31"))?})
+        }
         "monthly_weekday" => {
             let nth: serde_json::Value = match f.nth.as_str() {
                 "last" => "last".into(),
-                n => n.parse::<u32>().map_err(|_| invalid("which weekday of the month: 1 to 5 or last"))?.into(),
+                n => n
+                    .parse::<u32>()
+                    .map_err(|_| invalid("which weekday of the month: 1 to 5 or last"))?
+                    .into(),
             };
             serde_json::json!({"type": "monthly_weekday", "nth": nth, "weekday": f.nth_weekday})
         }
         "once" => serde_json::json!({"type": "once", "date": f.date.trim()}),
         _ => return Err(invalid("choose daily, weekly, monthly (day or weekday) or once")),
     };
-    let minutes = |s: &str, what: &str| s.trim().parse::<u32>().map_err(|_| invalid(&format!("{what} is a number of minutes")));
+    let minutes = |s: &str, what: &str| {
+        s.trim()
+            .parse::<u32>()
+            .map_err(|_| invalid(&format!("{what} is a number of minutes")))
+    };
     let mut spec = serde_json::json!({
         "kind": kind, "start": f.start.trim(), "duration_minutes": minutes(&f.duration_minutes, "the duration")?,
     });
@@ -192,37 +214,74 @@ fn spec_of(f: &WindowForm) -> Result<WindowSpec, ManagerError> {
     if !f.cutoff_minutes.trim().is_empty() {
         spec["cutoff_minutes"] = minutes(&f.cutoff_minutes, "the cut-off")?.into();
     }
-    serde_json::from_value(spec).map_err(|e| ManagerError::Invalid(format!("invalid maintenance window: {e}")))
+    serde_json::from_value(spec)
+        .map_err(|e| ManagerError::Invalid(format!("invalid maintenance window: {e}")))
 }
 
-pub(crate) async fn create(state: web::Data<AppContext>, f: SignedForm<WindowForm>) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn create(
+    state: web::Data<AppContext>,
+    f: SignedForm<WindowForm>,
+) -> Result<HttpResponse, ManagerError> {
     let spec = match spec_of(&f.form) {
         Ok(s) => s,
         Err(e) => return flash_error("/windows", e, Shown::Mistakes),
     };
     let mut hosts = Vec::new();
-    for h in f.form.hosts.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()) {
+    for h in f
+        .form
+        .hosts
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         match h.parse::<i64>() {
             Ok(id) => hosts.push(id),
-            Err(_) => return flash_error("/windows", invalid("hosts are listed by id (see the Hosts page)"), Shown::Mistakes),
+            Err(_) => {
+                return flash_error(
+                    "/windows",
+                    invalid("hosts are listed by id (see the Hosts page)"),
+                    Shown::Mistakes,
+                )
+            }
         }
     }
     let group = match f.form.group.trim() {
         "" => None,
         g => match g.parse::<i64>() {
             Ok(id) => Some(id),
-            Err(_) => return flash_error("/windows", invalid("choose a group from the list"), Shown::Mistakes),
+            Err(_) => {
+                return flash_error(
+                    "/windows",
+                    invalid("choose a group from the list"),
+                    Shown::Mistakes,
+                )
+            }
         },
     };
-    let r = windows::create(&state, &f.who.as_actor(), hosts, group, f.form.name.trim().to_owned(), spec)
-        .await
-        .map(|rows| format!("window added to {} hosts", rows.len()));
+    let r = windows::create(
+        &state,
+        &f.who.as_actor(),
+        hosts,
+        group,
+        f.form.name.trim().to_owned(),
+        spec,
+    )
+    .await
+    .map(|rows| format!("window added to {} hosts", rows.len()));
     flash_result("/windows", r, Shown::MistakesAndMissing)
 }
 
-pub(crate) async fn delete(state: web::Data<AppContext>, f: SignedForm<CsrfOnly>, id: web::Path<i64>) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn delete(
+    state: web::Data<AppContext>,
+    f: SignedForm<CsrfOnly>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ManagerError> {
     match windows::delete(&state, &f.who.as_actor(), id.into_inner()).await {
-        Ok(row) => Ok(see_other_with("/windows", "notice", &format!("window #{} removed", row.id))),
+        Ok(row) => Ok(see_other_with(
+            "/windows",
+            "notice",
+            &format!("window #{} removed", row.id),
+        )),
         Err(e) => flash_error("/windows", e, Shown::MistakesAndMissing),
     }
 }

@@ -254,10 +254,15 @@ fn durations_are_real_the_time_limit_kills_and_one_operation_runs_at_a_time() {
         timeout: b.scaled(b.profile.base_ms + b.profile.per_package_ms * 2 + 10),
         lock_timeout: Duration::from_millis(10),
     };
+    // Both contenders start together (a barrier), so under load the second does not arrive after the
+    // first has already finished and released the lock.
+    let start = Arc::new(std::sync::Barrier::new(2));
     let other = {
         let b = b.clone();
+        let start = start.clone();
         std::thread::spawn(move || {
             let mut rec = Recorder::default();
+            start.wait();
             b.execute(
                 &Operation::Upgrade {
                     packages: vec![],
@@ -269,6 +274,7 @@ fn durations_are_real_the_time_limit_kills_and_one_operation_runs_at_a_time() {
         })
     };
     let mut rec = Recorder::default();
+    start.wait();
     let mine = b.execute(
         &Operation::Upgrade {
             packages: vec![],
