@@ -6,4 +6,5 @@ mod console;
 mod kit;
 mod now;
 mod scope;
+mod two_managers;
 mod windows;

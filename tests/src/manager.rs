@@ -24,7 +24,7 @@ pub struct ManagerProc {
     pub admin_password: String,
     child: Option<Child>,
     prefix: tempfile::TempDir,
-    db: TestDb,
+    db: std::sync::Arc<TestDb>,
 }
 
 /// Runs the manager CLI with `--prefix`.
@@ -72,6 +72,44 @@ impl ManagerProc {
         )
         .unwrap();
         m
+    }
+
+    /// A second manager process on `first`'s database with a copy of its data directory (the same CA, the same
+    /// manager client certificate and key), on its own port; prepared, not started ([`ManagerProc::launch`]).
+    /// Start `first` before, so its client certificate exists.
+    pub fn second_on(first: &ManagerProc) -> Self {
+        let prefix = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(prefix.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let port = free_port();
+        let etc = prefix.path().join("etc/linux_patch_manager");
+        std::fs::create_dir_all(&etc).unwrap();
+        std::fs::write(
+            etc.join("config.yaml"),
+            format!(
+                "listen: 127.0.0.1:{port}\npublic_url: https://localhost:{port}\ndatabase: {{ url: \"{}\" }}\nallow: [\"127.0.0.0/8\"]\n",
+                first.db.url()
+            ),
+        )
+        .unwrap();
+        let data = prefix.path().join("var/lib/linux_patch_manager");
+        std::fs::create_dir_all(data.parent().unwrap()).unwrap();
+        let status = Command::new("cp")
+            .arg("-a")
+            .arg(first.data_dir())
+            .arg(&data)
+            .status()
+            .unwrap();
+        assert!(status.success(), "copy the data directory");
+        ManagerProc {
+            url: format!("https://localhost:{port}"),
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            ca_pem: data.join("ca/ca.pem"),
+            admin: first.admin.clone(),
+            admin_password: first.admin_password.clone(),
+            child: None,
+            prefix,
+            db: first.db.clone(),
+        }
     }
 
     /// Starts `serve` on a prepared manager.
@@ -126,7 +164,7 @@ impl ManagerProc {
             admin_password,
             child: None,
             prefix,
-            db,
+            db: std::sync::Arc::new(db),
         };
         if spawn {
             m.spawn();

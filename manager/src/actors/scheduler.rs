@@ -1,6 +1,6 @@
 //! The `Scheduler` actor: sleeps until the next target falls due (a window opens, a retry or a backoff
-//! ends) — never polling every second — then has the deployer dispatch; looks again after every round and
-//! at least hourly. Tests drive it with [`SchedulerHandle::run_due`] after moving the clock.
+//! ends) — never polling every second — then has the deployer dispatch; looks again after every round,
+//! when told (a deployment was created), and at least every minute (other manager processes). Tests drive it with [`SchedulerHandle::run_due`] after moving the clock.
 
 use super::deployer::{self, DeployerHandle, RoundDone};
 use crate::dispatch::{Engine, Report};
@@ -11,8 +11,9 @@ use linux_patch_shared::clock::SharedClock;
 use std::rc::Rc;
 use std::time::Duration;
 
-/// Longest sleep (the plan is looked at again even when nothing is due).
-pub const MAX_SLEEP: Duration = Duration::from_secs(3600);
+/// Longest sleep: the plan is read again at least this often, so deployments created through another
+/// manager process on the same database are seen within a minute.
+pub const MAX_SLEEP: Duration = Duration::from_secs(60);
 
 /// The actor.
 pub struct Scheduler {
@@ -79,6 +80,21 @@ impl Handler<RoundDone> for Scheduler {
     }
 }
 
+/// Command: read the plan again (a deployment was created or cancelled).
+struct LookAgain;
+
+impl Message for LookAgain {
+    type Result = ();
+}
+
+impl Handler<LookAgain> for Scheduler {
+    type Result = ();
+
+    fn handle(&mut self, _: LookAgain, ctx: &mut Self::Context) {
+        self.look(ctx);
+    }
+}
+
 /// Command: dispatch what is due now (tests, after moving the clock).
 struct RunDue;
 
@@ -121,6 +137,11 @@ fn gone(e: MailboxError) -> ManagerError {
 }
 
 impl SchedulerHandle {
+    /// Reads the plan again soon (after a deployment was created or cancelled); does not wait.
+    pub fn look_again(&self) {
+        self.addr.do_send(LookAgain);
+    }
+
     /// Has the deployer dispatch everything due now and follow what runs; answers when written.
     pub async fn run_due(&self) -> Result<Report, ManagerError> {
         self.addr.send(RunDue).await.map_err(gone)?

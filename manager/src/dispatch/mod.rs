@@ -98,6 +98,19 @@ impl Engine {
         }
         let out = self.clone().round_inner(follow_only).await;
         self.busy.set(false);
+        if let Ok(r) = &out {
+            if r.claimed > 0 || r.ended > 0 {
+                log::info!(
+                    "deployer {}: claimed {}, dispatched {}, ended {}, again {}, followed {}",
+                    self.deps.owner,
+                    r.claimed,
+                    r.dispatched,
+                    r.ended,
+                    r.again,
+                    r.followed
+                );
+            }
+        }
         out
     }
 

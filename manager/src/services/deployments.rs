@@ -187,6 +187,7 @@ pub async fn create(ctx: &AppContext, who: &Actor, r: DeploymentRequest) -> Resu
     if created.deployment.mode == "now" {
         ctx.actors.deployer.kick();
     }
+    ctx.actors.scheduler.look_again();
     Ok(created)
 }
 
