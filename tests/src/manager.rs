@@ -213,6 +213,17 @@ impl ManagerProc {
         }
     }
 
+    /// Kills it with SIGKILL (no graceful stop, as the OOM killer would), then starts it again on the same
+    /// prefix and database.
+    pub fn crash_and_restart(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        let _ = std::fs::remove_file(self.prefix.path().join("manager.stdout"));
+        self.spawn();
+    }
+
     /// Stops and starts it again on the same prefix and database.
     pub fn restart(&mut self) {
         self.stop();
