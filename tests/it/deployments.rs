@@ -5,6 +5,7 @@
 mod console;
 mod kit;
 mod now;
+mod reboot;
 mod restart;
 mod scope;
 mod two_managers;

@@ -130,15 +130,15 @@ pub async fn follow(conn: &AgentConn, c: Claimed, now: DateTime<Utc>) -> (Claime
     }
     let why = job.message.clone().unwrap_or_default();
     let o = match target::after_job(job.status, c.attempts, now, c.dispatch_until) {
-        Next::Final(state) => ended(
-            state,
-            if state == TargetState::Succeeded {
-                String::new()
-            } else {
-                why
-            },
-            Some(&job),
-        ),
+        Next::Final(TargetState::Succeeded) => {
+            let note = reboot_if_required(conn, addr, &c, now).await;
+            let mut o = ended(TargetState::Succeeded, String::new(), Some(&job));
+            if let (Some(note), Outcome::Ended { agent_status, .. }) = (note, &mut o) {
+                agent_status.push_str(&format!("; {note}"));
+            }
+            o
+        }
+        Next::Final(state) => ended(state, why, Some(&job)),
         Next::Again { state, due_at } => Outcome::Again {
             state: state.as_str(),
             due_at,
@@ -147,4 +147,40 @@ pub async fn follow(conn: &AgentConn, c: Claimed, now: DateTime<Utc>) -> (Claime
         },
     };
     (c, o)
+}
+
+/// With the reboot option `if_required`, after a successful job: asks the agent whether the host needs a
+/// reboot and, if so and the window still allows starting a job, starts one (`Idempotency-Key:
+/// <target>.reboot`); what happened, in words.
+async fn reboot_if_required(
+    conn: &AgentConn,
+    addr: SocketAddr,
+    c: &Claimed,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    if c.reboot != "if_required" || c.operation == "reboot" {
+        return None;
+    }
+    let info = match conn.system_info(addr).await {
+        Ok(i) => i,
+        Err(e) => return Some(format!("reboot not checked: {e}")),
+    };
+    if info.reboot_required.state != linux_patch_shared::api::agent::TriState::Yes {
+        return Some("no reboot needed".into());
+    }
+    if !target::may_start(now, c.dispatch_until) {
+        return Some(format!(
+            "reboot needed ({}) but the window's cut-off has passed: not rebooted",
+            info.reboot_required.reason
+        ));
+    }
+    Some(
+        match conn
+            .submit(addr, &JobCall::Reboot(60), &format!("{}.reboot", c.id))
+            .await
+        {
+            Ok(j) => format!("reboot started (job {}): {}", j.id, info.reboot_required.reason),
+            Err(e) => format!("reboot needed but refused: {e}"),
+        },
+    )
 }

@@ -47,6 +47,9 @@ pub struct Claimed {
     /// Its packages.
     #[diesel(sql_type = Jsonb)]
     pub packages: serde_json::Value,
+    /// Its reboot option (`never`, `if_required`).
+    #[diesel(sql_type = Text)]
+    pub reboot: String,
     /// For a rollback: the agent job of the same host in the deployment undone.
     #[diesel(sql_type = Nullable<Text>)]
     pub rollback_source: Option<String>,
@@ -70,7 +73,7 @@ WITH c AS (
             t.dispatch_until, t.agent_job_id
 )
 SELECT u.id, u.deployment_id, u.host_id, u.state_before, u.attempts, u.dispatch_failures, u.dispatch_until,
-       u.agent_job_id, h.ip, h.port, dp.operation, dp.packages, o.agent_job_id AS rollback_source
+       u.agent_job_id, h.ip, h.port, dp.operation, dp.packages, dp.reboot, o.agent_job_id AS rollback_source
 FROM u JOIN deployments dp ON dp.id = u.deployment_id
 LEFT JOIN hosts h ON h.id = u.host_id
 LEFT JOIN deployment_targets o ON o.deployment_id = dp.rollback_of AND o.host_id = u.host_id
@@ -90,7 +93,7 @@ WITH c AS (
             t.dispatch_until, t.agent_job_id
 )
 SELECT u.id, u.deployment_id, u.host_id, u.state_before, u.attempts, u.dispatch_failures, u.dispatch_until,
-       u.agent_job_id, h.ip, h.port, dp.operation, dp.packages, NULL::text AS rollback_source
+       u.agent_job_id, h.ip, h.port, dp.operation, dp.packages, dp.reboot, NULL::text AS rollback_source
 FROM u JOIN deployments dp ON dp.id = u.deployment_id
 LEFT JOIN hosts h ON h.id = u.host_id
 ORDER BY u.id";
