@@ -80,6 +80,7 @@ MSG
 "$top/scripts/demo-manager.sh" "$demo"
 fp=$(sed -n 's/^internal CA fingerprint (SHA-256): //p' "$demo/manager.out")
 "$top/scripts/demo-agents.sh" "$demo" "$fp" "${DEMO_AGENTS:-20}"
+"$top/scripts/demo-deployments.sh" "$demo"
 cat <<MSG
 
 ${DEMO_AGENTS:-20} simulated agents (synthetic package data, labelled "simulated") enrolled through the real

@@ -1,5 +1,6 @@
 //! Command line: subcommands, `--prefix`/`--config`, and the documented exit codes.
 
+pub mod deploy;
 pub mod enrollment;
 
 use crate::audit;
@@ -64,6 +65,60 @@ pub enum Cmd {
         #[command(subcommand)]
         command: EnrollmentCmd,
     },
+    /// Maintenance windows (audited as `cli`).
+    Window {
+        /// What to do with windows.
+        #[command(subcommand)]
+        command: WindowCmd,
+    },
+    /// Patch deployments (audited as `cli`); the running server dispatches them.
+    Deployment {
+        /// What to do with deployments.
+        #[command(subcommand)]
+        command: DeploymentCmd,
+    },
+}
+
+/// `window ...`.
+#[derive(Debug, Subcommand)]
+pub enum WindowCmd {
+    /// Add a window to hosts, e.g. `--hosts all --spec '{"kind":{"type":"daily"},"start":"02:00","duration_minutes":120}'`.
+    Add {
+        /// `all` or host names, comma separated.
+        #[arg(long)]
+        hosts: String,
+        /// The window as JSON (docs/manager.md, "Maintenance windows").
+        #[arg(long)]
+        spec: String,
+        /// A label.
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+}
+
+/// `deployment ...`.
+#[derive(Debug, Subcommand)]
+pub enum DeploymentCmd {
+    /// Create a deployment.
+    Create {
+        /// `all` or host names, comma separated.
+        #[arg(long)]
+        hosts: String,
+        /// apply_all, security_only, packages, install, remove, reboot.
+        #[arg(long, default_value = "security_only")]
+        operation: String,
+        /// Package names (packages, install, remove).
+        #[arg(long = "package")]
+        packages: Vec<String>,
+        /// next_window or now.
+        #[arg(long, default_value = "next_window")]
+        mode: String,
+        /// never or if_required.
+        #[arg(long, default_value = "never")]
+        reboot: String,
+    },
+    /// The last 50 deployments with their targets counted by state.
+    List,
 }
 
 /// `enrollment ...`.
@@ -208,6 +263,8 @@ fn run(args: &Args, serve: ServeFn) -> Result<i32, ManagerError> {
             EXIT_OK
         }
         Cmd::Enrollment { command } => enrollment::run(&mut *db.conn()?, command)?,
+        Cmd::Window { command } => deploy::window(&cfg, &db, command)?,
+        Cmd::Deployment { command } => deploy::deployment(&cfg, &db, command)?,
         Cmd::Audit {
             command: AuditCmd::Verify,
         } => {
