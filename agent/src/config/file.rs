@@ -238,7 +238,7 @@ pub fn validate(file: &Path, text: &str, cfg: &ConfigFile) -> Result<Ipv4Addr, C
         return Err(field("logging.retention_days", "must be at least 1".into()));
     }
     if let Some(remote) = &cfg.logging.remote_syslog {
-        crate::audit::syslog::wire::Target::parse(remote).map_err(|e| field("logging.remote_syslog", e))?;
+        super::syslog_target::Target::parse(remote).map_err(|e| field("logging.remote_syslog", e))?;
     }
     if !(1..=86_400).contains(&cfg.security.job_timeout_secs) {
         return Err(field(
