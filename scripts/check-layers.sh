@@ -1,7 +1,7 @@
 #!/bin/sh
 # The manager's one-way layering (DESIGN §5.2): http -> services -> actor handles -> pure logic -> db.
 # Fails when a file outside manager/src/http/ imports `crate::http`, when db/ imports a module above it,
-# or when the manager's modules import each other in a circle (scripts/import-graph.py).
+# or when the manager's (or the agent's) modules import each other in a circle (scripts/import-graph.py).
 set -eu
 cd "$(dirname "$0")/.."
 src=manager/src
@@ -33,5 +33,12 @@ for depth in 1 2; do
   fi
 done
 
-[ $bad -eq 0 ] && echo "check-layers: manager layering is one-way (no crate::http outside http/, db/ at the bottom, no import circles)"
+# 4. No import circles between the agent's top-level modules either.
+if ! out=$(python3 scripts/import-graph.py agent/src --depth 1); then
+  echo "check-layers: import circles in the agent:" >&2
+  echo "$out" >&2
+  bad=1
+fi
+
+[ $bad -eq 0 ] && echo "check-layers: manager layering is one-way (no crate::http outside http/, db/ at the bottom, no import circles); no import circles in the agent"
 exit $bad

@@ -22,7 +22,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{AppConfig, Extensions, ServiceRequest, ServiceResponse};
 use actix_web::{middleware::from_fn, web, App};
 use linux_patch_shared::clock::{SharedClock, SystemClock};
-use linux_patch_shared::tls::{mtls_server_config, ServerTlsFiles, TlsConfigError};
+use linux_patch_shared::tls::TlsConfigError;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpStream;
@@ -46,16 +46,7 @@ impl std::fmt::Display for StartError {
     }
 }
 
-/// Builds the TLS 1.3 mTLS server configuration from the configured certificate files.
-pub fn tls_config(cfg: &AgentConfig) -> Result<rustls::ServerConfig, TlsConfigError> {
-    let files = ServerTlsFiles {
-        ca: &cfg.tls.ca_cert,
-        cert: &cfg.tls.server_cert,
-        key: &cfg.tls.server_key,
-        crl: cfg.tls.crl.as_deref(),
-    };
-    mtls_server_config(&files, &[b"http/1.1"])
-}
+pub use crate::config::tls_config;
 
 fn create_private_dir(dir: &std::path::Path) -> Result<(), StartError> {
     use std::os::unix::fs::DirBuilderExt;

@@ -10,6 +10,7 @@ pub use file::{BackendKind, ConfigFile};
 pub use whitelist::AllowList;
 
 use crate::paths::Paths;
+use linux_patch_shared::tls::{mtls_server_config, ServerTlsFiles, TlsConfigError};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::path::{Path, PathBuf};
 
@@ -67,4 +68,15 @@ impl AgentConfig {
             allow,
         })
     }
+}
+
+/// Builds the TLS 1.3 mTLS server configuration from the configured certificate files.
+pub fn tls_config(cfg: &AgentConfig) -> Result<rustls::ServerConfig, TlsConfigError> {
+    let files = ServerTlsFiles {
+        ca: &cfg.tls.ca_cert,
+        cert: &cfg.tls.server_cert,
+        key: &cfg.tls.server_key,
+        crl: cfg.tls.crl.as_deref(),
+    };
+    mtls_server_config(&files, &[b"http/1.1"])
 }

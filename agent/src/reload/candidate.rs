@@ -1,7 +1,7 @@
 //! Loading a reload candidate: `config.yaml`, `whitelist.yaml` and a TLS configuration built from the
 //! certificates, all validated before anything is swapped; a refusal says which file, line and field.
 
-use crate::app::tls_config;
+use crate::config::tls_config;
 use crate::config::{AgentConfig, ConfigError, TlsPaths};
 use crate::paths::Paths;
 use std::fmt;
