@@ -44,7 +44,9 @@ fn write_all(out: &Path, mut cmd: clap::Command) -> std::io::Result<()> {
 
 /// `NAME.1`, then `NAME-SUB.1` for every visible subcommand (recursively), as `man git-commit` does.
 fn write_man(dir: &Path, page: &str, cmd: &clap::Command) -> std::io::Result<()> {
-    let cmd = cmd.clone().name(page.to_owned());
+    // clap names are &'static str without its `string` feature; this short-lived tool leaks a few bytes.
+    let name: &'static str = Box::leak(page.to_owned().into_boxed_str());
+    let cmd = cmd.clone().name(name);
     let mut buf = Vec::new();
     clap_mangen::Man::new(cmd.clone()).render(&mut buf)?;
     std::fs::write(dir.join(format!("{page}.1")), buf)?;
