@@ -26,7 +26,7 @@ reqs=$(for f in $rpms $new_rpms; do rpm -qp --requires "$f"; done | grep -v '^rp
 rpmbuild -bb --define "_topdir $D/stub" "$D/stub/SPECS/stub.spec" >"$D/stub.log" 2>&1 || { fail "stub rpm"; cat "$D/stub.log"; exit 1; }
 cp "$D"/stub/RPMS/noarch/*.rpm $rpms "$D/repo/"
 createrepo_c -q "$D/repo"
-dnf_() { dnf -y -q --noplugins --installroot="$R" --setopt=reposdir=/dev/null --setopt=cachedir="$D/cache" \
+dnf_() { dnf -y --releasever=test --refresh --noplugins --installroot="$R" --setopt=reposdir=/dev/null --setopt=cachedir="$D/cache" \
   --setopt=install_weak_deps=False --repofrompath="lp,file://$D/repo" --setopt=lp.gpgcheck=0 "$@"; }
 
 say "dnf install into $R"
@@ -34,8 +34,10 @@ if dnf_ install lp-test-fedora-base-stub linux-patch-api linux-patch-manager >"$
   ok "dnf installed linux-patch-api and linux-patch-manager"
 else fail "dnf install"; tail -30 "$D/install.log"; exit 1; fi
 check "scriptlet created the manager's system user" grep -q '^linux-patch-manager:' "$R/etc/passwd"
-expect_eq "$(stat -c '%U %a' "$R/var/lib/linux_patch_manager")" "linux-patch-manager 750" "state directory owner and mode"
-expect_eq "$(stat -c '%U:%G %a' "$R/etc/linux_patch_manager/config.yaml")" "root:linux-patch-manager 640" "manager config owner and mode"
+# Owners as numbers: the names live in the installroot's /etc/passwd, not this machine's.
+uid=$(awk -F: '$1=="linux-patch-manager"{print $3}' "$R/etc/passwd"); gid=$(awk -F: '$1=="linux-patch-manager"{print $4}' "$R/etc/passwd")
+expect_eq "$(stat -c '%u %a' "$R/var/lib/linux_patch_manager")" "$uid 750" "state directory owned by the manager's user, 0750"
+expect_eq "$(stat -c '%u:%g %a' "$R/etc/linux_patch_manager/config.yaml")" "0:$gid 640" "manager config root:linux-patch-manager 0640"
 expect_eq "$(stat -c '%a' "$R/etc/linux_patch_api/certs")" 700 "agent certs directory 0700"
 check "unit files installed" test -f "$R/usr/lib/systemd/system/linux-patch-manager.service" -a -f "$R/usr/lib/systemd/system/linux-patch-api.service"
 check "man pages installed" sh -c "ls $R/usr/share/man/man1/linux-patch-manager*.1* >/dev/null"
