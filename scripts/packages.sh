@@ -72,7 +72,7 @@ build_arch() {
   # makepkg runs as nobody, which must read the release build and write only under $d/src.
   runuser -u nobody -- env PREBUILT="$PREBUILT" GENERATED="$GENERATED" SRCROOT="$d/src" \
     PKGVER="$VERSION" PKGREL="1${SUFFIX//[^0-9]/}" HOME="$d/src" PKGDEST="$d/src/out" \
-    BUILDDIR="$d/src/build" SRCDEST="$d/src" \
+    BUILDDIR="$d/src/build" SRCDEST="$d/src" PKGEXT=.pkg.tar.zst \
     sh -c 'mkdir -p "$PKGDEST" && cd "$SRCROOT" && makepkg --nodeps --noconfirm --force --skipinteg' \
     >"$d/build.log" 2>&1 || { tail -40 "$d/build.log"; exit 1; }
   cp "$d"/src/out/*.pkg.tar.zst "$DIST/"
