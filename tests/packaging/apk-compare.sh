@@ -1,7 +1,7 @@
 #!/bin/bash
 # Alpine: the file lists that apkbuild/APKBUILD's package() and split functions produce (through
 # scripts/apkbuild-shim.sh) must match the .debs', apart from what each init system and distribution adds:
-# systemd units, tmpfiles.d and sysusers.d (deb) versus OpenRC init.d/conf.d (apk -openrc subpackages), and
+# systemd units, tmpfiles.d, sysusers.d and lintian overrides (deb) versus OpenRC init.d/conf.d (apk -openrc subpackages), and
 # Debian's changelog/copyright, gzip'ed man pages and zsh directory.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -9,7 +9,7 @@ for p in linux-patch-api linux-patch-manager; do
   deb=$(ls "$DIST"/${p}_*_amd64.deb | grep -v rebuild | head -1)
   [ -f "$deb" ] && [ -f "$DIST/apk/$p.files" ] || { fail "$p: need $DIST/apk/$p.files and the .deb"; continue; }
   dpkg-deb -c "$deb" | awk '$1 !~ /^d/ {print $6}' | sed 's#^\./#/#' \
-    | grep -v -E '^/lib/systemd/|^/usr/lib/(tmpfiles|sysusers)\.d/|/usr/share/doc/[^/]+/(changelog|copyright)' \
+    | grep -v -E '^/lib/systemd/|^/usr/share/lintian/|^/usr/lib/(tmpfiles|sysusers)\.d/|/usr/share/doc/[^/]+/(changelog|copyright)' \
     | sed -E 's#\.1\.gz$#.1#; s#/usr/share/zsh/vendor-completions/#/usr/share/zsh/site-functions/#' | sort >"$WORK/$p.deb.list"
   awk '{print $1}' "$DIST/apk/$p.files" | while read -r f; do [ -d "$DIST/apk/$p$f" ] || echo "$f"; done | sort >"$WORK/$p.apk.list"
   if diff -u "$WORK/$p.deb.list" "$WORK/$p.apk.list" >"$WORK/$p.list.diff"; then

@@ -9,11 +9,18 @@ wait_for() { local n=$(( $1 * 2 )); shift; for _ in $(seq "$n"); do "$@" >/dev/n
 listening() { ss -Hltn "sport = :$1" | grep -q LISTEN; }
 svc_pid() { pgrep -x -u "$2" "$1" | head -1; }
 
-# OpenRC state for a system that was not booted by it; no `net` provider in this chroot, so a missing
-# needed service is not fatal (depend() is still read and the rest of the graph honoured).
-mkdir -p /run/openrc && touch /run/openrc/softlevel
-sed -i 's/^#\?rc_depend_strict=.*/rc_depend_strict="NO"/' /etc/rc.conf
-grep -q '^rc_depend_strict="NO"' /etc/rc.conf || echo 'rc_depend_strict="NO"' >>/etc/rc.conf
+# OpenRC state for a system that was not booted by it.
+mkdir -p /run/openrc/{started,starting,stopping,inactive,wasinactive,failed,hotplugged,daemons,options,exclusive,scheduled,tmp}
+echo default >/run/openrc/softlevel
+# This chroot has no network service (Alpine's `networking` provides `net`): a stand-in that provides it,
+# so our depend() (need net) is resolved and honoured rather than skipped with --nodeps.
+cat >/etc/init.d/test-net <<'NET'
+#!/sbin/openrc-run
+description="test stand-in for the network (loopback is up already)"
+depend() { provide net; }
+start() { ebegin "test network"; eend 0; }
+NET
+chmod +x /etc/init.d/test-net
 echo 'respawn_delay=1' >>/etc/conf.d/linux-patch-api
 echo 'respawn_delay=1' >>/etc/conf.d/linux-patch-manager
 
@@ -40,6 +47,7 @@ chmod 600 $c/server.key
 # --- agent: start, status, respawn after kill -9, stop -----------------------------------------------
 openrc-run /etc/init.d/linux-patch-api start >/tmp/agent-start.log 2>&1 || { fail "agent start"; cat /tmp/agent-start.log; }
 check "agent status: started" openrc-run /etc/init.d/linux-patch-api status
+check "depend(): the needed net service was started first" openrc-run /etc/init.d/test-net status
 check "agent listening on :12443" wait_for 20 listening 12443
 check "agent supervised by supervise-daemon" pgrep -f "supervise-daemon linux-patch-api"
 p1=$(svc_pid linux-patch-api root)
