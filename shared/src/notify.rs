@@ -16,7 +16,11 @@ pub const NOTIFY_SOCKET: &str = "NOTIFY_SOCKET";
 /// tells the operator the rest, and the service itself can still serve.
 pub fn ready(status: &str) {
     if let Some(socket) = std::env::var_os(NOTIFY_SOCKET) {
-        let message = format!("READY=1\nSTATUS={}\nMAINPID={}\n", one_line(status), std::process::id());
+        let message = format!(
+            "READY=1\nSTATUS={}\nMAINPID={}\n",
+            one_line(status),
+            std::process::id()
+        );
         if let Err(e) = send(&socket, &message) {
             eprintln!("cannot notify systemd of readiness through {socket:?}: {e}");
         }
@@ -44,7 +48,10 @@ pub fn send(socket: &OsStr, message: &str) -> io::Result<()> {
     if sent == message.len() {
         Ok(())
     } else {
-        Err(io::Error::new(io::ErrorKind::WriteZero, "short notification datagram"))
+        Err(io::Error::new(
+            io::ErrorKind::WriteZero,
+            "short notification datagram",
+        ))
     }
 }
 

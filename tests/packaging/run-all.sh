@@ -6,6 +6,9 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$SRC"
 rm -rf "$DIST"
+# The package tests install into containers, chroots and installroots only: this machine's own package
+# databases must not change (the same fingerprint as make unit).
+scripts/hostcheck.sh >"$WORK/hostcheck.before"
 say "build packages (release build reused; version and +rebuild1)"
 scripts/packages.sh deb rpm arch apk >"$WORK/packages.log" 2>&1 || { cat "$WORK/packages.log"; exit 1; }
 PKG_VERSION_SUFFIX=+rebuild1 SKIP_CARGO=1 scripts/packages.sh deb rpm arch >"$WORK/packages-rebuild.log" 2>&1 \
@@ -21,6 +24,9 @@ for t in deb-systemd rpm-dnf arch-pacman openrc apk-compare; do
   if [ $rc -eq 0 ]; then results+=("PASS $t ${d}s"); else results+=("FAIL $t ${d}s (log: $WORK/$t.log)"); FAILS=$((FAILS + 1)); fi
 done
 printf '%s\n' "${results[@]}"
+scripts/hostcheck.sh >"$WORK/hostcheck.after"
+if diff -u "$WORK/hostcheck.before" "$WORK/hostcheck.after"; then say "host package databases unchanged"
+else say "FAIL: the package tests changed this machine's package databases"; FAILS=$((FAILS + 1)); fi
 [ -f "$WORK/hardening-scores.txt" ] && say "hardening: $(cat "$WORK/hardening-scores.txt")"
 say "package tests: $FAILS failed"
 exit $(( FAILS > 0 ))

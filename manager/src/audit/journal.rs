@@ -118,7 +118,10 @@ mod tests {
         assert_eq!(f["host_id"], "7");
         assert_eq!(f["source_ip"], "10.0.0.5");
         assert!(!f.contains_key("deployment_id"), "null is left out: {f:?}");
-        assert!(!f.contains_key("ip"), "the host's own address is not a source ip: {f:?}");
+        assert!(
+            !f.contains_key("ip"),
+            "the host's own address is not a source ip: {f:?}"
+        );
         let details: Value = serde_json::from_str(&f["audit_details"]).unwrap();
         assert_eq!(details["ip"], "10.1.1.1");
     }

@@ -50,7 +50,10 @@ fn write_man(dir: &Path, page: &str, cmd: &clap::Command) -> std::io::Result<()>
     let mut buf = Vec::new();
     clap_mangen::Man::new(cmd.clone()).render(&mut buf)?;
     std::fs::write(dir.join(format!("{page}.1")), buf)?;
-    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
+    for sub in cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
         write_man(dir, &format!("{page}-{}", sub.get_name()), sub)?;
     }
     Ok(())
