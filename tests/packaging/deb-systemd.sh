@@ -49,6 +49,17 @@ check "conffiles registered" sh -c "nsenter -t $(cat "$WORK/run/$NAME.pid1") -a 
 check "man page installed" inside "$NAME" test -f /usr/share/man/man1/linux-patch-manager.1.gz
 check "bash completion installed" inside "$NAME" test -f /usr/share/bash-completion/completions/linux-patch-api
 
+# A local package repository for the agent's install job below, in place before the agent runs (the
+# agent refreshes apt's index itself when the manager first polls it).
+repo=$WORK/lprepo; rm -rf "$repo" && mkdir -p "$repo/pkg/DEBIAN" "$repo/pkg/usr/share/lptest"
+printf 'Package: lptest-hello\nVersion: 1.0\nArchitecture: all\nMaintainer: test <test@example.invalid>\nDescription: test package\n' >"$repo/pkg/DEBIAN/control"
+echo hello >"$repo/pkg/usr/share/lptest/hello"
+dpkg-deb -b -Zgzip "$repo/pkg" "$repo/lptest-hello_1.0_all.deb" >/dev/null
+(cd "$repo" && apt-ftparchive packages . >Packages 2>/dev/null)
+inside "$NAME" mkdir -p /srv/lprepo
+for f in lptest-hello_1.0_all.deb Packages; do copy_in "$repo/$f" "/srv/lprepo/$f"; done
+check "local test repository usable by apt" inside "$NAME" sh -c 'rm -f /etc/apt/sources.list /etc/apt/sources.list.d/*; echo "deb [trusted=yes] file:/srv/lprepo ./" >/etc/apt/sources.list.d/lptest.list; apt-get update -qq && apt-cache policy lptest-hello | grep -q "Candidate: 1.0"'
+
 # --- first admin, a failed login ---------------------------------------------------------------------
 say "first admin and a failed login"
 otp=$(inside "$NAME" runuser -u linux-patch-manager -- linux-patch-manager user create --admin admin | sed -n 's/^one-time password: //p')
@@ -84,9 +95,36 @@ inside "$NAME" runuser -u linux-patch-manager -- true
 check "journal: the manager's requests audited by the agent (http.request)" wait_for 60 sh -c \
   "nsenter -t $(cat "$WORK/run/$NAME.pid1") -a journalctl -u linux-patch-api AUDIT_EVENT=http.request -o json --no-pager | grep -q REQUEST_ID"
 
+# --- a real package job through the sandboxed agent ---------------------------------------------------
+# A tiny package in a local flat repository (no network in the container); the manager's own client
+# certificate calls POST /packages. This proves the agent's unit hardening still lets apt/dpkg install, and
+# gives the journal recipes a package change and a request id that spans request, job queued, job finished.
+say "install a package through the agent under its hardened unit"
+# The manager's client key is a file in its data directory; its certificate is in the database.
+psql_m() { inside "$NAME" runuser -u linux-patch-manager -- psql -At -h /var/lib/linux_patch_manager/run -U postgres linux_patch_manager -c "$1"; }
+serial=$(psql_m "select serial from certificates where kind = 'manager_client' and revoked_at is null order by id desc limit 1")
+mkey=/var/lib/linux_patch_manager/certs/$serial.key
+psql_m "select cert_pem from certificates where serial = '$serial'" >"$WORK/mclient.pem"
+copy_in "$WORK/mclient.pem" /root/mclient.pem
+curl_agent() { inside "$NAME" curl -sS --cert /root/mclient.pem --key "$mkey" --cacert /var/lib/linux_patch_manager/ca/ca.pem "$@"; }
+curl_agent -X POST https://127.0.0.1:12443/api/v1/packages -H 'content-type: application/json' \
+  -H 'X-Request-ID: pkgtest-install-1' -d '{"packages":["lptest-hello"]}' >"$WORK/install-job.json" 2>&1
+job=$(sed -n 's/.*"id":"\([^"]*\)".*/\1/p' "$WORK/install-job.json" | head -1)
+[ -n "$job" ] && ok "install job accepted ($job)" || fail "install job not accepted"
+check "job succeeded under the hardened unit" wait_for 60 sh -c \
+  "nsenter -t $(cat "$WORK/run/$NAME.pid1") -a curl -sS --cert /root/mclient.pem --key $mkey --cacert /var/lib/linux_patch_manager/ca/ca.pem https://127.0.0.1:12443/api/v1/jobs/$job | grep -q '\"status\":\"succeeded\"'"
+check "the package is installed" inside "$NAME" sh -c "dpkg-query -W -f='\${Status}' lptest-hello | grep -q 'install ok installed'"
+check "recipe: every package change on this host (job.finished KIND=install)" wait_for 10 sh -c \
+  "nsenter -t $(cat "$WORK/run/$NAME.pid1") -a journalctl -u linux-patch-api AUDIT_EVENT=job.finished KIND=install -o json --no-pager | grep -q lptest-hello"
+check "recipe: one request id end to end (request, job queued, job finished)" sh -c \
+  "[ \$(nsenter -t $(cat "$WORK/run/$NAME.pid1") -a journalctl -u linux-patch-api REQUEST_ID=pkgtest-install-1 -o json --no-pager | grep -c -E 'http.request|job.queued|job.finished') -ge 3 ]"
+
 # --- hardening ---------------------------------------------------------------------------------------
 score() { inside "$NAME" systemd-analyze security "$1" --no-pager 2>/dev/null | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p'; }
 mscore=$(score linux-patch-manager.service); ascore=$(score linux-patch-api.service)
+for u in linux-patch-manager linux-patch-api; do
+  inside "$NAME" systemd-analyze security "$u.service" --no-pager >"$WORK/security-$u.txt" 2>&1 || true
+done
 say "systemd-analyze security: linux-patch-manager.service $mscore, linux-patch-api.service $ascore"
 echo "manager=$mscore agent=$ascore" >"$WORK/hardening-scores.txt"
 check "manager exposure $mscore <= $MAX_MANAGER_EXPOSURE" awk -v s="$mscore" -v m="$MAX_MANAGER_EXPOSURE" 'BEGIN{exit !(s != "" && s+0 <= m+0)}'

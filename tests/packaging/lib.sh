@@ -58,18 +58,21 @@ boot() {
   setsid systemd-nspawn -D "$dir" -M "$name" -b --register=no --keep-unit --private-network \
     --console=read-only --system-call-filter=bpf --volatile=overlay </dev/null >"$run/console-$name.log" 2>&1 &
   echo $! >"$run/$name.pid"
+  # The container's PID 1 is the nspawn process's child; right after the fork that child can still be a
+  # short-lived helper, so the pid is looked up again until systemd inside answers.
   local cpid="" state=""
-  for _ in $(seq 100); do
-    cpid=$(ps -o pid= --ppid "$(cat "$run/$name.pid")" | head -1 | tr -d ' ' || true)
-    [ -n "$cpid" ] && break; sleep 0.1
+  for _ in $(seq 900); do
+    cpid=$(ps -o pid= --ppid "$(cat "$run/$name.pid")" 2>/dev/null | head -1 | tr -d ' ' || true)
+    if [ -n "$cpid" ]; then
+      state=$(nsenter -t "$cpid" -a systemctl is-system-running 2>/dev/null || true)
+      case "$state" in running|degraded) break ;; esac
+    fi
+    kill -0 "$(cat "$run/$name.pid")" 2>/dev/null || { say "systemd-nspawn exited (see $run/console-$name.log)"; return 1; }
+    sleep 0.1
   done
   echo "$cpid" >"$run/$name.pid1"
-  for _ in $(seq 600); do
-    state=$(nsenter -t "$cpid" -a systemctl is-system-running 2>/dev/null || true)
-    case "$state" in running|degraded) break ;; esac; sleep 0.1
-  done
   say "booted $name: pid1=$cpid state=$state"
-  [ -n "$cpid" ]
+  case "$state" in running|degraded) return 0 ;; *) return 1 ;; esac
 }
 
 # inside NAME CMD...: run in the booted container (stdin passed through).
