@@ -68,9 +68,12 @@ build_rpm() {
 build_arch() {
   local d=$WORKDIR/arch
   stage "$d/src"
+  # makepkg runs as nobody (it refuses root): it gets its own copy of the binaries and generated docs, and
+  # writes only under $d/src.
+  mkdir -p "$d/src/prebuilt" && cp -a "$PREBUILT/linux-patch-api" "$PREBUILT/linux-patch-manager" "$d/src/prebuilt/"
+  cp -a "$GENERATED" "$d/src/cli-docs"
   chmod -R a+rX "$d" && chown -R nobody "$d/src"
-  # makepkg runs as nobody, which must read the release build and write only under $d/src.
-  runuser -u nobody -- env PREBUILT="$PREBUILT" GENERATED="$GENERATED" SRCROOT="$d/src" \
+  runuser -u nobody -- env PREBUILT="$d/src/prebuilt" GENERATED="$d/src/cli-docs" SRCROOT="$d/src" \
     PKGVER="$VERSION" PKGREL="1${SUFFIX//[^0-9]/}" HOME="$d/src" PKGDEST="$d/src/out" \
     BUILDDIR="$d/src/build" SRCDEST="$d/src" PKGEXT=.pkg.tar.zst \
     sh -c 'mkdir -p "$PKGDEST" && cd "$SRCROOT" && makepkg --nodeps --noconfirm --force --skipinteg' \
