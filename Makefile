@@ -2,7 +2,7 @@
 SHELL := /bin/sh
 CARGO ?= cargo
 
-.PHONY: all build prereqs test lint unit demo demo-stop bench check-shared check-layers clean
+.PHONY: all build prereqs test lint unit demo demo-stop bench check-shared check-layers clean packages test-packages
 
 all: build
 
@@ -13,8 +13,17 @@ prereqs:
 	./scripts/install-prereqs.sh
 
 ## make test: everything CI runs — prerequisites, fmt, clippy, the contract crate's purity, unit and
-## integration tests (real apt/dpkg sandboxes, real TLS, the real agent binary).
-test: prereqs lint check-shared unit
+## integration tests (real apt/dpkg sandboxes, real TLS, the real agent binary), then the native packages
+## (built once from a release build; .deb on a real systemd, RPM, Arch, OpenRC, APKBUILD file lists).
+test: prereqs lint check-shared unit test-packages
+
+## make packages: the native packages this machine can build, into dist/ (docs/packaging.md).
+packages: prereqs
+	./scripts/packages.sh
+
+## make test-packages: build them and install them for real (tests/packaging/run-all.sh).
+test-packages: prereqs
+	./tests/packaging/run-all.sh
 
 lint: check-layers
 	$(CARGO) fmt --all -- --check
@@ -63,4 +72,4 @@ bench: prereqs
 
 clean:
 	$(CARGO) clean
-	rm -rf demo
+	rm -rf demo dist

@@ -6,7 +6,11 @@ set -eu
 
 PKGS="build-essential pkg-config libssl-dev openssl curl ca-certificates dpkg-dev apt-utils util-linux \
   dnf dnf-plugins-core rpm createrepo-c pacman-package-manager libarchive-tools zstd \
-  postgresql libpq-dev chromium libnss3-tools python3"
+  postgresql libpq-dev chromium libnss3-tools python3 \
+  debhelper lintian rpmlint makepkg systemd-container mmdebstrap"
+# Native packages (make packages, the package tests): debhelper + lintian build and check the .debs, rpm's
+# rpmbuild + rpmlint the RPMs, makepkg the Arch package; systemd-container
+# (systemd-nspawn) boots Debian with systemd as PID 1 and mmdebstrap builds that root (and an OpenRC chroot).
 # The console's browser tests drive Debian's Chromium with playwright-core (npm); node and npm are only
 # installed when missing (images often bring newer ones than Debian's).
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

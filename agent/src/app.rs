@@ -309,6 +309,7 @@ pub fn run(paths: Paths, cfg: AgentConfig, log_handle: Option<log4rs::Handle>) -
             "version" => env!("CARGO_PKG_VERSION"),
             "allow_entries" => cfg.allow.entries().len()},
         );
+        linux_patch_shared::notify::ready(&format!("listening on {}", cfg.listen));
         let result = server
             .await
             .map_err(|e| StartError::Startup(format!("server failed: {e}")));

@@ -37,11 +37,13 @@ fn err(m: impl Into<String>) -> EmbeddedError {
 
 impl EmbeddedPostgres {
     /// Initialises the cluster on first use (`initdb`), then starts it unless it already runs.
-    /// As root, PostgreSQL runs as the unprivileged `postgres` user (which must exist).
+    /// As root, PostgreSQL runs as the non-root owner of `postgres/` (or of `data_dir` before the cluster
+    /// exists): a packaged manager's own user, so an admin's `user create` as root leaves the service's
+    /// cluster alone. Otherwise as the unprivileged `postgres` user (which must exist).
     pub fn start(data_dir: &Path) -> Result<Self, EmbeddedError> {
         let bindir = find_bindir()?;
         let owner = if is_root() {
-            Some(lookup_user(SUPERUSER)?)
+            Some(cluster_owner(&data_dir.join("postgres"), data_dir)?)
         } else {
             None
         };
@@ -178,7 +180,9 @@ impl EmbeddedPostgres {
         let file = self.pgdata.join("manager.conf");
         std::fs::write(
             &file,
-            format!("listen_addresses = ''\nunix_socket_directories = '{dir}'\n"),
+            // jit off: LLVM JIT needs writable+executable memory, which the hardened unit denies
+            // (MemoryDenyWriteExecute); the manager's queries gain nothing from it.
+            format!("listen_addresses = ''\nunix_socket_directories = '{dir}'\njit = off\n"),
         )
         .map_err(|e| err(format!("cannot write {}: {e}", file.display())))
     }
@@ -254,6 +258,24 @@ fn is_root() -> bool {
     std::fs::metadata("/proc/self")
         .map(|m| m.uid() == 0)
         .unwrap_or(false)
+}
+
+/// Who runs the cluster when we are root: the non-root owner of `pgdata` (else of `data_dir`), else
+/// `postgres`.
+fn cluster_owner(pgdata: &Path, data_dir: &Path) -> Result<(String, u32, u32), EmbeddedError> {
+    let uid_of = |p: &Path| std::fs::metadata(p).map(|m| m.uid()).ok();
+    let owner_uid = uid_of(pgdata).or_else(|| uid_of(data_dir)).filter(|u| *u != 0);
+    if let Some(uid) = owner_uid {
+        let passwd = std::fs::read_to_string("/etc/passwd")
+            .map_err(|e| err(format!("cannot read /etc/passwd: {e}")))?;
+        if let Some(name) = passwd.lines().find_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            (f.get(2).and_then(|u| u.parse::<u32>().ok()) == Some(uid)).then(|| f[0].to_owned())
+        }) {
+            return lookup_user(&name);
+        }
+    }
+    lookup_user(SUPERUSER)
 }
 
 /// `(name, uid, gid)` of a local user from `/etc/passwd`.

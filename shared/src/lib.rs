@@ -1,11 +1,12 @@
 //! The contract both binaries compile against: response envelope, API DTOs, ids, TLS configs, the clock,
-//! and YAML configuration files with located errors.
+//! YAML configuration files with located errors, and systemd readiness notification.
 
 pub mod api;
 pub mod clock;
 pub mod config_file;
 pub mod envelope;
 pub mod ids;
+pub mod notify;
 pub mod timefmt;
 pub mod tls;
 

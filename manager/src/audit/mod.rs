@@ -1,7 +1,9 @@
-//! Hash-chained audit log: append (serialised by a table lock), verify, and prune with a checkpoint.
+//! Hash-chained audit log: append (serialised by a table lock, copied to the journal), verify, and prune
+//! with a checkpoint.
 
 pub mod actor;
 pub mod chain;
+pub mod journal;
 pub mod prune;
 pub mod verify;
 
@@ -76,6 +78,7 @@ pub fn append(conn: &mut PgConnection, at: DateTime<Utc>, entry: &Entry<'_>) -> 
             .returning(AuditRecord::as_returning())
             .get_result(conn)
     })
+    .inspect(journal::send)
 }
 
 /// The hash the next row must chain to: the last row's, else the latest checkpoint's, else genesis.

@@ -121,6 +121,7 @@ pub fn serve(paths: &Paths, cfg: &ManagerConfig, db: Database) -> Result<(), Man
             public
         );
         println!("internal CA fingerprint (SHA-256): {fingerprint}");
+        linux_patch_shared::notify::ready(&format!("console {public} listening on {}", cfg.listen));
         server
             .await
             .map_err(|e| ManagerError::Internal(format!("server failed: {e}")))
