@@ -173,7 +173,7 @@ pub async fn create(ctx: &AppContext, who: &Actor, r: DeploymentRequest) -> Resu
                     "deployment.create",
                     &format!("deployment:{}", dep.id),
                     serde_json::json!({
-                        "deployment": dep.id, "operation": dep.operation, "packages": dep.packages,
+                        "deployment": dep.id, "deployment_id": dep.id, "operation": dep.operation, "packages": dep.packages,
                         "mode": dep.mode, "queued": checked.next_window, "reboot": dep.reboot,
                         "rollback_of": dep.rollback_of, "group_ids": dep.group_ids, "host_ids": ids,
                         "hosts": hosts.iter().map(|h| &h.hostname).collect::<Vec<_>>(),
@@ -243,7 +243,7 @@ pub async fn cancel(ctx: &AppContext, who: &Actor, id: i64) -> Result<usize, Man
                 now,
                 "deployment.cancel",
                 &format!("deployment:{id}"),
-                serde_json::json!({"deployment": id, "targets_cancelled": n}),
+                serde_json::json!({"deployment": id, "deployment_id": id, "targets_cancelled": n}),
             )?;
             Ok(n)
         })
@@ -279,7 +279,7 @@ pub async fn cancel_target(ctx: &AppContext, who: &Actor, id: i64, target: i64) 
                 now,
                 "deployment.cancel_target",
                 &format!("deployment:{id}"),
-                serde_json::json!({"deployment": id, "target": target, "host": t.hostname}),
+                serde_json::json!({"deployment": id, "deployment_id": id, "target": target, "host": t.hostname, "host_id": t.host_id}),
             )
         })
     })
