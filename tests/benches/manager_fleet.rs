@@ -1,7 +1,8 @@
 //! `make bench`: the real manager (release build, its own PostgreSQL cluster) polling a simulated fleet on
 //! loopback whose certificates come from the manager's CA, at 2,500 and 10,000 hosts: one full health sweep
 //! and one full patch-data sweep (from the poller's own figures), Dashboard and Hosts page server time
-//! (`Server-Timing`, median and p95 of 30 requests), manager RSS. Figures, not assertions.
+//! (`Server-Timing`, median and p95 of 30 requests; Hosts and its JSON: the first page at the default size
+//! and at the largest, 1,000), manager RSS. Figures, not assertions.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use linux_patch_tests::scale::{median_p95, ScaleRig};
@@ -75,6 +76,8 @@ async fn main() {
             ("Dashboard", "/"),
             ("Hosts", "/hosts"),
             ("Hosts JSON", "/api/v1/hosts"),
+            ("Hosts 1000", "/hosts?limit=1000"),
+            ("JSON 1000", "/api/v1/hosts?limit=1000"),
         ] {
             let (r, times) = rig.timed_get(path, 30).await;
             let (med, p95) = median_p95(&times);

@@ -1,25 +1,29 @@
 //! Dashboard, Hosts and Host detail through the real handlers on real PostgreSQL (seeded fleet rows, as the
 //! poller writes them): the numbers equal the seed, filters select exactly the expected hosts and refuse
 //! injection-shaped values, operators see only their groups and ungrouped hosts (everything else 404 and
-//! absent from counts), bulk add-to-group, and the JSON twins agree with the pages.
+//! absent from counts), bulk add-to-group, the JSON twins agree with the pages, and both page through every
+//! match (keyset cursors, bad ones refused).
 
 mod browser;
 mod dashboard;
 mod detail;
 mod filters;
+mod paging;
 mod scope;
+mod walk;
 
 use actix_web::test::TestRequest;
 use chrono::{DateTime, Duration, Utc};
 use diesel::RunQueryDsl;
-use linux_patch_manager::db::models::fleet_view::{self, Dashboard, FilterQuery};
+use linux_patch_manager::db::models::fleet_view::{self, Dashboard, FilterQuery, PageSpec};
 use linux_patch_manager::db::models::scope::Scope;
 use linux_patch_manager::db::models::{Group, Host, Role, User};
 use linux_patch_shared::clock::{Clock, SystemClock};
-use linux_patch_tests::console::{app, form, send, state, Resp};
+use linux_patch_tests::console::{app, form, resp, send, state, Jar, Resp};
 use linux_patch_tests::pg::TestDb;
 use linux_patch_tests::signin::{ready_user, sign_in};
 use serde_json::Value;
+use walk::{get_h, href_of, unescaped, walk_api, walk_pages};
 
 fn get(uri: &str) -> TestRequest {
     TestRequest::get().uri(uri)
@@ -265,3 +269,51 @@ fn audit_count(db: &TestDb, action: &str) -> i64 {
     .unwrap()
     .n
 }
+
+/// The filter cases of the seeded fleet and the hosts each selects, in list order.
+fn filter_cases(fleet: &Fleet) -> Vec<(String, Vec<&'static str>)> {
+    let web = fleet.web;
+    vec![
+        (
+            "state=healthy".into(),
+            vec!["a-web1.lan", "b-db2.lan", "c-free.lan"],
+        ),
+        ("state=unknown".into(), vec!["d-new.lan"]),
+        (format!("group={web}"), vec!["a-web1.lan", "a-web2.lan"]),
+        (
+            format!("group={}", fleet.db_group),
+            vec!["b-db1.lan", "b-db2.lan"],
+        ),
+        ("group=none".into(), vec!["c-free.lan", "d-new.lan"]),
+        ("os=Rocky+9".into(), vec!["b-db1.lan", "b-db2.lan"]),
+        (
+            "security=yes".into(),
+            vec!["a-web1.lan", "a-web2.lan", "c-free.lan"],
+        ),
+        ("security=no".into(), vec!["b-db1.lan", "b-db2.lan", "d-new.lan"]),
+        ("reboot=yes".into(), vec!["a-web1.lan", "c-free.lan"]),
+        ("q=WEB".into(), vec!["a-web1.lan", "a-web2.lan"]),
+        ("q=10.0.1.".into(), vec!["b-db1.lan", "b-db2.lan"]),
+        (
+            "state=healthy&security=yes".into(),
+            vec!["a-web1.lan", "c-free.lan"],
+        ),
+        (format!("group={web}&state=degraded&q=2"), vec!["a-web2.lan"]),
+        // Wildcards and quotes are literal text, not SQL.
+        ("q=%25".into(), vec![]),
+        ("q=_".into(), vec![]),
+        ("q=%27+OR+%271%27%3D%271".into(), vec![]),
+        ("q=%5C".into(), vec![]),
+        ("state=&group=&q=".into(), ALL.to_vec()),
+    ]
+}
+
+/// Every seeded host, in list order.
+const ALL: [&str; 6] = [
+    "a-web1.lan",
+    "a-web2.lan",
+    "b-db1.lan",
+    "b-db2.lan",
+    "c-free.lan",
+    "d-new.lan",
+];

@@ -1,12 +1,12 @@
 //! The console with a large fleet: 2,500 simulated hosts (fleet-sim, certificates from the manager's CA)
-//! registered and polled by the real manager; the Dashboard, Hosts and Host detail pages in headless Chromium
-//! show what the agents report.
+//! registered and polled by the real manager; the Dashboard, Hosts (walked page by page) and Host detail
+//! pages in headless Chromium and `GET /api/v1/hosts` (walked by cursor) show what the agents report.
 
 use futures_util::stream::{self, StreamExt};
 use linux_patch_shared::clock::{Clock, SystemClock};
 use linux_patch_tests::browser::try_run_script;
 use linux_patch_tests::fleet::call_host;
-use linux_patch_tests::scale::ScaleRig;
+use linux_patch_tests::scale::{median_p95, ScaleRig};
 use linux_patch_tests::signin::PASSWORD;
 use std::path::Path;
 use std::time::Duration;
@@ -135,11 +135,66 @@ async fn dashboard_and_hosts_pages_show_a_2500_host_fleet_as_the_agents_report_i
         "{v}"
     );
     assert!(d["ca_link"].as_u64().unwrap() >= 1, "{v}");
-    assert_eq!(v["rows"], hosts as u64, "one row per host, no pagination: {v}");
+    // The Hosts page: 100 rows a page, the total counted, every host reachable through Next, once.
+    assert_eq!(v["hostCount"], hosts as u64, "{v}");
+    assert_eq!(v["firstPageRows"], 100, "{v}");
+    assert_eq!(v["pages"], hosts.div_ceil(100) as u64, "{v}");
+    assert_eq!(v["rows"], hosts as u64, "{v}");
+    assert_eq!(v["uniqueRows"], hosts as u64, "{v}");
+    assert_eq!(v["hasFirst"], true, "{v}");
     assert_eq!(v["unreachableRows"], unreachable as u64, "{v}");
+    assert_eq!(v["unreachableCount"], unreachable as u64, "{v}");
     assert_eq!(v["searchRows"], 1, "{v}");
     assert!(
         v["packageRows"].as_u64().unwrap() > 0,
         "installed packages fetched live: {v}"
     );
+
+    // The API by cursor: the same hosts in the same order as the pages, security counts as the agents say.
+    let (api, api_security) = walk_api(&rig, "/api/v1/hosts?limit=1000").await;
+    let page_names: Vec<String> = serde_json::from_value(v["names"].clone()).unwrap();
+    assert_eq!(api, page_names, "API cursor walk vs Hosts page walk");
+    assert_eq!(
+        api_security, security,
+        "summed over the API pages vs the agents' own reports"
+    );
+    let (unreachable_names, _) = walk_api(&rig, "/api/v1/hosts?state=unreachable&limit=7").await;
+    assert_eq!(unreachable_names.len(), unreachable);
+
+    // Figures, not assertions: what one request sends now (the unpaged list sent every host).
+    for path in [
+        "/hosts",
+        "/api/v1/hosts",
+        "/hosts?limit=1000",
+        "/api/v1/hosts?limit=1000",
+    ] {
+        let (r, times) = rig.timed_get(path, 5).await;
+        let (med, p95) = median_p95(&times);
+        eprintln!(
+            "{hosts} hosts: {path:<26} status {} {:>9} bytes  server median {med:.1} ms  p95 {p95:.1} ms",
+            r.status,
+            r.body.len()
+        );
+    }
+}
+
+/// `GET path` and every following page (`X-Next-After`): the host names in order and the pending security
+/// updates summed; every page carries the same `X-Total-Count`, equal to the names walked.
+async fn walk_api(rig: &ScaleRig, path: &str) -> (Vec<String>, u64) {
+    let (mut names, mut security, mut total) = (Vec::new(), 0, None);
+    let mut next = Some(path.to_owned());
+    while let Some(uri) = next {
+        let (r, _) = rig.timed_get(&uri, 1).await;
+        assert_eq!(r.status, 200, "{uri}");
+        let count: usize = r.header("x-total-count").unwrap().parse().unwrap();
+        assert_eq!(*total.get_or_insert(count), count, "{uri}");
+        let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        for h in v["data"].as_array().unwrap() {
+            names.push(h["hostname"].as_str().unwrap().to_owned());
+            security += h["pending_security"].as_u64().unwrap();
+        }
+        next = r.header("x-next-after").map(|c| format!("{path}&after={c}"));
+    }
+    assert_eq!(Some(names.len()), total, "{path}");
+    (names, security)
 }

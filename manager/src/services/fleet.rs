@@ -1,4 +1,4 @@
-//! The fleet as the console and the API read and act on it: host lists by filter, one host's detail,
+//! The fleet as the console and the API read and act on it: host lists by filter (keyset pages), one host's detail,
 //! installed packages asked of the agent live, and the bulk actions (refresh now through the poller, add to
 //! a group). Scoped by RBAC; actions audited.
 
@@ -6,7 +6,9 @@ use crate::actors::poller::Refresh;
 use crate::app::AppContext;
 use crate::audit::Actor;
 use crate::db::models::fleet_view::detail::{self, HealthDay, HealthRow, PatchRow};
-use crate::db::models::fleet_view::{self, Dashboard, FilterQuery, FleetRow, HostFilter};
+use crate::db::models::fleet_view::{
+    self, Dashboard, FilterQuery, FleetPage, HostFilter, PageQuery, PageSpec,
+};
 use crate::db::models::{Group, Host};
 use crate::error::ManagerError;
 use chrono::Duration;
@@ -37,10 +39,21 @@ pub async fn checked_filter(
     Ok(f)
 }
 
-/// The fleet rows of `who` matching `f` (one statement).
-pub async fn rows(ctx: &AppContext, who: &Actor, f: HostFilter) -> Result<Vec<FleetRow>, ManagerError> {
+/// Checks `?after=&limit=` (`default_limit` when no limit is given).
+pub fn checked_page(q: &PageQuery, default_limit: i64) -> Result<PageSpec, ManagerError> {
+    q.parse(default_limit).map_err(ManagerError::Invalid)
+}
+
+/// One page of the fleet rows of `who` matching `f` (keyset on name then id) and how many match in all.
+pub async fn page(
+    ctx: &AppContext,
+    who: &Actor,
+    f: HostFilter,
+    page: PageSpec,
+) -> Result<FleetPage, ManagerError> {
     let scope = who.scope;
-    ctx.db(move |c| Ok(fleet_view::fleet(c, scope, &f)?)).await
+    ctx.db(move |c| Ok(fleet_view::fleet_page(c, scope, &f, &page)?))
+        .await
 }
 
 /// Everything the detail page and `GET /api/v1/hosts/{id}` show.

@@ -1,20 +1,23 @@
 //! Read queries behind the Dashboard, Hosts and Host detail pages (and their JSON twins), each one SQL
-//! statement over `hosts` restricted by RBAC through [`visible`].
+//! statement over `hosts` restricted by RBAC through [`visible`] (a Hosts page: its rows and their count).
 
 pub mod dashboard;
 pub mod detail;
 pub mod filter;
+pub mod page;
 pub mod pending;
 
 pub use dashboard::Dashboard;
 pub use filter::{FilterQuery, GroupFilter, HostFilter};
+pub use page::{Cursor, FleetPage, PageQuery, PageSpec};
 
-use super::host::{visible, Host};
+use super::host::{visible, Boxed, Host};
 use crate::db::models::scope::Scope;
 use crate::db::schema::{groups, host_groups, hosts, user_groups};
 use diesel::dsl::{exists, not, sql};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Text};
+use page::MAX_LIMIT;
 
 /// The names of a host's groups, in the same statement (a correlated sub-select on `host_groups`).
 const GROUP_NAMES: &str = "ARRAY(SELECT g.name FROM host_groups hg JOIN groups g ON g.id = hg.group_id \
@@ -30,8 +33,8 @@ pub struct FleetRow {
     pub groups: Vec<String>,
 }
 
-/// The hosts `scope` may see that match `f`, by name, with their groups: one statement.
-pub fn fleet(conn: &mut PgConnection, scope: Scope, f: &HostFilter) -> QueryResult<Vec<FleetRow>> {
+/// The hosts `scope` may see that match `f` (every filter a bound parameter), not yet sorted or limited.
+fn matching<'a>(scope: Scope, f: &HostFilter) -> Boxed<'a> {
     let mut q = visible(scope);
     match f.group {
         None => {}
@@ -67,13 +70,43 @@ pub fn fleet(conn: &mut PgConnection, scope: Scope, f: &HostFilter) -> QueryResu
     if let Some(p) = f.like_pattern() {
         q = q.filter(hosts::hostname.ilike(p.clone()).or(hosts::ip.ilike(p)));
     }
-    q.order(hosts::hostname.asc())
-        .select((Host::as_select(), sql::<Array<Text>>(GROUP_NAMES)))
-        .load::<(Host, Vec<String>)>(conn)
-        .map(|rows| {
-            rows.into_iter()
+    q
+}
+
+/// One page of the hosts `scope` may see that match `f`, by name then id, with their groups (one
+/// statement), and the count of all of them (one `COUNT`), read in one repeatable-read snapshot so the
+/// two agree. The page starts after `page.after` (keyset, no `OFFSET`).
+pub fn fleet_page(
+    conn: &mut PgConnection,
+    scope: Scope,
+    f: &HostFilter,
+    page: &PageSpec,
+) -> QueryResult<FleetPage> {
+    let limit = page.limit.clamp(1, MAX_LIMIT);
+    conn.build_transaction()
+        .read_only()
+        .repeatable_read()
+        .run(|conn| {
+            let total: i64 = matching(scope, f).count().get_result(conn)?;
+            let mut q = matching(scope, f);
+            if let Some(c) = &page.after {
+                // (hostname, id) > (c.hostname, c.id), written so the hostname index bounds the scan.
+                q = q
+                    .filter(hosts::hostname.ge(c.hostname.clone()))
+                    .filter(hosts::hostname.gt(c.hostname.clone()).or(hosts::id.gt(c.id)));
+            }
+            let mut rows: Vec<FleetRow> = q
+                .order((hosts::hostname.asc(), hosts::id.asc()))
+                .limit(limit + 1)
+                .select((Host::as_select(), sql::<Array<Text>>(GROUP_NAMES)))
+                .load::<(Host, Vec<String>)>(conn)?
+                .into_iter()
                 .map(|(host, groups)| FleetRow { host, groups })
-                .collect()
+                .collect();
+            let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > limit;
+            rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+            let next = more.then(|| rows.last().map(Cursor::after)).flatten();
+            Ok(FleetPage { rows, total, next })
         })
 }
 

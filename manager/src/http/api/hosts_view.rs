@@ -1,13 +1,15 @@
-//! JSON twins of the Dashboard, Hosts and Host detail pages: `GET /dashboard`, `GET /hosts?filters`,
+//! JSON twins of the Dashboard, Hosts and Host detail pages: `GET /dashboard`, `GET /hosts?filters` (keyset pages),
 //! `GET /hosts/{id}`, `GET /hosts/{id}/packages`, `POST /hosts/refresh` — same queries, same RBAC.
 
 use super::ok_json;
 use crate::app::AppContext;
 use crate::db::models::fleet_view::detail::PatchJson;
-use crate::db::models::fleet_view::FilterQuery;
+use crate::db::models::fleet_view::page::API_LIMIT;
+use crate::db::models::fleet_view::{FilterQuery, PageQuery};
 use crate::error::ManagerError;
 use crate::http::identity::Signed;
 use crate::services::fleet;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
@@ -20,16 +22,46 @@ pub(crate) async fn get_dashboard(
     Ok(ok_json(&req, state.now(), d))
 }
 
-/// `GET /hosts?group=&state=&os=&security=&reboot=&q=`: the hosts in scope matching the filters.
+/// `GET /hosts?group=&state=&os=&security=&reboot=&q=&after=&limit=`: one page of the hosts in scope
+/// matching the filters (`data` stays the array of rows). `X-Total-Count` counts every match; when more
+/// follow, `X-Next-After` is the cursor for `after=` and `Link` holds the `rel="next"` URL (filters kept).
 pub(crate) async fn list_hosts(
     state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
     q: web::Query<FilterQuery>,
+    p: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ManagerError> {
     let f = fleet::checked_filter(&state, &who.as_actor(), &q).await?;
-    let rows = fleet::rows(&state, &who.as_actor(), f).await?;
-    Ok(ok_json(&req, state.now(), rows))
+    let spec = fleet::checked_page(&p, API_LIMIT)?;
+    let filters = f.query_string();
+    let page = fleet::page(&state, &who.as_actor(), f, spec.clone()).await?;
+    let mut resp = ok_json(&req, state.now(), &page.rows);
+    let h = resp.headers_mut();
+    h.insert(
+        HeaderName::from_static("x-total-count"),
+        HeaderValue::from(page.total),
+    );
+    let mut links = vec![format!(
+        "</api/v1/hosts?{}>; rel=\"first\"",
+        spec.link(&filters, None)
+    )];
+    if let Some(next) = &page.next {
+        links.insert(
+            0,
+            format!(
+                "</api/v1/hosts?{}>; rel=\"next\"",
+                spec.link(&filters, Some(next))
+            ),
+        );
+        if let Ok(v) = HeaderValue::from_str(&next.encode()) {
+            h.insert(HeaderName::from_static("x-next-after"), v);
+        }
+    }
+    if let Ok(v) = HeaderValue::from_str(&links.join(", ")) {
+        h.insert(header::LINK, v);
+    }
+    Ok(resp)
 }
 
 pub(crate) async fn get_host(

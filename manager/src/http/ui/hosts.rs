@@ -1,9 +1,10 @@
-//! Hosts page: the whole fleet in one table (RBAC-scoped, filtered in SQL), bulk refresh / add to group,
-//! registration by name or address, removal and group membership of one host.
+//! Hosts page: the fleet in keyset pages (RBAC-scoped, filtered in SQL, total counted), bulk refresh / add
+//! to group on the ticked rows, registration by name or address, removal and group membership of one host.
 
 use super::{html, html_status, see_other_with, Flash, Page};
 use crate::app::AppContext;
-use crate::db::models::fleet_view::{self, FilterQuery, FleetRow, HostFilter};
+use crate::db::models::fleet_view::page::PAGE_LIMIT;
+use crate::db::models::fleet_view::{self, FilterQuery, FleetRow, HostFilter, PageQuery, PageSpec};
 use crate::error::ManagerError;
 use crate::http::form::SignedForm;
 use crate::http::identity::Signed;
@@ -20,7 +21,17 @@ struct HostsPage {
     page: Page,
     rows: Vec<FleetRow>,
     filter: HostFilter,
-    /// The filters as a query string (kept across bulk actions).
+    /// Hosts matching the filters, all pages together.
+    total: i64,
+    /// Rows per page.
+    limit: i64,
+    /// A `limit` other than the default, kept by the filter form.
+    custom_limit: Option<i64>,
+    /// Query string of the next page (filters kept), when more hosts follow.
+    next_qs: Option<String>,
+    /// Query string of the first page, when this is a later one.
+    first_qs: Option<String>,
+    /// The filters and this page as a query string (kept across bulk actions).
     back: String,
     groups: Vec<(i64, String)>,
     os_values: Vec<String>,
@@ -46,6 +57,10 @@ impl HostsPage {
     }
     fn q_value(&self) -> &str {
         self.filter.q.as_deref().unwrap_or("")
+    }
+    /// How many pages the matching hosts fill.
+    fn pages(&self) -> i64 {
+        ((self.total + self.limit - 1) / self.limit.max(1)).max(1)
     }
 }
 
@@ -87,6 +102,7 @@ pub(crate) async fn list(
     who: Signed,
     flash: web::Query<Flash>,
     q: web::Query<FilterQuery>,
+    p: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ManagerError> {
     let scope = who.scope;
     let (groups, os_values) = state
@@ -98,20 +114,31 @@ pub(crate) async fn list(
         })
         .await?;
     let mut page = flash.into_inner().apply(Page::signed("Hosts", &who, "hosts"));
-    let (filter, rows, refused) = match fleet::checked_filter(&state, &who.as_actor(), &q).await {
-        Ok(f) => {
-            let r = fleet::rows(&state, &who.as_actor(), f.clone()).await?;
-            (f, r, false)
+    let checked = match fleet::checked_filter(&state, &who.as_actor(), &q).await {
+        Ok(f) => fleet::checked_page(&p, PAGE_LIMIT).map(|s| (f, s)),
+        Err(e) => Err(e),
+    };
+    let (filter, spec, found, refused) = match checked {
+        Ok((f, spec)) => {
+            let found = fleet::page(&state, &who.as_actor(), f.clone(), spec.clone()).await?;
+            (f, spec, Some(found), false)
         }
         Err(ManagerError::Invalid(m)) => {
             page.error = Some(format!("filter refused: {m}"));
-            (HostFilter::default(), Vec::new(), true)
+            (HostFilter::default(), PageSpec::first(PAGE_LIMIT), None, true)
         }
         Err(e) => return Err(e),
     };
+    let filters = filter.query_string();
+    let (rows, total, next) = found.map_or((Vec::new(), 0, None), |f| (f.rows, f.total, f.next));
     let t = HostsPage {
         page,
-        back: filter.query_string(),
+        back: spec.link(&filters, spec.after.as_ref()),
+        next_qs: next.as_ref().map(|c| spec.link(&filters, Some(c))),
+        first_qs: spec.after.is_some().then(|| spec.link(&filters, None)),
+        custom_limit: spec.limit_pair().map(|_| spec.limit),
+        limit: spec.limit,
+        total,
         rows,
         filter,
         groups,
@@ -125,13 +152,21 @@ pub(crate) async fn list(
     }
 }
 
-/// `/hosts` with the filters of `back` (re-checked; anything unparsable falls back to no filter).
+/// `/hosts` with the filters and page of `back` (re-checked; anything unparsable falls back to the first
+/// page without filters).
 fn hosts_url(back: &str) -> String {
-    let qs = serde_html_form::from_str::<FilterQuery>(back)
-        .ok()
-        .and_then(|q| q.parse().ok())
-        .map(|f| f.query_string())
-        .unwrap_or_default();
+    let checked = || -> Option<String> {
+        let f = serde_html_form::from_str::<FilterQuery>(back)
+            .ok()?
+            .parse()
+            .ok()?;
+        let p = serde_html_form::from_str::<PageQuery>(back)
+            .ok()?
+            .parse(PAGE_LIMIT)
+            .ok()?;
+        Some(p.link(&f.query_string(), p.after.as_ref()))
+    };
+    let qs = checked().unwrap_or_default();
     if qs.is_empty() {
         "/hosts".into()
     } else {
@@ -228,5 +263,21 @@ mod tests {
         assert_eq!(hosts_url("state=evil"), "/hosts");
         assert_eq!(hosts_url("//evil.example/"), "/hosts");
         assert_eq!(hosts_url("q=%2F%2Fevil"), "/hosts?q=%2F%2Fevil");
+    }
+
+    #[test]
+    fn bulk_redirects_return_to_the_same_page() {
+        let c = fleet_view::Cursor {
+            hostname: "web-07.lan".into(),
+            id: 7,
+        }
+        .encode();
+        assert_eq!(
+            hosts_url(&format!("state=healthy&after={c}&limit=50")),
+            format!("/hosts?state=healthy&after={c}&limit=50")
+        );
+        assert_eq!(hosts_url("limit=100"), "/hosts");
+        assert_eq!(hosts_url("state=healthy&after=evil"), "/hosts");
+        assert_eq!(hosts_url("limit=5000"), "/hosts");
     }
 }
