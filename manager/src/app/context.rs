@@ -53,6 +53,8 @@ pub struct AppContext {
     pub enroll_limiter: Arc<crate::enrollment::limiter::EnrollLimiter>,
     /// Discovery scans of the last hour (in memory).
     pub discovery: Arc<crate::discovery::store::DiscoveryStore>,
+    /// The console's own names and addresses (no host is registered or certified under them).
+    pub console_names: Arc<crate::ca::ConsoleNames>,
 }
 
 impl std::fmt::Debug for AppContext {

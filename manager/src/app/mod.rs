@@ -177,6 +177,10 @@ impl AppBuilder {
             agents,
             actors,
             discovery: Arc::new(DiscoveryStore::new()),
+            console_names: Arc::new(crate::ca::ConsoleNames::new(
+                self.public_url.host_str(),
+                &crate::config::host_name(),
+            )),
         })
     }
 }

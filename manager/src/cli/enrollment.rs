@@ -19,8 +19,8 @@ fn cli_actor() -> Actor {
 
 fn line(e: &Enrollment) -> String {
     format!(
-        "{:>5}  {:<8}  {:<40}  {:<15}  {}  {}  from {}",
-        e.id, e.status, e.fqdn, e.ip, e.machine_id, e.os, e.source_ip
+        "{:>5}  {:<8}  {:<40}  {:<15}  {}  {}  from {}  key SHA256 {}",
+        e.id, e.status, e.fqdn, e.ip, e.machine_id, e.os, e.source_ip, e.key_fingerprint
     )
 }
 
@@ -53,7 +53,8 @@ pub fn run(conn: &mut PgConnection, cmd: &EnrollmentCmd) -> Result<i32, ManagerE
                 println!("no pending enrolment requests");
             }
             for id in ids {
-                let (e, h) = ops::approve(conn, now, &who, id)?;
+                let reserved = crate::ca::ConsoleNames::new(None, &crate::config::host_name());
+                let (e, h) = ops::approve(conn, now, &who, &reserved, id)?;
                 println!(
                     "approved request {} ({}): host {} id {}",
                     e.id, e.fqdn, h.hostname, h.id

@@ -53,7 +53,7 @@ fn api_routes(cfg: &mut web::ServiceConfig) {
             "/certificates/{id}/revoke",
             web::post().to(api::certificates::revoke),
         )
-        .route("/hosts/{id}/bundle", web::get().to(api::certificates::bundle))
+        .route("/hosts/{id}/bundle", web::post().to(api::certificates::bundle))
         // discovery
         .route("/discovery", web::get().to(api::discovery::list))
         .route("/discovery", web::post().to(api::discovery::start))
@@ -181,7 +181,7 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
         )
         .route(
             "/hosts/{id}/bundle.tar.gz",
-            web::get().to(ui::certificates::bundle),
+            web::post().to(ui::certificates::bundle),
         )
         // account
         .route("/account", web::get().to(ui::account::page))

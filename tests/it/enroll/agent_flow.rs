@@ -124,7 +124,7 @@ fn an_agent_with_the_right_fingerprint_enrols_after_api_approval_and_serves_mtls
         "{wl}"
     );
 
-    let health = mtls_health(&m.ca(), &manager_client(&m), sb.port, &mut agent);
+    let health = mtls_health(&m.agents_ca(), &manager_client(&m), sb.port, &mut agent);
     assert_eq!(health.status, 200, "{}", String::from_utf8_lossy(&health.body));
 
     let audit = std::fs::read_to_string(sb.dir.path().join("var/log/linux_patch_api/audit.log")).unwrap();
@@ -176,7 +176,7 @@ fn tofu_prints_and_pins_the_ca_and_the_cli_approves() {
     assert!(std::fs::read_to_string(sb.etc().join("config.yaml"))
         .unwrap()
         .contains("crl: certs/crl.pem"));
-    let health = mtls_health(&m.ca(), &manager_client(&m), sb.port, &mut agent);
+    let health = mtls_health(&m.agents_ca(), &manager_client(&m), sb.port, &mut agent);
     assert_eq!(health.status, 200);
     let audit = std::fs::read_to_string(sb.dir.path().join("var/log/linux_patch_api/audit.log")).unwrap();
     assert!(

@@ -96,10 +96,8 @@ pub(crate) async fn status(
 ) -> Result<HttpResponse, ManagerError> {
     let now = state.now();
     let token = token.into_inner();
-    let (ca, dir) = (state.ca.clone(), state.data_dir.clone());
-    let found = state
-        .db(move |c| enrollment::status(c, &ca, &dir, now, &token))
-        .await?;
+    let ca = state.ca.clone();
+    let found = state.db(move |c| enrollment::status(c, &ca, now, &token)).await?;
     match found {
         Status::Pending => {
             let body = EnrollPending {
@@ -119,7 +117,6 @@ pub(crate) async fn status(
                 status: EnrollState::Approved,
                 ca_pem: b.ca_pem,
                 server_pem: b.server_pem,
-                server_key: b.server_key,
                 crl_pem: b.crl_pem,
                 hostname,
             },
@@ -151,7 +148,10 @@ pub(crate) async fn approve(
     let now = state.now();
     let a = who.as_actor();
     let id = id.into_inner();
-    let (e, host) = state.db(move |c| enrollment::approve(c, now, &a, id)).await?;
+    let reserved = state.console_names.clone();
+    let (e, host) = state
+        .db(move |c| enrollment::approve(c, now, &a, &reserved, id))
+        .await?;
     Ok(ok_json(
         &req,
         now,

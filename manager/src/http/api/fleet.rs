@@ -33,8 +33,9 @@ pub(crate) async fn add_host(
     let now = state.now();
     let b = body.into_inner();
     let a = who.as_actor();
+    let reserved = state.console_names.clone();
     let host = state
-        .db(move |c| hosts::add(c, now, &a, &b.hostname, &b.ip, b.port))
+        .db(move |c| hosts::add(c, now, &a, &reserved, &b.hostname, &b.ip, b.port))
         .await?;
     Ok(created_json(&req, now, host))
 }
