@@ -12,7 +12,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 mod enrolment_hijack;
+mod lockout;
 mod poller_identity;
+mod stale_challenge;
 
 fn json_post(uri: &str, csrf: &str, body: serde_json::Value) -> TestRequest {
     TestRequest::post()

@@ -55,6 +55,8 @@ pub struct AppContext {
     pub discovery: Arc<crate::discovery::store::DiscoveryStore>,
     /// The console's own names and addresses (no host is registered or certified under them).
     pub console_names: Arc<crate::ca::ConsoleNames>,
+    /// Failed sign-ins per (user, source address) and per source address (in memory).
+    pub login_throttle: Arc<crate::auth::throttle::LoginThrottle>,
 }
 
 impl std::fmt::Debug for AppContext {

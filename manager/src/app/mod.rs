@@ -181,6 +181,7 @@ impl AppBuilder {
                 self.public_url.host_str(),
                 &crate::config::host_name(),
             )),
+            login_throttle: Arc::new(crate::auth::throttle::LoginThrottle::new()),
         })
     }
 }

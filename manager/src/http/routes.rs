@@ -78,6 +78,7 @@ fn api_routes(cfg: &mut web::ServiceConfig) {
             "/users/{id}/revoke-sessions",
             web::post().to(api::fleet::revoke_sessions),
         )
+        .route("/users/{id}/unlock", web::post().to(api::fleet::unlock_user))
         .route("/groups", web::get().to(api::fleet::list_groups))
         .route("/groups", web::post().to(api::fleet::create_group))
         .route("/groups/{id}", web::delete().to(api::fleet::delete_group))

@@ -133,6 +133,22 @@ pub(crate) async fn revoke_sessions(
     ))
 }
 
+pub(crate) async fn unlock_user(
+    state: web::Data<AppContext>,
+    req: HttpRequest,
+    who: Signed,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ManagerError> {
+    let now = state.now();
+    let id = id.into_inner();
+    let cleared = users::unlock(&state, &who.as_actor(), id).await?;
+    Ok(ok_json(
+        &req,
+        now,
+        serde_json::json!({"user_id": id, "unlocked": true, "throttled_addresses_cleared": cleared}),
+    ))
+}
+
 pub(crate) async fn list_groups(
     state: web::Data<AppContext>,
     req: HttpRequest,
