@@ -11,9 +11,11 @@ use linux_patch_tests::signin::{ready_user, sign_in};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
+mod enrolment_flood;
 mod enrolment_hijack;
 mod lockout;
 mod poller_identity;
+mod session_lifetime;
 mod stale_challenge;
 
 fn json_post(uri: &str, csrf: &str, body: serde_json::Value) -> TestRequest {

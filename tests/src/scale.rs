@@ -204,7 +204,7 @@ pub fn register(db: &TestDb, records: &[HostRecord]) {
                 .map(|(h, id, pem)| {
                     use linux_patch_manager::db::schema::certificates as ct;
                     (
-                        ct::serial.eq(format!("{:x}", 0x5ca1e000_0000u64 + h.index as u64)),
+                        ct::serial.eq(format!("{:x}", 0x5ca1_e000_0000_u64 + h.index as u64)),
                         ct::kind.eq("agent_server"),
                         ct::subject.eq(h.hostname.clone()),
                         ct::sans.eq(String::new()),

@@ -51,6 +51,8 @@ pub struct AppContext {
     pub actors: Actors,
     /// Per-source rate limit of `POST /api/v1/enroll` (in memory, shared by all workers).
     pub enroll_limiter: Arc<crate::enrollment::limiter::EnrollLimiter>,
+    /// Per-source rate limit of `GET /api/v1/enroll/status/{token}` (in memory).
+    pub enroll_status_limiter: Arc<crate::enrollment::limiter::EnrollLimiter>,
     /// Discovery scans of the last hour (in memory).
     pub discovery: Arc<crate::discovery::store::DiscoveryStore>,
     /// The console's own names and addresses (no host is registered or certified under them).

@@ -29,6 +29,10 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// `GET /api/v1/enroll/status/{token}` per source address and minute (agents poll once a minute; many agents
+/// behind one NAT address stay well under it).
+pub const STATUS_POLLS_PER_MINUTE: u32 = 120;
+
 /// The running actors' typed handles (cloned into every worker).
 #[derive(Debug, Clone)]
 pub struct Actors {
@@ -171,6 +175,7 @@ impl AppBuilder {
             ca,
             data_dir,
             enroll_limiter: Arc::new(EnrollLimiter::new(self.enrollment.rate_limit_per_minute)),
+            enroll_status_limiter: Arc::new(EnrollLimiter::new(STATUS_POLLS_PER_MINUTE)),
             poller_cfg: self.poller,
             enroll_cfg: self.enrollment,
             trust,

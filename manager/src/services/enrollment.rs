@@ -14,6 +14,11 @@ use crate::error::ManagerError;
 use chrono::{DateTime, Utc};
 use diesel::{Connection, PgConnection};
 
+/// Most pending requests from one source address.
+pub const MAX_PENDING_PER_SOURCE: i64 = 20;
+/// Most pending requests in total (an administrator decides or they are purged).
+pub const MAX_PENDING_TOTAL: i64 = 1000;
+
 /// The audit actor of steps the agent itself causes (the request, the delivery).
 pub const AGENT_ACTOR: &str = "enrollment";
 
@@ -84,6 +89,13 @@ pub fn request(
     conn.transaction(|conn| {
         // A pending request is never replaced: machine id and FQDN are not secret, so a second submitter
         // could otherwise take over the request (and its approval). An admin denies the stale one first.
+        let (from_source, total) = Enrollment::pending_counts(conn, source_ip)?;
+        if from_source >= MAX_PENDING_PER_SOURCE || total >= MAX_PENDING_TOTAL {
+            return Err(ManagerError::TooMany(format!(
+                "too many pending enrolment requests ({from_source} from {source_ip}, {total} in total; at most \
+                 {MAX_PENDING_PER_SOURCE} per address and {MAX_PENDING_TOTAL} in all): wait for an administrator"
+            )));
+        }
         if let Some(old) = Enrollment::pending_of(conn, &c.machine_id, &c.fqdn)? {
             return Err(ManagerError::Refused(format!(
                 "an enrolment request for {} (machine {}) is already pending as request {} (key {}); \

@@ -134,6 +134,20 @@ impl Enrollment {
             .optional()
     }
 
+    /// Pending requests from `source_ip`, and pending requests in total.
+    pub fn pending_counts(conn: &mut PgConnection, source_ip: &str) -> QueryResult<(i64, i64)> {
+        let from_source = enrollments::table
+            .filter(enrollments::status.eq("pending"))
+            .filter(enrollments::source_ip.eq(source_ip))
+            .count()
+            .get_result(conn)?;
+        let total = enrollments::table
+            .filter(enrollments::status.eq("pending"))
+            .count()
+            .get_result(conn)?;
+        Ok((from_source, total))
+    }
+
     /// Every request in `status`, oldest first.
     pub fn with_status(conn: &mut PgConnection, status: &str) -> QueryResult<Vec<Enrollment>> {
         enrollments::table

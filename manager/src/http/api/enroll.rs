@@ -95,6 +95,11 @@ pub(crate) async fn status(
     token: web::Path<String>,
 ) -> Result<HttpResponse, ManagerError> {
     let now = state.now();
+    // Polls are rate-limited per source too (an agent polls once a minute; guessing tokens is pointless
+    // but costs a database round trip each).
+    if let Err(wait) = state.enroll_status_limiter.check(&source_ip(&req), now) {
+        return Ok(too_many(&req, &state, wait));
+    }
     let token = token.into_inner();
     let ca = state.ca.clone();
     let found = state.db(move |c| enrollment::status(c, &ca, now, &token)).await?;
