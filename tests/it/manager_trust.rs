@@ -16,6 +16,7 @@ mod enrolment_hijack;
 mod lockout;
 mod poller_identity;
 mod session_lifetime;
+mod session_prune;
 mod stale_challenge;
 
 fn json_post(uri: &str, csrf: &str, body: serde_json::Value) -> TestRequest {

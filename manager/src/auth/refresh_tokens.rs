@@ -164,6 +164,36 @@ pub fn start(
 /// Marks it used, issues a new refresh token in the same session, bumps `last_refresh_at`, issues a new access
 /// token. A token already used (rotated) revokes the whole session (`refresh token reuse`) and gives `Reused`.
 /// One transaction, with the token and session rows locked, so two concurrent uses cannot both succeed.
+/// Deletes what can never be used again: sessions revoked, or started (so past their 12-hour lifetime), more
+/// than a day before `now` (their refresh tokens go with them), and refresh tokens of live sessions used more
+/// than a day ago. Returns (sessions, refresh tokens) deleted.
+pub fn prune(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<(usize, usize), ManagerError> {
+    let cutoff = now - Duration::days(1);
+    conn.transaction(|conn| {
+        let ended = sessions::table
+            .filter(
+                sessions::revoked_at
+                    .lt(cutoff)
+                    .or(sessions::created_at.lt(cutoff)),
+            )
+            .select(sessions::id);
+        let tokens_of_ended =
+            diesel::delete(refresh_tokens::table.filter(refresh_tokens::session_id.eq_any(ended)))
+                .execute(conn)?;
+        let s = diesel::delete(
+            sessions::table.filter(
+                sessions::revoked_at
+                    .lt(cutoff)
+                    .or(sessions::created_at.lt(cutoff)),
+            ),
+        )
+        .execute(conn)?;
+        let used =
+            diesel::delete(refresh_tokens::table.filter(refresh_tokens::used_at.lt(cutoff))).execute(conn)?;
+        Ok((s, tokens_of_ended + used))
+    })
+}
+
 /// Returns the new tokens and the session's user id.
 pub fn refresh(
     conn: &mut PgConnection,
