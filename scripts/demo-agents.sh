@@ -52,7 +52,7 @@ while :; do
   fi
   sleep 0.2
 done
-"$manager" --prefix "$mprefix" enrollment approve --all
+"$manager" --prefix "$mprefix" enrollment approve --all --yes
 j=0
 for p in "$demo"/agents/*; do
   until grep -q '"event":"agent.started"' "$p/var/log/linux_patch_api/audit.log" 2>/dev/null; do

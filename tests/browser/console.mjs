@@ -17,6 +17,7 @@ export async function firstLogin(t, page, base, username, oneTimePassword, newPa
   await submitLogin(page, base, username, oneTimePassword);
   await expectUrl(page, /^\/login\/password\/?$/, 'a one-time password leads to the password change');
   t.step(`change ${username}'s password`);
+  await page.fill('#current_password', oneTimePassword);
   await page.fill('#new_password', newPassword);
   await page.fill('#confirm_password', newPassword);
   await page.click('#password-submit');

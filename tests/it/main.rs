@@ -27,6 +27,7 @@ mod manager_mfa;
 mod manager_poller;
 mod manager_serve;
 mod manager_sessions;
+mod manager_trust;
 mod openapi_client;
 mod pacman_backend;
 mod reload;

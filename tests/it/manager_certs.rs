@@ -91,14 +91,25 @@ async fn admins_list_renew_and_revoke_operators_get_only_their_bundles() {
     let mut admin = sign_in(&app, &clock, "root1", &admin_secret).await;
 
     // The host bundle: four files, the key private, a server certificate for the host's name and address.
+    // Issue 13: issued by an administrator's POST (CSRF), never a GET.
+    let admin_csrf = send(&app, &mut admin, get("/hosts"))
+        .await
+        .input_value("csrf")
+        .unwrap();
     let r = send(
         &app,
         &mut admin,
         get(&format!("/hosts/{}/bundle.tar.gz", web1.id)),
     )
     .await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    let gz = test_body(&app, &mut admin, &format!("/hosts/{}/bundle.tar.gz", web1.id)).await;
+    assert_ne!(r.status, 200, "GET issues nothing: {}", r.body);
+    let gz = test_body(
+        &app,
+        &mut admin,
+        &format!("/hosts/{}/bundle.tar.gz", web1.id),
+        &admin_csrf,
+    )
+    .await;
     let dir = tempfile::tempdir().unwrap();
     let listing = untar(&gz, dir.path());
     assert_eq!(listing.len(), 4, "{listing:?}");
@@ -106,14 +117,19 @@ async fn admins_list_renew_and_revoke_operators_get_only_their_bundles() {
     assert!(key_line.starts_with("-rw-------"), "{key_line}");
     let server = X509::from_pem(&std::fs::read(dir.path().join("server.pem")).unwrap()).unwrap();
     let ca = X509::from_pem(&std::fs::read(dir.path().join("ca.pem")).unwrap()).unwrap();
-    assert!(server.verify(&ca.public_key().unwrap()).unwrap());
+    assert!(
+        !server.verify(&ca.public_key().unwrap()).unwrap(),
+        "agent certificates do not chain to the root clients trust"
+    );
+    let agents_ca = X509::from_pem(&std::fs::read(st.data_dir.join("ca/agents-ca.pem")).unwrap()).unwrap();
+    assert!(server.verify(&agents_ca.public_key().unwrap()).unwrap());
     let text = String::from_utf8(server.to_text().unwrap()).unwrap();
     assert!(
         text.contains("DNS:web-01.example.lan") && text.contains("IP Address:10.0.0.5"),
         "{text}"
     );
     assert!(text.contains("TLS Web Server Authentication"), "{text}");
-    // Downloading again hands out the same certificate (one issued, two downloads).
+    // One certificate issued; its key was handed over in the archive and is not kept.
     let certs = Certificate::all(&mut db.conn()).unwrap();
     let agent_certs: Vec<_> = certs.iter().filter(|c| c.kind == "agent_server").collect();
     assert_eq!(agent_certs.len(), 1);
@@ -122,11 +138,10 @@ async fn admins_list_renew_and_revoke_operators_get_only_their_bundles() {
         (agent_cert.host_id, agent_cert.sans.as_str()),
         (Some(web1.id), "DNS:web-01.example.lan, IP:10.0.0.5")
     );
-    let key_file = st.data_dir.join(format!("certs/{}.key", agent_cert.serial));
-    assert_eq!(
-        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&key_file).unwrap().permissions()) & 0o777,
-        0o600
-    );
+    assert!(!st
+        .data_dir
+        .join(format!("certs/{}.key", agent_cert.serial))
+        .exists());
 
     // The page lists both certificates with their status; the API the same, without keys.
     let page = send(&app, &mut admin, get("/certificates")).await;
@@ -265,28 +280,42 @@ async fn admins_list_renew_and_revoke_operators_get_only_their_bundles() {
     )
     .await;
     assert_eq!(r.status, 403);
+    // Issue 13: operators get no bundle (it holds a private key), in scope or not.
+    let op_post = |uri: String| {
+        TestRequest::post()
+            .uri(&uri)
+            .insert_header(("x-csrf-token", op_csrf.clone()))
+    };
     assert_eq!(
-        send(&app, &mut op, get(&format!("/api/v1/hosts/{}/bundle", web1.id)))
-            .await
-            .status,
-        200
+        send(
+            &app,
+            &mut op,
+            op_post(format!("/api/v1/hosts/{}/bundle", web1.id))
+        )
+        .await
+        .status,
+        403
     );
     assert_eq!(
-        send(&app, &mut op, get(&format!("/hosts/{}/bundle.tar.gz", hidden.id)))
-            .await
-            .status,
-        404
+        send(
+            &app,
+            &mut op,
+            op_post(format!("/api/v1/hosts/{}/bundle", hidden.id))
+        )
+        .await
+        .status,
+        403
     );
     assert_eq!(
-        send(&app, &mut op, get(&format!("/api/v1/hosts/{}/bundle", hidden.id)))
-            .await
-            .status,
-        404
-    );
-    assert_eq!(
-        send(&app, &mut admin, get("/hosts/999999/bundle.tar.gz"))
-            .await
-            .status,
+        send(
+            &app,
+            &mut admin,
+            TestRequest::post()
+                .uri("/api/v1/hosts/999999/bundle")
+                .insert_header(("x-csrf-token", admin_csrf.as_str()))
+        )
+        .await
+        .status,
         404
     );
 
@@ -306,21 +335,18 @@ async fn admins_list_renew_and_revoke_operators_get_only_their_bundles() {
     assert!(has("root1", "cert.revoke", &new.serial), "{rows:?}");
     assert!(has("root1", "cert.revoke", &client.serial), "{rows:?}");
     assert!(has("system", "cert.issue", &next.serial), "{rows:?}");
-    // The operator's download of web-01 (whose certificate was revoked) issued a fresh one for them.
+    // Issue 13: the operator could not get web-01 (whose certificate was revoked) re-issued.
     assert!(
-        rows.iter()
-            .any(|(a, act, _)| a == "op1" && act == "cert.bundle_download"),
-        "{rows:?}"
-    );
-    assert!(
-        rows.iter().any(|(a, act, _)| a == "op1" && act == "cert.issue"),
+        !rows
+            .iter()
+            .any(|(a, act, _)| a == "op1" && (act == "cert.bundle_download" || act == "cert.issue")),
         "{rows:?}"
     );
     assert!(!rows.iter().any(|(a, act, _)| a == "op1" && act == "cert.renew"));
 }
 
-/// The raw body of a GET (bytes; the kit's `Resp` keeps text).
-async fn test_body<S, B>(app: &S, jar: &mut Jar, uri: &str) -> Vec<u8>
+/// The raw body of a CSRF-signed POST form (bytes; the kit's `Resp` keeps text).
+async fn test_body<S, B>(app: &S, jar: &mut Jar, uri: &str, csrf: &str) -> Vec<u8>
 where
     S: actix_web::dev::Service<
         actix_http::Request,
@@ -330,7 +356,7 @@ where
     B: actix_web::body::MessageBody,
 {
     let req = jar
-        .apply(get(uri))
+        .apply(form(uri, &[("csrf", csrf)]))
         .peer_addr("127.0.0.1:50000".parse().unwrap())
         .to_request();
     let r = actix_web::test::call_service(app, req).await;

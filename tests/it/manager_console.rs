@@ -108,6 +108,7 @@ async fn first_login_changes_password_enrols_totp_and_refuses_replays() {
             "/login/password",
             &[
                 ("csrf", &csrf),
+                ("current_password", &otp),
                 ("new_password", "short"),
                 ("confirm_password", "short"),
             ],
@@ -120,7 +121,12 @@ async fn first_login_changes_password_enrols_totp_and_refuses_replays() {
         &mut jar,
         form(
             "/login/password",
-            &[("csrf", &csrf), ("new_password", PW), ("confirm_password", PW)],
+            &[
+                ("csrf", &csrf),
+                ("current_password", &otp),
+                ("new_password", PW),
+                ("confirm_password", PW),
+            ],
         ),
     )
     .await;

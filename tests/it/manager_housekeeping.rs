@@ -26,7 +26,11 @@ async fn chores_run_when_the_clock_says_and_do_their_work() {
     // At start: audit and enrolment purge run; nothing old enough to prune; renewal waits a day.
     let first = st.actors.housekeeping.run_due().await.unwrap();
     let ran: Vec<Chore> = first.iter().map(|o| o.chore).collect();
-    assert_eq!(ran, vec![Chore::Audit, Chore::EnrolmentPurge], "{first:?}");
+    assert_eq!(
+        ran,
+        vec![Chore::Audit, Chore::EnrolmentPurge, Chore::SessionPrune],
+        "{first:?}"
+    );
     assert_eq!(
         first[0].result.as_deref(),
         Ok("pruned 0; chain verified: 3 rows"),
@@ -41,7 +45,12 @@ async fn chores_run_when_the_clock_says_and_do_their_work() {
     let ran: Vec<Chore> = later.iter().map(|o| o.chore).collect();
     assert_eq!(
         ran,
-        vec![Chore::Audit, Chore::EnrolmentPurge, Chore::CertificateRenewal]
+        vec![
+            Chore::Audit,
+            Chore::EnrolmentPurge,
+            Chore::CertificateRenewal,
+            Chore::SessionPrune
+        ]
     );
     assert!(later.iter().all(|o| o.result.is_ok()), "{later:?}");
     let audit_result = later[0].result.as_deref().unwrap();

@@ -139,6 +139,8 @@ async fn a_real_agent_is_polled_end_to_end() {
         now,
     )
     .unwrap();
+    // The certificate the agent serves is the one recorded for the host (the manager pins it).
+    linux_patch_tests::certs::record_agent_cert(&mut db.conn(), h.id, &agent.pki.server.cert_pem);
     // An attempt older than the 30-day history, pruned by the first sweep of the day.
     {
         use linux_patch_manager::db::schema::host_health as hh;
@@ -289,6 +291,8 @@ async fn a_stopped_agent_goes_yellow_then_red_and_recovers() {
         clock.now(),
     )
     .unwrap();
+    // The certificate the agent serves is the one recorded for the host (the manager pins it).
+    linux_patch_tests::certs::record_agent_cert(&mut db.conn(), h.id, &agent.pki.server.cert_pem);
     let poller = state.actors.poller.clone();
     poller.sweep_due().await.unwrap();
     assert_eq!(host(&db, h.id).state, "healthy");

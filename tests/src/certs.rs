@@ -224,3 +224,39 @@ impl Default for Pki {
         Self::new()
     }
 }
+
+/// Records `pem` as an agent server certificate of host `host_id` in the manager's register (as a bundle or
+/// an enrolment would have): the manager calls a host only when it presents a certificate recorded for it.
+pub fn record_agent_cert(conn: &mut diesel::PgConnection, host_id: i64, pem: &str) {
+    use diesel::RunQueryDsl;
+    let x = openssl::x509::X509::from_pem(pem.as_bytes()).unwrap();
+    let serial = x
+        .serial_number()
+        .to_bn()
+        .unwrap()
+        .to_hex_str()
+        .unwrap()
+        .to_lowercase();
+    diesel::sql_query(
+        "INSERT INTO certificates (serial, kind, subject, sans, host_id, cert_pem, key_file, not_before, \
+         not_after, created_at) VALUES ($1, 'agent_server', 'agent', '', $2, $3, '', now() - interval '1 day', \
+         now() + interval '30 days', now())",
+    )
+    .bind::<diesel::sql_types::Text, _>(serial)
+    .bind::<diesel::sql_types::BigInt, _>(host_id)
+    .bind::<diesel::sql_types::Text, _>(pem)
+    .execute(conn)
+    .unwrap();
+}
+
+/// A certificate signing request (PEM) for a fresh P-256 key, as an enrolling agent sends it.
+pub fn test_csr() -> String {
+    use openssl::ec::{EcGroup, EcKey};
+    use openssl::nid::Nid;
+    let g = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
+    let k = openssl::pkey::PKey::from_ec_key(EcKey::generate(&g).unwrap()).unwrap();
+    let mut b = openssl::x509::X509ReqBuilder::new().unwrap();
+    b.set_pubkey(&k).unwrap();
+    b.sign(&k, openssl::hash::MessageDigest::sha256()).unwrap();
+    String::from_utf8(b.build().to_pem().unwrap()).unwrap()
+}

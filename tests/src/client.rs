@@ -86,8 +86,17 @@ pub async fn connect(
     config: Arc<ClientConfig>,
     source: Option<IpAddr>,
 ) -> std::io::Result<TlsStream<TcpStream>> {
+    connect_as(addr, config, source, ServerName::try_from("localhost").unwrap()).await
+}
+
+/// Like [`connect`], verifying the server as `name` (e.g. its IP address, as the manager does).
+pub async fn connect_as(
+    addr: SocketAddr,
+    config: Arc<ClientConfig>,
+    source: Option<IpAddr>,
+    name: ServerName<'static>,
+) -> std::io::Result<TlsStream<TcpStream>> {
     let stream = tcp(addr, source).await?;
-    let name = ServerName::try_from("localhost").unwrap();
     tokio_rustls::TlsConnector::from(config)
         .connect(name, stream)
         .await

@@ -41,6 +41,9 @@ pub struct HostRecord {
     pub delay_ms: Option<u64>,
     /// SHA-256 of its server certificate (DER), hex; null for an unreachable host.
     pub cert_sha256: Option<String>,
+    /// Its server certificate (PEM), for recording it as the host's certificate; null when unreachable.
+    #[serde(default)]
+    pub cert_pem: Option<String>,
     /// Its allow-list.
     pub allow: Vec<String>,
 }

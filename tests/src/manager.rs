@@ -236,6 +236,16 @@ impl ManagerProc {
         std::fs::read_to_string(&self.ca_pem).unwrap()
     }
 
+    /// The agents' CA (PEM): what agents' server certificates chain to (only the manager trusts it).
+    pub fn agents_ca(&self) -> String {
+        std::fs::read_to_string(
+            self.prefix
+                .path()
+                .join("var/lib/linux_patch_manager/ca/agents-ca.pem"),
+        )
+        .unwrap()
+    }
+
     /// What it printed.
     pub fn stdout(&self) -> String {
         std::fs::read_to_string(self.prefix.path().join("manager.stdout")).unwrap_or_default()

@@ -175,7 +175,8 @@ fn tail(text: &str, lines: usize) -> String {
     all[all.len().saturating_sub(lines)..].join("\n")
 }
 
-/// Registers every simulated host (name, address, port) in one transaction.
+/// Registers every simulated host (name, address, port) in one transaction, with its server certificate
+/// recorded as the one issued to it (the manager pins each host to its recorded certificates).
 pub fn register(db: &TestDb, records: &[HostRecord]) {
     let now = SystemClock.now();
     let mut c = db.conn();
@@ -192,7 +193,33 @@ pub fn register(db: &TestDb, records: &[HostRecord]) {
                     )
                 })
                 .collect();
-            diesel::insert_into(hosts::table).values(rows).execute(c)?;
+            let ids: Vec<i64> = diesel::insert_into(hosts::table)
+                .values(rows)
+                .returning(hosts::id)
+                .get_results(c)?;
+            let certs: Vec<_> = chunk
+                .iter()
+                .zip(ids)
+                .filter_map(|(h, id)| h.cert_pem.clone().map(|pem| (h, id, pem)))
+                .map(|(h, id, pem)| {
+                    use linux_patch_manager::db::schema::certificates as ct;
+                    (
+                        ct::serial.eq(format!("{:x}", 0x5ca1_e000_0000_u64 + h.index as u64)),
+                        ct::kind.eq("agent_server"),
+                        ct::subject.eq(h.hostname.clone()),
+                        ct::sans.eq(String::new()),
+                        ct::host_id.eq(Some(id)),
+                        ct::cert_pem.eq(pem),
+                        ct::key_file.eq(String::new()),
+                        ct::not_before.eq(now - chrono::Duration::days(1)),
+                        ct::not_after.eq(now + chrono::Duration::days(30)),
+                        ct::created_at.eq(now),
+                    )
+                })
+                .collect();
+            diesel::insert_into(linux_patch_manager::db::schema::certificates::table)
+                .values(certs)
+                .execute(c)?;
         }
         Ok::<_, diesel::result::Error>(())
     })

@@ -6,6 +6,7 @@ pub mod client;
 pub mod detect;
 pub mod files;
 pub mod fingerprint;
+pub mod key;
 pub mod provision;
 pub mod trust;
 
@@ -84,6 +85,7 @@ pub fn describe(
         ip: ip.to_string(),
         os: detect::os_pretty_name(),
         port,
+        csr: String::new(),
     })
 }
 
@@ -116,7 +118,14 @@ pub fn run(
             .map_err(|e| EnrollError::new(crate::error::EXIT_USAGE, format!("--ca-fingerprint: {e}")))?;
     }
     let addr = url.resolve().map_err(refused)?;
-    let request = describe(prefix, args, addr, port).map_err(refused)?;
+    let mut request = describe(prefix, args, addr, port).map_err(refused)?;
+    // The key is made here and never leaves this host; the manager certifies it from the CSR.
+    let own = key::OwnKey::generate(&request.fqdn).map_err(refused)?;
+    request.csr = own.csr_pem.clone();
+    println!(
+        "this agent's key: SHA256 {} — the administrator approving the request sees the same fingerprint",
+        own.fingerprint
+    );
     let system = actix_rt::System::new();
     system.block_on(async move {
         let pinned = trust::establish(
@@ -181,7 +190,7 @@ pub fn run(
         let stamp = linux_patch_shared::clock::Clock::now(&linux_patch_shared::clock::SystemClock)
             .format("%Y-%m-%d")
             .to_string();
-        provision::install(paths, &bundle, &pinned, *addr.ip(), auditor, &stamp).map_err(refused)
+        provision::install(paths, &bundle, &own, &pinned, *addr.ip(), auditor, &stamp).map_err(refused)
     })
 }
 

@@ -3,6 +3,7 @@
 
 use super::files;
 use super::fingerprint;
+use super::key::OwnKey;
 use super::trust::Pinned;
 use crate::audit::Auditor;
 use crate::audit_fields;
@@ -10,12 +11,13 @@ use crate::config::file::{parse_yaml_text, ConfigFile};
 use crate::paths::Paths;
 use linux_patch_shared::api::enroll::EnrollBundle;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
+use rustls::pki_types::{CertificateDer, CertificateRevocationListDer};
 use std::net::Ipv4Addr;
 use std::os::unix::fs::PermissionsExt;
 
-/// Refuses a bundle whose CA is not the pinned one or whose parts do not parse.
-pub fn check(bundle: &EnrollBundle, pinned: &Pinned) -> Result<(), String> {
+/// Refuses a bundle whose CA is not the pinned one, whose certificate is not for this agent's own key, or
+/// whose parts do not parse.
+pub fn check(bundle: &EnrollBundle, own: &OwnKey, pinned: &Pinned) -> Result<(), String> {
     let ca = fingerprint::of_pem(&bundle.ca_pem).map_err(|e| format!("the bundle's CA: {e}"))?;
     if ca != pinned.fingerprint {
         return Err(format!(
@@ -25,8 +27,12 @@ pub fn check(bundle: &EnrollBundle, pinned: &Pinned) -> Result<(), String> {
     }
     CertificateDer::from_pem_slice(bundle.server_pem.as_bytes())
         .map_err(|e| format!("the bundle's server certificate: {e}"))?;
-    PrivateKeyDer::from_pem_slice(bundle.server_key.as_bytes())
-        .map_err(|e| format!("the bundle's key: {e}"))?;
+    if !own.certified_by(&bundle.server_pem) {
+        return Err(format!(
+            "the bundle's server certificate is not for this agent's key (SHA256 {}): refusing it",
+            own.fingerprint
+        ));
+    }
     CertificateRevocationListDer::from_pem_slice(bundle.crl_pem.as_bytes())
         .map_err(|e| format!("the bundle's CRL: {e}"))?;
     Ok(())
@@ -37,12 +43,14 @@ pub fn check(bundle: &EnrollBundle, pinned: &Pinned) -> Result<(), String> {
 pub fn install(
     paths: &Paths,
     bundle: &EnrollBundle,
+    own: &OwnKey,
     pinned: &Pinned,
     manager_ip: Ipv4Addr,
     auditor: &Auditor,
     stamp: &str,
 ) -> Result<(), String> {
-    check(bundle, pinned)?;
+    check(bundle, own, pinned)?;
+    let key_pem = own.key_pem()?;
     let cfg_path = &paths.config_file;
     let text =
         std::fs::read_to_string(cfg_path).map_err(|e| format!("cannot read {}: {e}", cfg_path.display()))?;
@@ -52,7 +60,7 @@ pub fn install(
         &dest,
         &bundle.ca_pem,
         &bundle.server_pem,
-        &bundle.server_key,
+        &key_pem,
         &bundle.crl_pem,
     )?;
     if let Some(value) = &set_crl {

@@ -185,21 +185,32 @@ mod tests {
     async fn the_clock_decides_what_runs() {
         let (h, clock, rec) = start_at(false);
         let first = h.run_due().await.unwrap();
-        assert_eq!(chores(&first), vec![Chore::Audit, Chore::EnrolmentPurge]);
+        assert_eq!(
+            chores(&first),
+            vec![Chore::Audit, Chore::EnrolmentPurge, Chore::SessionPrune]
+        );
         assert!(first.iter().all(|o| o.result.is_ok()));
         assert!(h.run_due().await.unwrap().is_empty(), "nothing is due twice");
 
         clock.advance(chrono::Duration::minutes(59));
         assert!(h.run_due().await.unwrap().is_empty());
         clock.advance(chrono::Duration::minutes(1));
-        assert_eq!(chores(&h.run_due().await.unwrap()), vec![Chore::EnrolmentPurge]);
+        assert_eq!(
+            chores(&h.run_due().await.unwrap()),
+            vec![Chore::EnrolmentPurge, Chore::SessionPrune]
+        );
 
         clock.advance(chrono::Duration::hours(23));
         assert_eq!(
             chores(&h.run_due().await.unwrap()),
-            vec![Chore::Audit, Chore::EnrolmentPurge, Chore::CertificateRenewal]
+            vec![
+                Chore::Audit,
+                Chore::EnrolmentPurge,
+                Chore::CertificateRenewal,
+                Chore::SessionPrune
+            ]
         );
-        assert_eq!(rec.ran.borrow().len(), 6);
+        assert_eq!(rec.ran.borrow().len(), 9);
     }
 
     #[actix_rt::test]
@@ -221,7 +232,7 @@ mod tests {
         h.run_due().await.unwrap();
         clock.advance(chrono::Duration::days(1));
         let out = h.run_due().await.unwrap();
-        assert_eq!(out.len(), 3);
+        assert_eq!(out.len(), 4);
         let renewal = out.iter().find(|o| o.chore == Chore::CertificateRenewal).unwrap();
         assert!(renewal
             .result

@@ -118,6 +118,7 @@ pub fn tls_reason(e: &rustls::Error, addr: SocketAddr) -> String {
             CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
                 "the agent's certificate is not valid yet".into()
             }
+            CertificateError::Other(o) => o.to_string(),
             other => format!("the agent's certificate is invalid: {other:?}"),
         },
         rustls::Error::AlertReceived(a) => match a {

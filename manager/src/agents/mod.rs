@@ -51,6 +51,15 @@ impl Agents {
         self.client_with_timeout(self.timeout)
     }
 
+    /// A client for one registered host: the trust in force restricted to the certificates issued to it
+    /// (`pins`), or [`NO_TRUST`].
+    pub fn client_pinned(&self, pins: &[String]) -> Result<AgentClient, String> {
+        self.trust
+            .pinned(pins)
+            .map(|tls| AgentClient::new(tls, self.timeout))
+            .ok_or_else(|| NO_TRUST.to_owned())
+    }
+
     /// A client with the trust in force and `timeout`, or [`NO_TRUST`].
     pub fn client_with_timeout(&self, timeout: Duration) -> Result<AgentClient, String> {
         self.trust

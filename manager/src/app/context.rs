@@ -51,8 +51,14 @@ pub struct AppContext {
     pub actors: Actors,
     /// Per-source rate limit of `POST /api/v1/enroll` (in memory, shared by all workers).
     pub enroll_limiter: Arc<crate::enrollment::limiter::EnrollLimiter>,
+    /// Per-source rate limit of `GET /api/v1/enroll/status/{token}` (in memory).
+    pub enroll_status_limiter: Arc<crate::enrollment::limiter::EnrollLimiter>,
     /// Discovery scans of the last hour (in memory).
     pub discovery: Arc<crate::discovery::store::DiscoveryStore>,
+    /// The console's own names and addresses (no host is registered or certified under them).
+    pub console_names: Arc<crate::ca::ConsoleNames>,
+    /// Failed sign-ins per (user, source address) and per source address (in memory).
+    pub login_throttle: Arc<crate::auth::throttle::LoginThrottle>,
 }
 
 impl std::fmt::Debug for AppContext {

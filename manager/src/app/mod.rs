@@ -34,6 +34,10 @@ use std::time::Duration;
 /// Agents the deployer calls at once unless configured.
 pub const DEFAULT_DEPLOY_CONCURRENCY: usize = 64;
 
+/// `GET /api/v1/enroll/status/{token}` per source address and minute (agents poll once a minute; many agents
+/// behind one NAT address stay well under it).
+pub const STATUS_POLLS_PER_MINUTE: u32 = 120;
+
 /// The running actors' typed handles (cloned into every worker).
 #[derive(Debug, Clone)]
 pub struct Actors {
@@ -206,12 +210,18 @@ impl AppBuilder {
             ca,
             data_dir,
             enroll_limiter: Arc::new(EnrollLimiter::new(self.enrollment.rate_limit_per_minute)),
+            enroll_status_limiter: Arc::new(EnrollLimiter::new(STATUS_POLLS_PER_MINUTE)),
             poller_cfg: self.poller,
             enroll_cfg: self.enrollment,
             trust,
             agents,
             actors,
             discovery: Arc::new(DiscoveryStore::new()),
+            console_names: Arc::new(crate::ca::ConsoleNames::new(
+                self.public_url.host_str(),
+                &crate::config::host_name(),
+            )),
+            login_throttle: Arc::new(crate::auth::throttle::LoginThrottle::new()),
         })
     }
 }

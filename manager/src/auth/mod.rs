@@ -8,6 +8,7 @@ pub mod rbac;
 pub mod recovery;
 pub mod refresh_tokens;
 pub mod session_lifecycle;
+pub mod throttle;
 pub mod totp;
 pub mod username;
 pub mod webauthn;

@@ -1,26 +1,25 @@
-//! The password step of a login: Argon2id check, back-off after repeated failures, audit of every attempt.
+//! The password step of a login: throttle check, Argon2id outside the connection pool, audit of every attempt.
 
 use crate::audit::{self, Entry};
+use crate::auth::throttle::{Locked, LoginThrottle};
 use crate::auth::{password, username};
 use crate::db::models::User;
+use crate::db::Db;
 use crate::error::ManagerError;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use diesel::PgConnection;
-use std::sync::OnceLock;
-
-/// Failures allowed before the back-off starts.
-pub const FREE_FAILURES: i32 = 5;
-/// Longest back-off.
-pub const MAX_BACKOFF_MINUTES: i64 = 30;
+use sha2::{Digest, Sha256};
+use std::sync::{Arc, OnceLock};
 
 /// Why a login attempt was refused (the message shown never says which of name or password was wrong).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     /// Unknown user or wrong password (or wrong second factor).
     BadCredentials,
-    /// Too many failures: try again after this time.
+    /// Too many failures of this name from this address, or from this address: try again after this time.
+    /// Unknown and existing names get exactly the same answer.
     Locked(DateTime<Utc>),
-    /// The account is disabled.
+    /// The account is disabled (said only after a correct password).
     Disabled,
 }
 
@@ -30,22 +29,12 @@ impl Refusal {
         match self {
             Refusal::BadCredentials => "wrong user name, password or code".into(),
             Refusal::Locked(until) => format!(
-                "too many failed attempts: try again after {} UTC",
+                "too many failed attempts from this address: try again after {} UTC",
                 until.format("%Y-%m-%d %H:%M:%S")
             ),
             Refusal::Disabled => "this account is disabled; ask an administrator".into(),
         }
     }
-}
-
-/// The back-off after `failures` consecutive failures: none for the first [`FREE_FAILURES`] - 1, then 1 minute
-/// doubling with every further failure, at most [`MAX_BACKOFF_MINUTES`].
-pub fn backoff(failures: i32) -> Option<Duration> {
-    if failures < FREE_FAILURES {
-        return None;
-    }
-    let exp = (failures - FREE_FAILURES).min(10) as u32;
-    Some(Duration::minutes((1i64 << exp).min(MAX_BACKOFF_MINUTES)))
 }
 
 /// A hash to verify against when the user does not exist, so that both cases take the same time.
@@ -63,101 +52,176 @@ pub fn actor_for(name: &str) -> String {
     }
 }
 
-/// Records a failed attempt for `user` (back-off, audit) and returns the refusal to show.
+/// How an unknown name typed into the login form is audited: never verbatim (people type passwords there),
+/// only its length and the first 12 hex digits of its SHA-256 (enough to correlate repeated attempts).
+pub fn unknown_name_tag(name: &str) -> String {
+    let d = Sha256::digest(name.as_bytes());
+    let hex: String = d.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    format!("unknown:{}:{hex}", name.chars().count())
+}
+
+/// Audits the locks a failure started (`auth.lockout`), one row each.
+fn audit_locks(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    actor: &str,
+    target: &str,
+    source_ip: &str,
+    locks: &[Locked],
+) -> Result<(), ManagerError> {
+    for l in locks {
+        audit::append(
+            conn,
+            now,
+            &Entry {
+                actor,
+                action: "auth.lockout",
+                target,
+                details: serde_json::json!({
+                    "scope": l.scope, "source_ip": source_ip, "failures": l.failures,
+                    "until": l.until.to_rfc3339(),
+                }),
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Records a failed attempt for `user` (atomic counter, throttle, audit of the failure and of any lock it
+/// starts) and returns the refusal to show.
 pub fn fail(
     conn: &mut PgConnection,
+    throttle: &LoginThrottle,
     now: DateTime<Utc>,
     user: &User,
     stage: &str,
     source_ip: &str,
 ) -> Result<Refusal, ManagerError> {
-    let failures = user.failed_logins.saturating_add(1);
-    let until = backoff(failures).map(|d| now + d);
-    User::record_failure(conn, user.id, failures, until)?;
+    let failures = User::count_failure(conn, user.id)?;
+    let locks = throttle.failed(&user.username, source_ip, now);
+    let target = format!("user:{}", user.username);
     audit::append(
         conn,
         now,
         &Entry {
             actor: &user.username,
             action: "auth.login_failed",
-            target: &format!("user:{}", user.username),
-            details: serde_json::json!({
-                "stage": stage, "source_ip": source_ip, "failures": failures,
-                "locked_until": until.map(|u| u.to_rfc3339()),
-            }),
+            target: &target,
+            details: serde_json::json!({"stage": stage, "source_ip": source_ip, "failures": failures}),
         },
     )?;
+    audit_locks(conn, now, &user.username, &target, source_ip, &locks)?;
     Ok(Refusal::BadCredentials)
 }
 
-/// Checks `name` + `password` at `now`. Every outcome is audited; failures count towards the back-off.
-pub fn check_password(
-    conn: &mut PgConnection,
+/// Checks `name` + `password` at `now` from `source_ip`. A throttled (name, address) or address is refused
+/// before anything else, the same way for unknown and existing names; Argon2 runs on the blocking pool
+/// without holding a database connection. Every outcome is audited; failures count towards the throttle.
+pub async fn check_password(
+    db: &Db,
+    throttle: &Arc<LoginThrottle>,
     now: DateTime<Utc>,
     name: &str,
     password: &str,
     source_ip: &str,
 ) -> Result<Result<User, Refusal>, ManagerError> {
-    let user = if username::validate(name).is_ok() {
-        User::by_username(conn, name)?
-    } else {
-        None
+    let (name, ip) = (name.to_owned(), source_ip.to_owned());
+    // Known names are audited as `user:<name>`; anything else only as a tag (people type passwords there).
+    let target_of = |user: &Option<User>| match user {
+        Some(u) => format!("user:{}", u.username),
+        None => format!("user:{}", unknown_name_tag(&name)),
     };
-    let Some(user) = user else {
-        let _ = password::verify(password, dummy_hash());
-        let shown: String = name.chars().take(username::MAX_LEN).collect();
-        audit::append(
-            conn,
-            now,
-            &Entry {
-                actor: "anonymous",
-                action: "auth.login_failed",
-                target: &format!("user:{shown}"),
-                details: serde_json::json!({"stage": "password", "reason": "unknown user", "source_ip": source_ip}),
-            },
-        )?;
-        return Ok(Err(Refusal::BadCredentials));
-    };
-    if let Some(until) = user.locked_until.filter(|u| *u > now) {
-        audit::append(
-            conn,
-            now,
-            &Entry {
-                actor: &user.username,
-                action: "auth.login_refused",
-                target: &format!("user:{}", user.username),
-                details: serde_json::json!({"reason": "locked", "until": until.to_rfc3339(), "source_ip": source_ip}),
-            },
-        )?;
+    if let Some(until) = throttle.blocked(&name, &ip, now) {
+        let (lookup, ip) = (name.clone(), ip.clone());
+        let tag = format!("user:{}", unknown_name_tag(&name));
+        db.run(move |conn| {
+            let known = if username::validate(&lookup).is_ok() {
+                User::by_username(conn, &lookup)?.is_some()
+            } else {
+                false
+            };
+            let t = if known { format!("user:{lookup}") } else { tag };
+            audit::append(
+                conn,
+                now,
+                &Entry {
+                    actor: "anonymous",
+                    action: "auth.login_refused",
+                    target: &t,
+                    details: serde_json::json!({"reason": "throttled", "until": until.to_rfc3339(), "source_ip": ip}),
+                },
+            )?;
+            Ok(())
+        })
+        .await?;
         return Ok(Err(Refusal::Locked(until)));
     }
-    if !password::verify(password, &user.password_hash) {
-        return fail(conn, now, &user, "password", source_ip).map(Err);
-    }
-    if user.disabled {
+    let lookup = name.clone();
+    let user = db
+        .run(move |conn| {
+            Ok(if username::validate(&lookup).is_ok() {
+                User::by_username(conn, &lookup)?
+            } else {
+                None
+            })
+        })
+        .await?;
+    let (pw, hash) = (
+        password.to_owned(),
+        user.as_ref()
+            .map_or_else(|| dummy_hash().to_owned(), |u| u.password_hash.clone()),
+    );
+    let good = actix_web::web::block(move || password::verify(&pw, &hash))
+        .await
+        .map_err(|e| ManagerError::Internal(format!("password check: {e}")))?;
+    let th = throttle.clone();
+    let target = target_of(&user);
+    db.run(move |conn| {
+        let Some(user) = user else {
+            let locks = th.failed(&name, &ip, now);
+            audit::append(
+                conn,
+                now,
+                &Entry {
+                    actor: "anonymous",
+                    action: "auth.login_failed",
+                    target: &target,
+                    details: serde_json::json!({"stage": "password", "reason": "unknown user", "source_ip": ip}),
+                },
+            )?;
+            audit_locks(conn, now, "anonymous", &target, &ip, &locks)?;
+            return Ok(Err(Refusal::BadCredentials));
+        };
+        if !good {
+            return fail(conn, &th, now, &user, "password", &ip).map(Err);
+        }
+        if user.disabled {
+            audit::append(
+                conn,
+                now,
+                &Entry {
+                    actor: &user.username,
+                    action: "auth.login_refused",
+                    target: &target,
+                    details: serde_json::json!({"reason": "disabled", "source_ip": ip}),
+                },
+            )?;
+            return Ok(Err(Refusal::Disabled));
+        }
+        th.succeeded(&user.username, &ip);
         audit::append(
             conn,
             now,
             &Entry {
                 actor: &user.username,
-                action: "auth.login_refused",
-                target: &format!("user:{}", user.username),
-                details: serde_json::json!({"reason": "disabled", "source_ip": source_ip}),
+                action: "auth.password_ok",
+                target: &target,
+                details: serde_json::json!({"source_ip": ip}),
             },
         )?;
-        return Ok(Err(Refusal::Disabled));
-    }
-    audit::append(
-        conn,
-        now,
-        &Entry {
-            actor: &user.username,
-            action: "auth.password_ok",
-            target: &format!("user:{}", user.username),
-            details: serde_json::json!({"source_ip": source_ip}),
-        },
-    )?;
-    Ok(Ok(user))
+        Ok(Ok(user))
+    })
+    .await
 }
 
 /// Checks a new password: 12 to 256 characters, not only spaces, different from the user name.
@@ -183,14 +247,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_starts_after_five_failures_and_is_capped() {
-        assert_eq!(backoff(1), None);
-        assert_eq!(backoff(4), None);
-        assert_eq!(backoff(5), Some(Duration::minutes(1)));
-        assert_eq!(backoff(6), Some(Duration::minutes(2)));
-        assert_eq!(backoff(8), Some(Duration::minutes(8)));
-        assert_eq!(backoff(10), Some(Duration::minutes(30)));
-        assert_eq!(backoff(1000), Some(Duration::minutes(30)));
+    fn unknown_names_are_never_audited_verbatim() {
+        let tag = unknown_name_tag("hunter2-my-password");
+        assert!(!tag.contains("hunter2"), "{tag}");
+        assert!(tag.starts_with("unknown:19:"), "{tag}");
+        assert_eq!(tag, unknown_name_tag("hunter2-my-password"));
     }
 
     #[test]

@@ -13,6 +13,10 @@ use std::fmt;
 
 /// A session without a refresh for this long is over (logged out).
 pub const REFRESH_IDLE_MINUTES: i64 = 60;
+/// The longest a session lives however often it is refreshed: then the user signs in again.
+pub const SESSION_MAX_HOURS: i64 = 12;
+/// `revoked_reason` when a session reaches [`SESSION_MAX_HOURS`].
+pub const REASON_MAX_AGE: &str = "absolute lifetime";
 /// `revoked_reason` when a rotated refresh token is presented again.
 pub const REASON_REUSE: &str = "refresh token reuse";
 /// `revoked_reason` when a refresh comes after the idle timeout.
@@ -44,6 +48,8 @@ pub enum RefreshRejection {
     Idle,
     /// The token was already rotated: the whole session is now revoked.
     Reused,
+    /// The session is [`SESSION_MAX_HOURS`] old: it is now revoked; sign in again.
+    TooOld,
     /// The session was revoked before.
     Revoked,
     /// The account is disabled: the session is now revoked.
@@ -56,6 +62,7 @@ impl fmt::Display for RefreshRejection {
             RefreshRejection::Unknown => "unknown refresh token",
             RefreshRejection::Idle => "session expired after inactivity",
             RefreshRejection::Reused => "refresh token reused; session revoked",
+            RefreshRejection::TooOld => "session older than 12 hours; sign in again",
             RefreshRejection::Revoked => "session revoked",
             RefreshRejection::UserDisabled => "account disabled",
         })
@@ -157,6 +164,36 @@ pub fn start(
 /// Marks it used, issues a new refresh token in the same session, bumps `last_refresh_at`, issues a new access
 /// token. A token already used (rotated) revokes the whole session (`refresh token reuse`) and gives `Reused`.
 /// One transaction, with the token and session rows locked, so two concurrent uses cannot both succeed.
+/// Deletes what can never be used again: sessions revoked, or started (so past their 12-hour lifetime), more
+/// than a day before `now` (their refresh tokens go with them), and refresh tokens of live sessions used more
+/// than a day ago. Returns (sessions, refresh tokens) deleted.
+pub fn prune(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<(usize, usize), ManagerError> {
+    let cutoff = now - Duration::days(1);
+    conn.transaction(|conn| {
+        let ended = sessions::table
+            .filter(
+                sessions::revoked_at
+                    .lt(cutoff)
+                    .or(sessions::created_at.lt(cutoff)),
+            )
+            .select(sessions::id);
+        let tokens_of_ended =
+            diesel::delete(refresh_tokens::table.filter(refresh_tokens::session_id.eq_any(ended)))
+                .execute(conn)?;
+        let s = diesel::delete(
+            sessions::table.filter(
+                sessions::revoked_at
+                    .lt(cutoff)
+                    .or(sessions::created_at.lt(cutoff)),
+            ),
+        )
+        .execute(conn)?;
+        let used =
+            diesel::delete(refresh_tokens::table.filter(refresh_tokens::used_at.lt(cutoff))).execute(conn)?;
+        Ok((s, tokens_of_ended + used))
+    })
+}
+
 /// Returns the new tokens and the session's user id.
 pub fn refresh(
     conn: &mut PgConnection,
@@ -187,6 +224,10 @@ pub fn refresh(
             revoke(conn, &session.id, now, REASON_REUSE)?;
             log::warn!("refresh token reuse: session {} revoked", session.id);
             return Ok(Err(RefreshRejection::Reused));
+        }
+        if now - session.created_at > Duration::hours(SESSION_MAX_HOURS) {
+            revoke(conn, &session.id, now, REASON_MAX_AGE)?;
+            return Ok(Err(RefreshRejection::TooOld));
         }
         if now - session.last_refresh_at > idle_limit() {
             revoke(conn, &session.id, now, REASON_IDLE)?;

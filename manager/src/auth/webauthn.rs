@@ -95,7 +95,9 @@ impl WebauthnService {
         let inner = WebauthnBuilder::new(rp_id, origin)
             .map_err(|e| format!("invalid WebAuthn origin `{origin}`: {e}"))?
             .rp_name(RP_NAME)
-            .allow_any_port(true)
+            // Bound to the console's exact origin (scheme, host and port): a page on another port of the
+            // same host cannot use the console's credentials.
+            .allow_any_port(false)
             .build()
             .map_err(|e| format!("invalid WebAuthn configuration: {e}"))?;
         Ok(Self { inner })

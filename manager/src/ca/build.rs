@@ -7,7 +7,7 @@ use openssl::bn::{BigNum, MsbOption};
 use openssl::ec::{EcGroup, EcKey};
 use openssl::hash::MessageDigest;
 use openssl::nid::Nid;
-use openssl::pkey::{PKey, PKeyRef, Private};
+use openssl::pkey::{HasPublic, PKey, PKeyRef, Private};
 use openssl::x509::extension::{
     AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName,
     SubjectKeyIdentifier,
@@ -16,6 +16,8 @@ use openssl::x509::{X509Builder, X509Name, X509NameBuilder, X509Ref, X509};
 
 /// Common name of the root certificate.
 pub(crate) const ROOT_CN: &str = "Linux Patch Manager Root CA";
+/// Common name of the agents' CA (a separate self-signed root only the manager trusts).
+pub(crate) const AGENTS_CN: &str = "Linux Patch Manager Agents CA";
 /// How far notBefore is backdated, for peers whose clocks run a little behind.
 const SKEW: Duration = Duration::minutes(5);
 /// Root validity in months (10 years).
@@ -82,9 +84,9 @@ fn cn_name(cn: &str) -> Result<X509Name, CaError> {
 }
 
 /// A v3 certificate builder with serial, subject, key and validity `not_before..not_after` filled in.
-fn base(
+fn base<T: HasPublic>(
     cn: &str,
-    key: &PKeyRef<Private>,
+    key: &PKeyRef<T>,
     not_before: DateTime<Utc>,
     not_after: DateTime<Utc>,
 ) -> Result<X509Builder, CaError> {
@@ -106,13 +108,13 @@ fn base(
     Ok(b)
 }
 
-/// A self-signed root CA certificate for `key`, valid 10 years from `now`.
-pub(crate) fn root_cert(key: &PKeyRef<Private>, now: DateTime<Utc>) -> Result<X509, CaError> {
+/// A self-signed root CA certificate named `cn` for `key`, valid 10 years from `now`.
+pub(crate) fn root_cert(cn: &str, key: &PKeyRef<Private>, now: DateTime<Utc>) -> Result<X509, CaError> {
     let not_after = now
         .checked_add_months(Months::new(ROOT_MONTHS))
         .ok_or_else(|| CaError(format!("root CA expiry from {now} is out of range")))?;
-    let mut b = base(ROOT_CN, key, now - SKEW, not_after)?;
-    let issuer = cn_name(ROOT_CN)?;
+    let mut b = base(cn, key, now - SKEW, not_after)?;
+    let issuer = cn_name(cn)?;
     b.set_issuer_name(&issuer)
         .map_err(ossl("cannot set the issuer"))?;
     let bc = BasicConstraints::new()
@@ -163,10 +165,10 @@ fn validate(req: &IssueRequest) -> Result<(), CaError> {
     Ok(())
 }
 
-/// A leaf certificate for `key` as `req` asks, signed by `ca_cert`/`ca_key`.
-pub(crate) fn leaf_cert(
+/// A leaf certificate for (the public part of) `key` as `req` asks, signed by `ca_cert`/`ca_key`.
+pub(crate) fn leaf_cert<T: HasPublic>(
     req: &IssueRequest,
-    key: &PKeyRef<Private>,
+    key: &PKeyRef<T>,
     ca_cert: &X509Ref,
     ca_key: &PKeyRef<Private>,
     now: DateTime<Utc>,

@@ -1,7 +1,7 @@
 //! The certificate revocation list: every revoked serial, signed by the root key, valid for 7 days.
 
 use super::build::{asn1_time, ossl};
-use super::{files, CaError, InternalCa};
+use super::{files, CaError, InternalCa, Signer};
 use chrono::{DateTime, Duration, Utc};
 use openssl::bn::BigNum;
 use openssl::hash::MessageDigest;
@@ -28,8 +28,19 @@ impl InternalCa {
         revoked: &[(String, DateTime<Utc>)],
         now: DateTime<Utc>,
     ) -> Result<String, CaError> {
+        self.sign_crl_by(Signer::Root, revoked, now)
+    }
+
+    /// The same CRL signed by `signer` (the agents' CA signs the one the manager checks agents against).
+    pub fn sign_crl_by(
+        &self,
+        signer: Signer,
+        revoked: &[(String, DateTime<Utc>)],
+        now: DateTime<Utc>,
+    ) -> Result<String, CaError> {
+        let root = self.signer(signer);
         let mut b = X509CrlBuilder::new().map_err(ossl("cannot start a CRL"))?;
-        b.set_issuer_name(self.cert.subject_name())
+        b.set_issuer_name(root.cert.subject_name())
             .map_err(ossl("cannot set the CRL issuer"))?;
         b.set_last_update(&*asn1_time(now)?)
             .map_err(ossl("cannot set lastUpdate"))?;
@@ -38,7 +49,7 @@ impl InternalCa {
         let ctx_holder = X509Builder::new().map_err(ossl("cannot start an extension context"))?;
         let aki = AuthorityKeyIdentifier::new()
             .keyid(true)
-            .build(&ctx_holder.x509v3_context(Some(&self.cert), None))
+            .build(&ctx_holder.x509v3_context(Some(&root.cert), None))
             .map_err(ossl("CRL authorityKeyIdentifier"))?;
         b.append_extension(aki)
             .map_err(ossl("CRL authorityKeyIdentifier"))?;
@@ -60,7 +71,7 @@ impl InternalCa {
             b.add_revoked(r.build()).map_err(ossl("cannot add a CRL entry"))?;
         }
         b.sort().map_err(ossl("cannot sort the CRL"))?;
-        b.sign(&self.key, MessageDigest::sha256())
+        b.sign(&root.key, MessageDigest::sha256())
             .map_err(ossl("cannot sign the CRL"))?;
         let crl = b.build().map_err(ossl("cannot finish the CRL"))?;
         let pem = crl.to_pem().map_err(ossl("cannot encode the CRL"))?;

@@ -6,7 +6,7 @@ use super::registry::{
 };
 use super::sans::{renewal_request, LEAF_DAYS};
 use super::{build, CaError, InternalCa, Issued, Usage, WebCert};
-use crate::db::models::certificate::{EXPIRING_WITHIN, KIND_MANAGER_CLIENT, KIND_WEB};
+use crate::db::models::certificate::{EXPIRING_WITHIN, KIND_AGENT_SERVER, KIND_MANAGER_CLIENT, KIND_WEB};
 use crate::db::models::Certificate;
 use crate::error::ManagerError;
 use chrono::{DateTime, Utc};
@@ -95,6 +95,23 @@ pub fn renew(
             let row = record(conn, &issued, &req, KIND_WEB, None, WEB_KEY_FILE, now)?;
             ca.write_web_files(data_dir, &issued).map_err(internal)?;
             row
+        } else if old.kind == KIND_AGENT_SERVER {
+            // The agent keeps its key (the manager never had it): the same public key, certified again.
+            let x = openssl::x509::X509::from_pem(old.cert_pem.as_bytes())
+                .map_err(|e| ManagerError::Internal(format!("certificate #{id} is not PEM: {e}")))?;
+            let public = x
+                .public_key()
+                .map_err(|e| ManagerError::Internal(format!("certificate #{id}: no public key: {e}")))?;
+            let (cert_pem, serial, not_after) = ca
+                .sign(super::Signer::Agents, &req, &public, &At(now))
+                .map_err(internal)?;
+            let issued = Issued {
+                cert_pem,
+                key_pem: String::new(),
+                serial,
+                not_after,
+            };
+            record(conn, &issued, &req, &old.kind, old.host_id, "", now)?
         } else {
             issue_leaf(conn, ca, data_dir, &req, &old.kind, old.host_id, now)?.0
         };

@@ -5,6 +5,8 @@ pub mod bundle;
 mod crl;
 mod files;
 mod lifecycle;
+pub mod names;
+pub mod pinning;
 pub mod registry;
 pub mod runtime;
 mod sans;
@@ -20,6 +22,7 @@ mod tests;
 #[cfg(test)]
 mod web_tests;
 
+pub use names::ConsoleNames;
 pub use runtime::{load_trust, CaContext};
 pub use web::WebCert;
 
@@ -96,12 +99,30 @@ impl std::fmt::Debug for Issued {
     }
 }
 
-/// The root CA, loaded from or created under `<data_dir>/ca/`.
-pub struct InternalCa {
-    cert: X509,
-    key: PKey<Private>,
-    cert_pem: String,
+/// One self-signed CA: certificate, key, PEM and fingerprint.
+pub(crate) struct Root {
+    pub(crate) cert: X509,
+    pub(crate) key: PKey<Private>,
+    pub(crate) cert_pem: String,
     fingerprint: String,
+}
+
+/// Which of the two roots signs a certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signer {
+    /// The root clients are told to trust (`ca/ca.pem`, served at `/ca.pem`): the console's certificate and
+    /// the manager's client certificate, nothing an operator can obtain.
+    Root,
+    /// The agents' CA (`ca/agents-ca.pem`): agents' server certificates; trusted only by the manager.
+    Agents,
+}
+
+/// The internal CA under `<data_dir>/ca/`: the root clients and agents trust (`ca.pem`), and the agents' CA
+/// (`agents-ca.pem`), a separate root that signs agents' server certificates and that only the manager trusts
+/// (DESIGN §5.4: no certificate an operator can obtain chains to what browsers or agents trust).
+pub struct InternalCa {
+    root: Root,
+    agents: Root,
     /// `<data_dir>/ca/` (the CRL is written there).
     dir: std::path::PathBuf,
 }
@@ -109,28 +130,111 @@ pub struct InternalCa {
 impl std::fmt::Debug for InternalCa {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("InternalCa")
-            .field("fingerprint_sha256", &self.fingerprint)
+            .field("fingerprint_sha256", &self.root.fingerprint)
+            .field("agents_fingerprint_sha256", &self.agents.fingerprint)
             .finish_non_exhaustive()
     }
 }
 
 impl InternalCa {
-    /// Loads `<data_dir>/ca/ca.pem` + `<data_dir>/ca/ca.key`, or creates them on first start: ECDSA P-256 key,
-    /// self-signed, CN "Linux Patch Manager Root CA", 10-year validity. Directory `ca/` is 0700, the key 0600
-    /// (written atomically with that mode from creation). A half-written pair (one file without the other) is an
-    /// error naming the missing file, never silently replaced.
+    /// Loads `<data_dir>/ca/ca.pem` + `ca.key` and `agents-ca.pem` + `agents-ca.key`, or creates each pair
+    /// that does not exist yet: ECDSA P-256 key, self-signed, 10-year validity. Directory `ca/` is 0700, the
+    /// keys 0600 (written atomically with that mode from creation). A half-written pair (one file without the
+    /// other) is an error naming the missing file, never silently replaced.
     pub fn load_or_create(data_dir: &Path, clock: &dyn Clock) -> Result<Self, CaError> {
         let dir = data_dir.join("ca");
         files::private_dir(&dir)?;
-        let cert_path = dir.join("ca.pem");
-        let key_path = dir.join("ca.key");
+        let root = Root::load_or_create(&dir, "ca", build::ROOT_CN, clock)?;
+        let agents = Root::load_or_create(&dir, "agents-ca", build::AGENTS_CN, clock)?;
+        Ok(Self { root, agents, dir })
+    }
+
+    /// The root certificate (what clients and agents trust), PEM.
+    pub fn cert_pem(&self) -> String {
+        self.root.cert_pem.clone()
+    }
+
+    /// The agents' CA certificate (what the manager trusts for agents' server certificates), PEM.
+    pub fn agents_cert_pem(&self) -> String {
+        self.agents.cert_pem.clone()
+    }
+
+    /// SHA-256 fingerprint of the root certificate's DER: uppercase hex pairs joined by ':'
+    /// (as `openssl x509 -fingerprint -sha256` prints).
+    pub fn fingerprint_sha256(&self) -> String {
+        self.root.fingerprint.clone()
+    }
+
+    /// The root of `signer`.
+    pub(crate) fn signer(&self, signer: Signer) -> &Root {
+        match signer {
+            Signer::Root => &self.root,
+            Signer::Agents => &self.agents,
+        }
+    }
+
+    /// Issues a leaf certificate + fresh P-256 key signed by the root.
+    pub fn issue(&self, req: &IssueRequest, clock: &dyn Clock) -> Result<Issued, CaError> {
+        self.issue_by(Signer::Root, req, clock)
+    }
+
+    /// Issues a leaf certificate + fresh P-256 key signed by `signer`.
+    pub fn issue_by(&self, signer: Signer, req: &IssueRequest, clock: &dyn Clock) -> Result<Issued, CaError> {
+        let key = build::new_key()?;
+        let (cert_pem, serial, not_after) = self.sign(signer, req, &key, clock)?;
+        let key_pem = String::from_utf8(
+            key.private_key_to_pem_pkcs8()
+                .map_err(ossl("cannot encode the key"))?,
+        )
+        .map_err(|e| CaError(format!("PEM is not UTF-8: {e}")))?;
+        Ok(Issued {
+            cert_pem,
+            key_pem,
+            serial,
+            not_after,
+        })
+    }
+
+    /// Signs a certificate for someone else's public key (a CSR's, or a certificate's being renewed): PEM,
+    /// serial (lowercase hex), end of validity. Only P-256 keys are accepted.
+    pub fn sign<T: openssl::pkey::HasPublic>(
+        &self,
+        signer: Signer,
+        req: &IssueRequest,
+        public: &openssl::pkey::PKeyRef<T>,
+        clock: &dyn Clock,
+    ) -> Result<(String, String, chrono::DateTime<chrono::Utc>), CaError> {
+        let p256 = public
+            .ec_key()
+            .map(|ec| ec.group().curve_name() == Some(openssl::nid::Nid::X9_62_PRIME256V1))
+            .unwrap_or(false);
+        if !p256 {
+            return Err(CaError("the public key is not an ECDSA P-256 key".into()));
+        }
+        let root = self.signer(signer);
+        let cert = build::leaf_cert(req, public, &root.cert, &root.key, clock.now())?;
+        let pem = String::from_utf8(cert.to_pem().map_err(ossl("cannot encode the certificate"))?)
+            .map_err(|e| CaError(format!("PEM is not UTF-8: {e}")))?;
+        Ok((
+            pem,
+            build::serial_hex(&cert)?,
+            build::chrono_time(cert.not_after())?,
+        ))
+    }
+}
+
+impl Root {
+    /// `<dir>/<stem>.pem` + `<dir>/<stem>.key`, loaded or created (named `cn`).
+    fn load_or_create(dir: &Path, stem: &str, cn: &str, clock: &dyn Clock) -> Result<Self, CaError> {
+        let cert_path = dir.join(format!("{stem}.pem"));
+        let key_path = dir.join(format!("{stem}.key"));
         let exists = |p: &Path| {
             p.try_exists()
                 .map_err(|e| CaError::at(p, "cannot check whether the file exists", e))
         };
-        let ca = match (exists(&cert_path)?, exists(&key_path)?) {
+        match (exists(&cert_path)?, exists(&key_path)?) {
             (true, true) => Self::load(&cert_path, &key_path, clock),
-            (false, false) => Self::create(&cert_path, &key_path, clock),
+            (false, false) => Self::create(cn, &cert_path, &key_path, clock),
             (true, false) => Err(CaError(format!(
                 "{}: root CA private key is missing although {} exists; restore it from backup \
                  (or remove both files to create a new CA, which invalidates every issued certificate)",
@@ -143,8 +247,7 @@ impl InternalCa {
                 cert_path.display(),
                 key_path.display()
             ))),
-        };
-        ca.map(|ca| Self { dir, ..ca })
+        }
     }
 
     /// Reads and checks an existing pair.
@@ -184,21 +287,20 @@ impl InternalCa {
             key,
             cert_pem,
             fingerprint,
-            dir: std::path::PathBuf::new(),
         })
     }
 
     /// Generates a new key and self-signed root; the key is written first so a crash leaves a detectable state.
-    fn create(cert_path: &Path, key_path: &Path, clock: &dyn Clock) -> Result<Self, CaError> {
+    fn create(cn: &str, cert_path: &Path, key_path: &Path, clock: &dyn Clock) -> Result<Self, CaError> {
         let key = build::new_key()?;
-        let cert = build::root_cert(&key, clock.now())?;
+        let cert = build::root_cert(cn, &key, clock.now())?;
         let key_pem = key
             .private_key_to_pem_pkcs8()
             .map_err(ossl("cannot encode the root CA key"))?;
         let cert_pem = cert.to_pem().map_err(ossl("cannot encode the root CA"))?;
         files::write_atomic(key_path, &key_pem, files::KEY_MODE)?;
         files::write_atomic(cert_path, &cert_pem, files::CERT_MODE)?;
-        log::info!("created the internal root CA in {}", cert_path.display());
+        log::info!("created the CA {cn:?} in {}", cert_path.display());
         let cert_pem =
             String::from_utf8(cert_pem).map_err(|e| CaError::at(cert_path, "PEM is not UTF-8", e))?;
         let fingerprint = fingerprint(&cert)?;
@@ -207,33 +309,6 @@ impl InternalCa {
             key,
             cert_pem,
             fingerprint,
-            dir: std::path::PathBuf::new(),
-        })
-    }
-
-    /// The root certificate, PEM.
-    pub fn cert_pem(&self) -> String {
-        self.cert_pem.clone()
-    }
-
-    /// SHA-256 fingerprint of the root certificate's DER: uppercase hex pairs joined by ':'
-    /// (as `openssl x509 -fingerprint -sha256` prints).
-    pub fn fingerprint_sha256(&self) -> String {
-        self.fingerprint.clone()
-    }
-
-    /// Issues a leaf certificate + fresh P-256 key signed by this CA.
-    pub fn issue(&self, req: &IssueRequest, clock: &dyn Clock) -> Result<Issued, CaError> {
-        let key = build::new_key()?;
-        let cert = build::leaf_cert(req, &key, &self.cert, &self.key, clock.now())?;
-        let pem = |v: Vec<u8>| String::from_utf8(v).map_err(|e| CaError(format!("PEM is not UTF-8: {e}")));
-        Ok(Issued {
-            cert_pem: pem(cert.to_pem().map_err(ossl("cannot encode the certificate"))?)?,
-            key_pem: pem(key
-                .private_key_to_pem_pkcs8()
-                .map_err(ossl("cannot encode the key"))?)?,
-            serial: build::serial_hex(&cert)?,
-            not_after: build::chrono_time(cert.not_after())?,
         })
     }
 }

@@ -4,7 +4,7 @@
 //! twice for the same purpose.
 
 use super::sans::{agent_request, manager_client_request, sans_text};
-use super::{build, files, CaError, InternalCa, IssueRequest, Issued};
+use super::{build, files, CaError, InternalCa, IssueRequest, Issued, Signer};
 use crate::audit::{self, Entry};
 use crate::db::models::certificate::{
     NewCertificate, EXPIRING_WITHIN, KIND_AGENT_SERVER, KIND_MANAGER_CLIENT,
@@ -173,7 +173,9 @@ pub(crate) fn record(
     )?)
 }
 
-/// Issues a certificate for `req`, writes its key under `certs/` and records it (not audited: callers do).
+/// Issues a certificate for `req` and records it (not audited: callers do). The manager's client
+/// certificate is signed by the root and its key written under `certs/`; an agent's server certificate is
+/// signed by the agents' CA and its key is only returned (handed over once, never kept).
 pub(crate) fn issue_leaf(
     conn: &mut PgConnection,
     ca: &InternalCa,
@@ -183,6 +185,11 @@ pub(crate) fn issue_leaf(
     host_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(Certificate, Issued), ManagerError> {
+    if kind == KIND_AGENT_SERVER {
+        let issued = ca.issue_by(Signer::Agents, req, &At(now)).map_err(internal)?;
+        let row = record(conn, &issued, req, kind, host_id, "", now)?;
+        return Ok((row, issued));
+    }
     let issued = ca.issue(req, &At(now)).map_err(internal)?;
     let key_file = write_key(data_dir, &issued.serial, &issued.key_pem).map_err(internal)?;
     match record(conn, &issued, req, kind, host_id, &key_file, now) {
@@ -282,8 +289,9 @@ pub fn issue_for_host(
     })
 }
 
-/// The bundle of `host`: its current valid agent certificate (when it still names the host's name and
-/// address), else a newly issued one (SAN = hostname + IP); `cert.bundle_download` is audited for `actor`.
+/// A new bundle for `host` (for an administrator): a fresh key and a server certificate for it from the agents'
+/// CA (SAN = hostname + IP), superseding the host's previous one. The key is in the answer only: handed over
+/// once, never stored. Audited `cert.issue` and `cert.bundle_download` for `actor`.
 pub fn host_bundle(
     conn: &mut PgConnection,
     ca: &InternalCa,
@@ -294,30 +302,7 @@ pub fn host_bundle(
 ) -> Result<HostBundle, ManagerError> {
     conn.transaction(|conn| {
         lock(conn)?;
-        let want = agent_request(&host.hostname, &host.ip).map_err(|e| ManagerError::Invalid(e.0))?;
-        let current = Certificate::current(conn, KIND_AGENT_SERVER, Some(host.id), now)?
-            .filter(|c| c.sans == sans_text(&want));
-        let existing = match current {
-            Some(c) => match read_key(data_dir, &c) {
-                Ok(key) => Some((c, key)),
-                Err(e) => {
-                    log::warn!(
-                        "agent certificate {} of {}: {e}; issuing a new one",
-                        c.serial,
-                        host.hostname
-                    );
-                    None
-                }
-            },
-            None => None,
-        };
-        let (row, key) = match existing {
-            Some(pair) => pair,
-            None => {
-                let (row, issued) = issue_for_host(conn, ca, data_dir, host, actor, now)?;
-                (row, issued.key_pem)
-            }
-        };
+        let (row, issued) = issue_for_host(conn, ca, data_dir, host, actor, now)?;
         let crl = crl_pem(conn, ca, now)?;
         audit_as(
             conn,
@@ -330,7 +315,53 @@ pub fn host_bundle(
         Ok(HostBundle {
             ca_pem: ca.cert_pem(),
             server_pem: row.cert_pem,
-            server_key: key,
+            server_key: issued.key_pem,
+            crl_pem: crl,
+            serial: row.serial,
+            certificate_id: row.id,
+        })
+    })
+}
+
+/// The bundle of an approved enrolment: a server certificate for `host` (SAN = hostname + IP) from the
+/// agents' CA for the public key of the agent's CSR (the agent keeps its key; the manager never has it),
+/// superseding the host's previous one. Audited `cert.issue` for `actor`; `server_key` is empty.
+pub fn host_bundle_for_csr(
+    conn: &mut PgConnection,
+    ca: &InternalCa,
+    host: &Host,
+    csr_pem: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<HostBundle, ManagerError> {
+    conn.transaction(|conn| {
+        lock(conn)?;
+        let req = agent_request(&host.hostname, &host.ip).map_err(|e| ManagerError::Invalid(e.0))?;
+        let public = crate::enrollment::csr::public_key(csr_pem).map_err(ManagerError::Internal)?;
+        let (cert_pem, serial, not_after) = ca
+            .sign(Signer::Agents, &req, &public, &At(now))
+            .map_err(internal)?;
+        let issued = Issued {
+            cert_pem,
+            key_pem: String::new(),
+            serial,
+            not_after,
+        };
+        let row = record(conn, &issued, &req, KIND_AGENT_SERVER, Some(host.id), "", now)?;
+        let old = supersede_current(conn, KIND_AGENT_SERVER, Some(host.id), row.id, now)?;
+        audit_as(
+            conn,
+            now,
+            actor,
+            "cert.issue",
+            &row,
+            serde_json::json!({"sans": row.sans, "replaces": old, "from": "enrolment CSR"}),
+        )?;
+        let crl = crl_pem(conn, ca, now)?;
+        Ok(HostBundle {
+            ca_pem: ca.cert_pem(),
+            server_pem: row.cert_pem,
+            server_key: String::new(),
             crl_pem: crl,
             serial: row.serial,
             certificate_id: row.id,
@@ -343,6 +374,17 @@ pub fn crl_pem(conn: &mut PgConnection, ca: &InternalCa, now: DateTime<Utc>) -> 
     let pem = signed_crl(conn, ca, now)?;
     ca.write_crl(&pem).map_err(internal)?;
     Ok(pem)
+}
+
+/// The same list signed by the agents' CA (what the manager checks agents' certificates against).
+pub fn agents_crl(
+    conn: &mut PgConnection,
+    ca: &InternalCa,
+    now: DateTime<Utc>,
+) -> Result<String, ManagerError> {
+    let revoked = Certificate::revoked(conn)?;
+    ca.sign_crl_by(super::Signer::Agents, &revoked, now)
+        .map_err(internal)
 }
 
 /// A freshly signed CRL of every revoked certificate, not written anywhere (for `GET /crl.pem`).

@@ -43,8 +43,8 @@ impl CaContext {
     }
 }
 
-/// Loads (or issues) the manager's client certificate, signs a fresh CRL and puts both, with the root CA,
-/// in force for calls to agents (`cx.trust`).
+/// Loads (or issues) the manager's client certificate, signs fresh CRLs (root and agents' CA) and puts them,
+/// with both CAs, in force for calls to agents (`cx.trust`).
 pub async fn load_trust(cx: &CaContext) -> Result<(), ManagerError> {
     let (ca, dir, now) = (cx.ca.clone(), cx.data_dir.clone(), cx.now());
     let (ident, crl) = cx
@@ -52,12 +52,15 @@ pub async fn load_trust(cx: &CaContext) -> Result<(), ManagerError> {
         .run(move |c| {
             let ident = registry::ensure_manager_client(c, &ca, &dir, now)?;
             let crl = registry::crl_pem(c, &ca, now)?;
-            Ok((ident, crl))
+            let agents_crl = registry::agents_crl(c, &ca, now)?;
+            Ok((ident, format!("{crl}{agents_crl}")))
         })
         .await?;
     cx.trust
         .replace(&TrustMaterial {
-            ca_pem: cx.ca_pem.to_string(),
+            // Agents' certificates come from the agents' CA; the root stays trusted for certificates issued
+            // before the two were split (the poller also pins each host's own certificate).
+            ca_pem: format!("{}{}", cx.ca.agents_cert_pem(), cx.ca_pem),
             crl_pem: crl,
             client_cert_pem: ident.cert_pem,
             client_key_pem: ident.key_pem,

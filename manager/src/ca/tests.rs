@@ -100,12 +100,13 @@ fn key_file_is_0600_and_ca_dir_0700() {
     InternalCa::load_or_create(dir.path(), &clock()).unwrap();
     assert_eq!(mode(&dir.path().join("ca")), 0o700);
     assert_eq!(mode(&dir.path().join("ca/ca.key")), 0o600);
-    // No temp files left behind.
+    assert_eq!(mode(&dir.path().join("ca/agents-ca.key")), 0o600);
+    // No temp files left behind: the root and the agents' CA, each certificate + key.
     let names: Vec<_> = std::fs::read_dir(dir.path().join("ca"))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(names.len(), 2, "{names:?}");
+    assert_eq!(names.len(), 4, "{names:?}");
 }
 
 #[test]
@@ -121,14 +122,14 @@ fn root_is_p256_self_signed_ca_with_expected_extensions() {
     assert!(std::fs::read_to_string(dir.path().join("ca/ca.key"))
         .unwrap()
         .starts_with("-----BEGIN PRIVATE KEY-----"));
-    assert!(ca.cert.verify(&key).unwrap());
+    assert!(ca.root.cert.verify(&key).unwrap());
     assert_eq!(
-        ca.cert.key_usage(),
+        ca.root.cert.key_usage(),
         Some(X509KeyUsage::KEY_CERT_SIGN | X509KeyUsage::CRL_SIGN)
     );
-    assert!(ca.cert.subject_key_id().is_some());
-    let not_before = build::chrono_time(ca.cert.not_before()).unwrap();
-    let not_after = build::chrono_time(ca.cert.not_after()).unwrap();
+    assert!(ca.root.cert.subject_key_id().is_some());
+    let not_before = build::chrono_time(ca.root.cert.not_before()).unwrap();
+    let not_after = build::chrono_time(ca.root.cert.not_after()).unwrap();
     assert_eq!(not_before, c.now() - Duration::minutes(5));
     assert_eq!(not_after.format("%Y-%m-%d").to_string(), "2036-03-01");
     let text = openssl_x509(&dir.path().join("ca/ca.pem"), &["-noout", "-text"]);
@@ -182,7 +183,7 @@ fn issued_server_cert_verifies_and_carries_sans_and_eku() {
     assert_eq!(leaf.key_usage(), Some(X509KeyUsage::DIGITAL_SIGNATURE));
     assert_eq!(
         leaf.authority_key_id().unwrap().as_slice(),
-        ca.cert.subject_key_id().unwrap().as_slice()
+        ca.root.cert.subject_key_id().unwrap().as_slice()
     );
     let (dns, ips) = web::san_names(&leaf);
     assert_eq!(

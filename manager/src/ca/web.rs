@@ -102,7 +102,7 @@ impl InternalCa {
         let dir = data_dir.join("tls");
         files::private_dir(&dir)?;
         files::write_atomic(&dir.join("web.key"), issued.key_pem.as_bytes(), files::KEY_MODE)?;
-        let chain = format!("{}{}", issued.cert_pem, self.cert_pem);
+        let chain = format!("{}{}", issued.cert_pem, self.root.cert_pem);
         files::write_atomic(&dir.join("web.pem"), chain.as_bytes(), files::CERT_MODE)
     }
 
@@ -141,8 +141,8 @@ impl InternalCa {
         if !pair {
             return Ok(Verdict::Reissue("the key does not match the certificate".into()));
         }
-        let signed =
-            self.cert.issued(leaf) == X509VerifyResult::OK && leaf.verify(&self.key).unwrap_or(false);
+        let signed = self.root.cert.issued(leaf) == X509VerifyResult::OK
+            && leaf.verify(&self.root.key).unwrap_or(false);
         if !signed {
             return Ok(Verdict::Reissue("not signed by the internal CA".into()));
         }

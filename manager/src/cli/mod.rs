@@ -131,9 +131,12 @@ pub enum EnrollmentCmd {
         /// The request's id (see `enrollment list`).
         #[arg(required_unless_present = "all", conflicts_with = "all")]
         id: Option<i64>,
-        /// Approve every pending request.
+        /// Approve every pending request (lists them with their key fingerprints and asks first).
         #[arg(long)]
         all: bool,
+        /// With --all: do not ask (scripts); compare the fingerprints some other way.
+        #[arg(long, requires = "all")]
+        yes: bool,
     },
     /// Deny request ID (the agent stops with "enrolment denied").
     Deny {

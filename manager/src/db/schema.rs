@@ -108,6 +108,7 @@ diesel::table! {
         revoked_at -> Nullable<Timestamptz>,
         revoke_reason -> Nullable<Text>,
         superseded_by -> Nullable<Int8>,
+        fingerprint -> Nullable<Text>,
     }
 }
 
@@ -171,6 +172,8 @@ diesel::table! {
         host_id -> Nullable<Int8>,
         certificate_id -> Nullable<Int8>,
         delivered_at -> Nullable<Timestamptz>,
+        csr_pem -> Text,
+        key_fingerprint -> Text,
     }
 }
 

@@ -6,6 +6,8 @@ mod one;
 
 use crate::agents::{AgentConn, Agents};
 use crate::db::models::deployment::Deployment;
+use crate::db::models::Certificate;
+use std::collections::HashMap;
 use crate::db::models::deployment_claims::{self as claims, Claimed, Outcome};
 use crate::db::Db;
 use crate::deploy::target::{self, TargetState, LEASE};
@@ -116,13 +118,10 @@ impl Engine {
 
     async fn round_inner(self: Rc<Self>, follow_only: bool) -> Result<Report, ManagerError> {
         let mut report = Report::default();
-        let conn = match self.deps.agents.client() {
-            Ok(c) => c.connect(),
-            Err(why) => {
-                report.skipped = Some(why);
-                return Ok(report);
-            }
-        };
+        if let Err(why) = self.deps.agents.client() {
+            report.skipped = Some(why);
+            return Ok(report);
+        }
         let limit = i64::try_from(self.deps.concurrency.max(1)).unwrap_or(64);
         for _ in 0..if follow_only { 0 } else { 1000 } {
             let (owner, now) = (self.deps.owner.clone(), self.now());
@@ -133,7 +132,7 @@ impl Engine {
                 .await?;
             let n = batch.len();
             report.claimed += n;
-            self.work(&conn, batch, &mut report, Step::Dispatch).await?;
+            self.work(batch, &mut report, Step::Dispatch).await?;
             if i64::try_from(n).unwrap_or(0) < limit {
                 break;
             }
@@ -147,7 +146,7 @@ impl Engine {
                 .await?;
             let n = batch.len();
             report.followed += n;
-            self.work(&conn, batch, &mut report, Step::Follow).await?;
+            self.work(batch, &mut report, Step::Follow).await?;
             // Running targets stay claimed by this process; stop when a batch added nothing new.
             if i64::try_from(n).unwrap_or(0) < limit || report.followed > 100_000 {
                 break;
@@ -161,20 +160,35 @@ impl Engine {
         self.deps.db.run(|c| Ok(claims::next_due(c)?)).await
     }
 
-    /// Runs `step` on every claimed target, `concurrency` at once, and writes each outcome.
-    async fn work(
-        &self,
-        conn: &AgentConn,
-        batch: Vec<Claimed>,
-        report: &mut Report,
-        step: Step,
-    ) -> Result<(), ManagerError> {
+    /// Runs `step` on every claimed target, `concurrency` at once, and writes each outcome. Each host is
+    /// called only if it presents a certificate the manager issued to it (its pins; none recorded: refused).
+    async fn work(&self, batch: Vec<Claimed>, report: &mut Report, step: Step) -> Result<(), ManagerError> {
         let now = self.now();
+        let ids: Vec<i64> = batch.iter().filter_map(|c| c.host_id).collect();
+        let mut pins: HashMap<i64, Vec<String>> = HashMap::new();
+        for (host, fp) in self
+            .deps
+            .db
+            .run(move |c| Ok(Certificate::agent_pins(c, &ids, now)?))
+            .await?
+        {
+            pins.entry(host).or_default().push(fp);
+        }
+        let agents = &self.deps.agents;
+        let pins = &pins;
         let results: Vec<(Claimed, Outcome)> = futures_util::stream::iter(batch)
             .map(|c| async move {
-                match step {
-                    Step::Dispatch => one::dispatch(conn, c, now).await,
-                    Step::Follow => one::follow(conn, c, now).await,
+                let host_pins = c
+                    .host_id
+                    .and_then(|h| pins.get(&h))
+                    .cloned()
+                    .unwrap_or_default();
+                let conn: Option<AgentConn> = agents.client_pinned(&host_pins).ok().map(|cl| cl.connect());
+                match (step, conn) {
+                    (Step::Dispatch, Some(conn)) => one::dispatch(&conn, c, now).await,
+                    (Step::Follow, Some(conn)) => one::follow(&conn, c, now).await,
+                    (Step::Dispatch, None) => one::no_trust(c, now),
+                    (Step::Follow, None) => one::not_followed(c),
                 }
             })
             .buffer_unordered(self.deps.concurrency.max(1))

@@ -184,3 +184,24 @@ async fn reboot_if_required(
         },
     )
 }
+
+/// The manager lost its client certificate between the claim and the call: the target waits as it was and
+/// is looked at again in a minute.
+pub fn no_trust(c: Claimed, now: DateTime<Utc>) -> (Claimed, Outcome) {
+    let o = Outcome::Again {
+        state: waited_in(&c).as_str(),
+        due_at: now + chrono::Duration::minutes(1),
+        error: crate::agents::NO_TRUST.to_owned(),
+        dispatch_failures: c.dispatch_failures,
+    };
+    (c, o)
+}
+
+/// A running job that cannot be looked at now (no client certificate): it stays running, looked at later.
+pub fn not_followed(c: Claimed) -> (Claimed, Outcome) {
+    let o = Outcome::Progress {
+        status: format!("unknown ({})", crate::agents::NO_TRUST),
+        output_tail: serde_json::json!([]),
+    };
+    (c, o)
+}

@@ -1,6 +1,7 @@
 //! Agent enrolment's pure parts (`linux-patch-api --enroll`): request checks, the per-source rate limit and
 //! polling tokens (stored as SHA-256); the operations are in `services::enrollment`.
 
+pub mod csr;
 pub mod limiter;
 pub mod purge;
 pub mod validate;

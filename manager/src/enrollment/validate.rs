@@ -22,6 +22,10 @@ pub struct Checked {
     pub os: String,
     /// Agent port (1..65535).
     pub port: u16,
+    /// The agent's CSR (PEM) and its public key's fingerprint.
+    pub csr_pem: String,
+    /// SHA-256 of the CSR's public key (uppercase hex pairs joined by ':').
+    pub key_fingerprint: String,
 }
 
 fn invalid(m: String) -> ManagerError {
@@ -57,12 +61,15 @@ pub fn check(req: &EnrollRequest) -> Result<Checked, ManagerError> {
     if req.port == 0 {
         return Err(invalid("port: must be between 1 and 65535".into()));
     }
+    let csr = super::csr::check(&req.csr).map_err(invalid)?;
     Ok(Checked {
         machine_id,
         fqdn,
         ip,
         os,
         port: req.port,
+        csr_pem: csr.pem,
+        key_fingerprint: csr.fingerprint,
     })
 }
 
@@ -86,6 +93,7 @@ mod tests {
             ip: "10.0.0.5".into(),
             os: "Debian GNU/Linux 12 (bookworm)".into(),
             port: 12443,
+            csr: crate::enrollment::csr::test_csr(),
         }
     }
 
@@ -122,6 +130,8 @@ mod tests {
             (|r| r.os = "x".repeat(MAX_OS_LEN + 1), "os"),
             (|r| r.os = "Debian\n<script>".into(), "os"),
             (|r| r.port = 0, "port"),
+            (|r| r.csr = String::new(), "csr"),
+            (|r| r.csr = "-----BEGIN CERTIFICATE REQUEST-----".into(), "csr"),
         ];
         for (edit, field) in cases {
             let mut r = req();

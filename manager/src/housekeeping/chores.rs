@@ -36,6 +36,7 @@ impl ChoreRunner for Chores {
                 Chore::Audit => me.audit().await,
                 Chore::EnrolmentPurge => me.purge().await,
                 Chore::CertificateRenewal => me.renew().await,
+                Chore::SessionPrune => me.sessions().await,
             }
         })
     }
@@ -68,6 +69,18 @@ impl Chores {
                 format!("pruned {}; chain verified: {} rows", pruned.rows, verified.rows)
             }
         })
+    }
+
+    async fn sessions(&self) -> Result<String, ManagerError> {
+        let now = self.ca.now();
+        let (s, t) = self
+            .db
+            .run(move |c| crate::auth::refresh_tokens::prune(c, now))
+            .await?;
+        if s + t > 0 {
+            log::info!("sessions: pruned {s} ended sessions and {t} used refresh tokens");
+        }
+        Ok(format!("pruned {s} sessions, {t} refresh tokens"))
     }
 
     async fn purge(&self) -> Result<String, ManagerError> {

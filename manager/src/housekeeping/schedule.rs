@@ -14,24 +14,31 @@ pub enum Chore {
     EnrolmentPurge,
     /// Renew the manager's client (and console) certificate when due, re-sign the CRL, reload trust.
     CertificateRenewal,
+    /// Delete sessions (and their refresh tokens) that ended more than a day ago.
+    SessionPrune,
 }
 
 impl Chore {
     /// Every chore, in the order they run when several are due.
-    pub const ALL: [Chore; 3] = [Chore::Audit, Chore::EnrolmentPurge, Chore::CertificateRenewal];
+    pub const ALL: [Chore; 4] = [
+        Chore::Audit,
+        Chore::EnrolmentPurge,
+        Chore::CertificateRenewal,
+        Chore::SessionPrune,
+    ];
 
     /// How often it runs.
     pub fn every(self) -> Duration {
         match self {
             Chore::Audit | Chore::CertificateRenewal => Duration::days(1),
-            Chore::EnrolmentPurge => Duration::hours(1),
+            Chore::EnrolmentPurge | Chore::SessionPrune => Duration::hours(1),
         }
     }
 
     /// How long after start it first runs.
     pub fn first_after(self) -> Duration {
         match self {
-            Chore::Audit | Chore::EnrolmentPurge => Duration::zero(),
+            Chore::Audit | Chore::EnrolmentPurge | Chore::SessionPrune => Duration::zero(),
             Chore::CertificateRenewal => Duration::days(1),
         }
     }
@@ -42,6 +49,7 @@ impl Chore {
             Chore::Audit => "audit prune and verify",
             Chore::EnrolmentPurge => "enrolment request purge",
             Chore::CertificateRenewal => "certificate renewal",
+            Chore::SessionPrune => "ended session prune",
         }
     }
 }
@@ -91,7 +99,10 @@ mod tests {
     #[test]
     fn audit_and_purge_run_at_start_renewal_a_day_later() {
         let p = Plan::new(t(0));
-        assert_eq!(p.due(t(0)), vec![Chore::Audit, Chore::EnrolmentPurge]);
+        assert_eq!(
+            p.due(t(0)),
+            vec![Chore::Audit, Chore::EnrolmentPurge, Chore::SessionPrune]
+        );
         assert_eq!(p.next_due(Chore::CertificateRenewal), Some(t(24)));
         assert!(p.due(t(0) - Duration::seconds(1)).is_empty());
     }
@@ -103,12 +114,18 @@ mod tests {
             p.ran(c, t(0));
         }
         assert!(p.due(t(0)).is_empty());
-        assert_eq!(p.due(t(1)), vec![Chore::EnrolmentPurge]);
+        assert_eq!(p.due(t(1)), vec![Chore::EnrolmentPurge, Chore::SessionPrune]);
         p.ran(Chore::EnrolmentPurge, t(1));
+        p.ran(Chore::SessionPrune, t(1));
         assert_eq!(p.due(t(2) - Duration::seconds(1)), vec![]);
         assert_eq!(
             p.due(t(24)),
-            vec![Chore::Audit, Chore::EnrolmentPurge, Chore::CertificateRenewal]
+            vec![
+                Chore::Audit,
+                Chore::EnrolmentPurge,
+                Chore::CertificateRenewal,
+                Chore::SessionPrune
+            ]
         );
     }
 

@@ -53,7 +53,7 @@ fn api_routes(cfg: &mut web::ServiceConfig) {
             "/certificates/{id}/revoke",
             web::post().to(api::certificates::revoke),
         )
-        .route("/hosts/{id}/bundle", web::get().to(api::certificates::bundle))
+        .route("/hosts/{id}/bundle", web::post().to(api::certificates::bundle))
         // discovery
         .route("/discovery", web::get().to(api::discovery::list))
         .route("/discovery", web::post().to(api::discovery::start))
@@ -101,6 +101,7 @@ fn api_routes(cfg: &mut web::ServiceConfig) {
             "/users/{id}/revoke-sessions",
             web::post().to(api::fleet::revoke_sessions),
         )
+        .route("/users/{id}/unlock", web::post().to(api::fleet::unlock_user))
         .route("/groups", web::get().to(api::fleet::list_groups))
         .route("/groups", web::post().to(api::fleet::create_group))
         .route("/groups/{id}", web::delete().to(api::fleet::delete_group))
@@ -224,7 +225,7 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
         )
         .route(
             "/hosts/{id}/bundle.tar.gz",
-            web::get().to(ui::certificates::bundle),
+            web::post().to(ui::certificates::bundle),
         )
         // account
         .route("/account", web::get().to(ui::account::page))

@@ -66,7 +66,10 @@ pub fn health_update(
             let failures = prev_failures.max(0).saturating_add(1);
             let n = u32::try_from(failures).unwrap_or(u32::MAX);
             let err = clean(&e.0);
-            let (state, reason) = if n >= p.retries {
+            let (state, reason) = if err.contains(crate::ca::pinning::NOT_ITS_CERTIFICATE) {
+                // Not a network hiccup: whoever answers there is not this host's agent.
+                (HostState::Unreachable, err)
+            } else if n >= p.retries {
                 (HostState::Unreachable, format!("{err} ({n} attempts)"))
             } else {
                 (HostState::Degraded, format!("retry {n}/{}: {err}", p.retries))

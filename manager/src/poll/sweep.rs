@@ -262,6 +262,30 @@ impl Engine {
         report
     }
 
+    /// `targets` with the fingerprints of the certificates issued to each (none when they cannot be read:
+    /// such a host is then refused, never called unpinned).
+    async fn with_pins(&self, mut targets: Vec<Target>) -> Vec<Target> {
+        let ids: Vec<i64> = targets.iter().map(|t| t.id).collect();
+        let now = self.now();
+        match self
+            .state
+            .db(move |c| Ok(crate::db::models::Certificate::agent_pins(c, &ids, now)?))
+            .await
+        {
+            Ok(pairs) => {
+                let mut by_host: std::collections::HashMap<i64, Vec<String>> = Default::default();
+                for (h, f) in pairs {
+                    by_host.entry(h).or_default().push(f);
+                }
+                for t in &mut targets {
+                    t.pins = by_host.remove(&t.id).unwrap_or_default();
+                }
+            }
+            Err(e) => log::error!("poller: cannot read the hosts' certificates: {e}"),
+        }
+        targets
+    }
+
     async fn prune_if_due(&self) -> Result<usize, ManagerError> {
         let now = self.now();
         if !schedule::prune_due(self.status.borrow().last_prune_at, now) {
@@ -358,14 +382,16 @@ impl Engine {
     ) -> (PhaseReport, Vec<(Target, DateTime<Utc>)>) {
         let policy = self.policy;
         let state = self.state.clone();
+        let targets = self.with_pins(targets).await;
+        let _ = client;
         self.phase("health", kind, targets, move |t| {
-            let client = client.clone();
             let state = state.clone();
             async move {
                 let t0 = Instant::now();
-                let r = match t.addr {
-                    Ok(a) => client.connect().health(a).await,
-                    Err(ref e) => Err(AgentError(e.clone())),
+                let r = match (&t.addr, state.agents.client_pinned(&t.pins)) {
+                    (Ok(a), Ok(client)) => client.connect().health(*a).await,
+                    (Ok(_), Err(e)) => Err(AgentError(e)),
+                    (Err(e), _) => Err(AgentError(e.clone())),
                 };
                 let ms = t0.elapsed().as_millis();
                 let u = health_update(&policy, state.now(), t.id, t.timing.failures, r.as_ref(), ms);
@@ -384,19 +410,21 @@ impl Engine {
     ) -> PhaseReport {
         let policy = self.policy;
         let state = self.state.clone();
+        let targets = self.with_pins(targets).await;
+        let _ = client;
         self.phase("patches", kind, targets, move |t| {
-            let client = client.clone();
             let state = state.clone();
             async move {
-                let r = match t.addr {
-                    Ok(a) => {
+                let r = match (&t.addr, state.agents.client_pinned(&t.pins)) {
+                    (Ok(a), Ok(client)) => {
                         let conn = client.connect();
-                        match conn.system_info(a).await {
-                            Ok(info) => conn.patches(a).await.map(|p| (info, p)),
+                        match conn.system_info(*a).await {
+                            Ok(info) => conn.patches(*a).await.map(|p| (info, p)),
                             Err(e) => Err(e),
                         }
                     }
-                    Err(ref e) => Err(AgentError(e.clone())),
+                    (Ok(_), Err(e)) => Err(AgentError(e)),
+                    (Err(e), _) => Err(AgentError(e.clone())),
                 };
                 let now = state.now();
                 match r {

@@ -14,6 +14,8 @@ pub struct Target {
     pub addr: Result<SocketAddr, String>,
     /// Its poller columns before this sweep.
     pub timing: Timing,
+    /// SHA-256 fingerprints of the certificates issued to it (its agent must present one of them).
+    pub pins: Vec<String>,
 }
 
 impl Target {
@@ -30,6 +32,7 @@ impl Target {
             id: r.id,
             addr,
             timing: r.timing(),
+            pins: Vec::new(),
         }
     }
 

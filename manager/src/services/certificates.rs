@@ -62,19 +62,25 @@ pub async fn revoke(
     Ok(r)
 }
 
-/// The bundle of host `host_id` as a `.tar.gz` if `scope` may see the host (else not found), audited for
-/// `actor`; the host and the archive.
+/// A new bundle for host `host_id` as a `.tar.gz` (administrators only: it holds a private key, generated
+/// for this answer and not kept; the host's previous certificate is superseded), audited for `actor`; the
+/// host and the archive. A host under the console's own name or address gets none.
 pub async fn bundle_archive(
     ctx: &AppContext,
     scope: Scope,
     actor: &str,
     host_id: i64,
 ) -> Result<(Host, Vec<u8>), ManagerError> {
+    scope.require_admin()?;
     let (ca, dir, now, who) = (ctx.ca.clone(), ctx.data_dir.clone(), ctx.now(), actor.to_owned());
+    let reserved = ctx.console_names.clone();
     let (host, b) = ctx
         .db(move |c| {
             let host = Host::find(c, scope, host_id)?
                 .ok_or_else(|| ManagerError::NotFound(format!("no host #{host_id}")))?;
+            if let Some(why) = reserved.refusal(&host.hostname, &host.ip) {
+                return Err(ManagerError::Refused(why));
+            }
             let b = registry::host_bundle(c, &ca, &dir, &host, &who, now)?;
             Ok((host, b))
         })

@@ -71,6 +71,7 @@ pub fn register(
     conn: &mut PgConnection,
     now: chrono::DateTime<chrono::Utc>,
     who: &Actor,
+    reserved: &crate::ca::ConsoleNames,
     scan: &Scan,
     address: &str,
 ) -> Result<Host, ManagerError> {
@@ -91,7 +92,7 @@ pub fn register(
             scan.port
         )));
     }
-    hosts::add(conn, now, who, &ips[0], &ips[0], scan.port)
+    hosts::add(conn, now, who, reserved, &ips[0], &ips[0], scan.port)
 }
 
 /// Parses a scan id from the path (anything else is a 404, like an expired scan).

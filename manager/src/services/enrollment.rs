@@ -1,4 +1,4 @@
-//! What happens to an enrolment request: asked (or replaced), polled, approved (host created or linked),
+//! What happens to an enrolment request: asked (never replaced while pending), polled, approved (host created or linked),
 //! denied, delivered, purged — each step one transaction, every change audited.
 
 use super::{hosts, Actor};
@@ -13,7 +13,11 @@ use crate::enrollment::{token_hash, well_formed_token};
 use crate::error::ManagerError;
 use chrono::{DateTime, Utc};
 use diesel::{Connection, PgConnection};
-use std::path::Path;
+
+/// Most pending requests from one source address.
+pub const MAX_PENDING_PER_SOURCE: i64 = 20;
+/// Most pending requests in total (an administrator decides or they are purged).
+pub const MAX_PENDING_TOTAL: i64 = 1000;
 
 /// The audit actor of steps the agent itself causes (the request, the delivery).
 pub const AGENT_ACTOR: &str = "enrollment";
@@ -25,8 +29,6 @@ pub struct Ticket {
     pub token: String,
     /// The row.
     pub enrollment: Enrollment,
-    /// Whether it replaced the token of an earlier pending request of the same machine.
-    pub replaced: bool,
 }
 
 /// What a status poll finds.
@@ -81,21 +83,35 @@ pub fn request(
         os: &c.os,
         port: c.port,
         source_ip,
+        csr_pem: &c.csr_pem,
+        key_fingerprint: &c.key_fingerprint,
     };
     conn.transaction(|conn| {
-        let (row, replaced) = match Enrollment::pending_of(conn, &c.machine_id, &c.fqdn)? {
-            Some(old) => (Enrollment::replace(conn, old.id, &new, now)?, true),
-            None => (Enrollment::insert(conn, &new, now)?, false),
-        };
+        // A pending request is never replaced: machine id and FQDN are not secret, so a second submitter
+        // could otherwise take over the request (and its approval). An admin denies the stale one first.
+        let (from_source, total) = Enrollment::pending_counts(conn, source_ip)?;
+        if from_source >= MAX_PENDING_PER_SOURCE || total >= MAX_PENDING_TOTAL {
+            return Err(ManagerError::TooMany(format!(
+                "too many pending enrolment requests ({from_source} from {source_ip}, {total} in total; at most \
+                 {MAX_PENDING_PER_SOURCE} per address and {MAX_PENDING_TOTAL} in all): wait for an administrator"
+            )));
+        }
+        if let Some(old) = Enrollment::pending_of(conn, &c.machine_id, &c.fqdn)? {
+            return Err(ManagerError::Refused(format!(
+                "an enrolment request for {} (machine {}) is already pending as request {} (key {}); \
+                 an administrator must deny it before another can be made",
+                old.fqdn, old.machine_id, old.id, old.key_fingerprint
+            )));
+        }
+        let row = Enrollment::insert(conn, &new, now)?;
         let details = serde_json::json!({
             "machine_id": row.machine_id, "fqdn": row.fqdn, "ip": row.ip, "os": row.os,
-            "port": row.agent_port, "source_ip": source_ip, "replaced_token": replaced,
+            "port": row.agent_port, "source_ip": source_ip, "key_fingerprint": row.key_fingerprint,
         });
         append(conn, now, AGENT_ACTOR, "enroll.request", &row, details)?;
         Ok(Ticket {
             token: token.clone(),
             enrollment: row,
-            replaced,
         })
     })
 }
@@ -109,7 +125,6 @@ fn unknown() -> ManagerError {
 pub fn status(
     conn: &mut PgConnection,
     ca: &InternalCa,
-    data_dir: &Path,
     now: DateTime<Utc>,
     token: &str,
 ) -> Result<Status, ManagerError> {
@@ -124,15 +139,19 @@ pub fn status(
             "pending" => Ok(Status::Pending),
             "denied" => Ok(Status::Denied),
             _ => {
+                if e.delivered_at.is_some() {
+                    // Handed over once: the key was generated for that answer and is not kept.
+                    return Err(ManagerError::Refused(
+                        "this enrolment's bundle was already delivered; run --enroll again".into(),
+                    ));
+                }
                 let host_id = e.host_id.ok_or_else(unknown)?;
                 let host = Host::find(conn, crate::auth::rbac::Scope::All, host_id)?.ok_or_else(unknown)?;
                 let who = e.decided_by.clone().unwrap_or_else(|| AGENT_ACTOR.into());
-                let bundle = registry::host_bundle(conn, ca, data_dir, &host, &who, now)?;
-                if e.delivered_at.is_none() {
-                    Enrollment::delivered(conn, e.id, &bundle.serial, now)?;
-                    let details = serde_json::json!({"host_id": host.id, "hostname": host.hostname, "serial": bundle.serial});
-                    append(conn, now, AGENT_ACTOR, "enroll.deliver", &e, details)?;
-                }
+                let bundle = registry::host_bundle_for_csr(conn, ca, &host, &e.csr_pem, &who, now)?;
+                Enrollment::delivered(conn, e.id, &bundle.serial, now)?;
+                let details = serde_json::json!({"host_id": host.id, "hostname": host.hostname, "serial": bundle.serial});
+                append(conn, now, AGENT_ACTOR, "enroll.deliver", &e, details)?;
                 Ok(Status::Approved(Box::new(bundle), host.hostname))
             }
         }
@@ -157,6 +176,7 @@ pub fn approve(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
     who: &Actor,
+    reserved: &crate::ca::ConsoleNames,
     id: i64,
 ) -> Result<(Enrollment, Host), ManagerError> {
     who.require_admin()?;
@@ -171,7 +191,7 @@ pub fn approve(
                     h.hostname, h.ip, e.ip
                 )))
             }
-            None => (hosts::add(conn, now, who, &e.fqdn, &e.ip, port)?, false),
+            None => (hosts::add(conn, now, who, reserved, &e.fqdn, &e.ip, port)?, false),
         };
         set_host_identity(conn, host.id, &e.machine_id, &e.os)?;
         let e = Enrollment::decide(conn, id, "approved", &who.name, Some(host.id), now)?;

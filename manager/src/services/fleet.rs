@@ -105,7 +105,15 @@ pub async fn load(ctx: &AppContext, who: &Actor, id: i64) -> Result<HostDetail, 
 
 /// The installed packages of `host`, asked of its agent now; the reason in words when that fails.
 pub async fn fetch_packages(ctx: &AppContext, host: &Host) -> Result<Vec<Package>, String> {
-    let client = ctx.agents.client().map_err(|_| {
+    let (id, now) = (host.id, ctx.now());
+    let pins: Vec<String> = ctx
+        .db(move |c| Ok(crate::db::models::Certificate::agent_pins(c, &[id], now)?))
+        .await
+        .map_err(|e| format!("cannot read the host's certificates: {e}"))?
+        .into_iter()
+        .map(|(_, f)| f)
+        .collect();
+    let client = ctx.agents.client_pinned(&pins).map_err(|_| {
         "the manager has no client certificate for agents yet, so it cannot ask the agent".to_owned()
     })?;
     let ip: IpAddr = host

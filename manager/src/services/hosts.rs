@@ -1,6 +1,7 @@
 //! Registering and removing hosts, and their group memberships (admins), audited.
 
 use super::{conflict, Actor};
+use crate::ca::ConsoleNames;
 use crate::db::models::host::validate_hostname;
 use crate::db::models::{Group, Host};
 use crate::error::ManagerError;
@@ -9,11 +10,13 @@ use diesel::{Connection, PgConnection};
 use std::net::Ipv4Addr;
 
 /// Registers `hostname` at `ip` (an IPv4 address; when empty, `hostname` must be one or resolve to one),
-/// its agent on `port`.
+/// its agent on `port`. The console's own names and addresses are refused, and so is an `(ip, port)` that
+/// another host already has.
 pub fn add(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
     who: &Actor,
+    reserved: &ConsoleNames,
     hostname: &str,
     ip: &str,
     port: u16,
@@ -26,6 +29,9 @@ pub fn add(
     let hostname = hostname.trim().to_ascii_lowercase();
     validate_hostname(&hostname).map_err(ManagerError::Invalid)?;
     let ip = resolve(&hostname, ip.trim())?;
+    if let Some(why) = reserved.refusal(&hostname, &ip.to_string()) {
+        return Err(ManagerError::Refused(why));
+    }
     conn.transaction(|conn| {
         let host = Host::insert(conn, &hostname, &ip.to_string(), port, now)
             .map_err(conflict(format!("host `{hostname}` is already registered")))?;

@@ -4,7 +4,7 @@
 use super::Actor;
 use crate::auth::{password, refresh_tokens};
 use crate::db::models::mfa::{RecoveryCode, TotpFactor, WebauthnCredential};
-use crate::db::models::{Group, Role, User};
+use crate::db::models::{Group, LoginChallenge, Role, User};
 use crate::error::ManagerError;
 use crate::services::accounts::{self, Created};
 use chrono::{DateTime, Utc};
@@ -24,6 +24,22 @@ pub enum Change {
     ResetMfa,
     /// End every session now.
     RevokeSessions,
+    /// Clear the failed-login counter (the in-memory throttle is cleared by [`unlock`]).
+    Unlock,
+}
+
+/// Unlocks user `id` (administrators): the failure counter and every (user, address) throttle entry,
+/// audited `user.unlock`; how many throttled addresses were cleared.
+pub async fn unlock(ctx: &crate::app::AppContext, who: &Actor, id: i64) -> Result<usize, ManagerError> {
+    who.require_admin()?;
+    let (a, now) = (who.clone(), ctx.now());
+    let name = ctx
+        .db(move |c| {
+            apply(c, now, &a, id, &Change::Unlock)?;
+            Ok(User::by_id(c, id)?.map(|u| u.username).unwrap_or_default())
+        })
+        .await?;
+    Ok(ctx.login_throttle.unlock_user(&name))
 }
 
 /// Creates an account (one-time password returned once), optionally in groups.
@@ -59,7 +75,8 @@ pub fn apply(
 ) -> Result<(), ManagerError> {
     who.require_admin()?;
     conn.transaction(|conn| {
-        let user = User::by_id(conn, id)?.ok_or_else(|| ManagerError::NotFound(format!("no user with id {id}")))?;
+        let user =
+            User::by_id(conn, id)?.ok_or_else(|| ManagerError::NotFound(format!("no user with id {id}")))?;
         let target = format!("user:{}", user.username);
         let removes_admin = match change {
             Change::Disabled(true) => user.role() == Role::Admin && !user.disabled,
@@ -75,7 +92,11 @@ pub fn apply(
         let (action, details) = match change {
             Change::Disabled(d) => {
                 User::set_disabled(conn, id, *d)?;
-                let revoked = if *d { refresh_tokens::revoke_user(conn, id, now, "account disabled")? } else { 0 };
+                let revoked = if *d {
+                    refresh_tokens::revoke_user(conn, id, now, "account disabled")?
+                } else {
+                    0
+                };
                 (
                     if *d { "user.disable" } else { "user.enable" },
                     serde_json::json!({"sessions_revoked": revoked}),
@@ -83,7 +104,10 @@ pub fn apply(
             }
             Change::Role(r) => {
                 User::set_role(conn, id, *r)?;
-                ("user.role", serde_json::json!({"before": user.role, "after": r.as_str()}))
+                (
+                    "user.role",
+                    serde_json::json!({"before": user.role, "after": r.as_str()}),
+                )
             }
             Change::Groups(g) => {
                 let known: Vec<i64> = Group::all(conn)?.into_iter().map(|g| g.id).collect();
@@ -99,14 +123,28 @@ pub fn apply(
                 let w = WebauthnCredential::delete_for_user(conn, id)?;
                 RecoveryCode::delete_for_user(conn, id)?;
                 let revoked = refresh_tokens::revoke_user(conn, id, now, "MFA reset")?;
+                // A half-finished login (someone past the old password) must not survive the reset.
+                let ended = LoginChallenge::delete_for_user(conn, id)?;
                 (
                     "user.mfa_reset",
-                    serde_json::json!({"totp_removed": t, "webauthn_removed": w, "sessions_revoked": revoked}),
+                    serde_json::json!({"totp_removed": t, "webauthn_removed": w, "sessions_revoked": revoked,
+                        "login_challenges_ended": ended}),
+                )
+            }
+            Change::Unlock => {
+                User::clear_failures(conn, id)?;
+                (
+                    "user.unlock",
+                    serde_json::json!({"failed_logins_before": user.failed_logins}),
                 )
             }
             Change::RevokeSessions => {
-                let revoked = refresh_tokens::revoke_user(conn, id, now, &format!("revoked by {}", who.name))?;
-                ("user.sessions_revoked", serde_json::json!({"sessions_revoked": revoked}))
+                let revoked =
+                    refresh_tokens::revoke_user(conn, id, now, &format!("revoked by {}", who.name))?;
+                (
+                    "user.sessions_revoked",
+                    serde_json::json!({"sessions_revoked": revoked}),
+                )
             }
         };
         who.audit(conn, now, action, &target, details)
@@ -128,12 +166,13 @@ pub fn reset_password(
             User::by_id(conn, id)?.ok_or_else(|| ManagerError::NotFound(format!("no user with id {id}")))?;
         User::set_password(conn, id, &hash, true)?;
         let revoked = refresh_tokens::revoke_user(conn, id, now, "password reset")?;
+        let ended = LoginChallenge::delete_for_user(conn, id)?;
         who.audit(
             conn,
             now,
             "user.password_reset",
             &format!("user:{}", user.username),
-            serde_json::json!({"sessions_revoked": revoked}),
+            serde_json::json!({"sessions_revoked": revoked, "login_challenges_ended": ended}),
         )
     })?;
     Ok(otp)

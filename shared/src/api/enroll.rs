@@ -19,6 +19,10 @@ pub struct EnrollRequest {
     /// The port the agent serves on (12443 unless configured otherwise).
     #[serde(default = "default_port")]
     pub port: u16,
+    /// A PKCS#10 certificate signing request (PEM) for the key the agent created for itself (ECDSA P-256):
+    /// the manager certifies that key and never sees a private key.
+    #[serde(default)]
+    pub csr: String,
 }
 
 fn default_port() -> u16 {
@@ -69,10 +73,9 @@ pub struct EnrollBundle {
     pub status: EnrollState,
     /// The manager's root CA (PEM): written to `certs/ca.pem`; it signs the manager's client certificate.
     pub ca_pem: String,
-    /// The agent's server certificate (PEM; SAN = FQDN + IP): `certs/server.pem`.
+    /// The agent's server certificate (PEM; SAN = FQDN + IP) for the key of its CSR: `certs/server.pem`
+    /// (the agent writes its own key to `certs/server.key`).
     pub server_pem: String,
-    /// Its private key (PKCS#8 PEM): `certs/server.key`, mode 0600.
-    pub server_key: String,
     /// The CA's current revocation list (PEM): `certs/crl.pem`.
     pub crl_pem: String,
     /// Host name the manager registered the agent under.

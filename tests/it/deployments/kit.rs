@@ -34,6 +34,7 @@ pub fn agents(st: &AppContext, db: &TestDb, clock: &ManualClock, n: usize) -> Ve
                 clock.now(),
             )
             .unwrap();
+            linux_patch_tests::certs::record_agent_cert(&mut db.conn(), h.id, &a.pki.server.cert_pem);
             (a, h)
         })
         .collect()

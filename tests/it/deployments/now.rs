@@ -8,6 +8,7 @@ use linux_patch_manager::agents::JobCall;
 use linux_patch_manager::db::models::deployment_claims::claim_due;
 use linux_patch_manager::db::models::Role;
 use linux_patch_manager::deploy::target::LEASE;
+use diesel::RunQueryDsl;
 use linux_patch_shared::clock::Clock;
 use linux_patch_tests::pg::TestDb;
 
@@ -127,4 +128,39 @@ async fn a_manager_dying_between_post_and_record_does_not_dispatch_twice() {
         1,
         "one agent job for one target"
     );
+}
+
+#[actix_web::test]
+async fn a_host_answered_by_another_agent_gets_no_job() {
+    // Host 1's address is served by an agent whose certificate was issued for host 0: the manager recognises
+    // agents by the certificate issued to the host, so no job is sent there (High 2 of the trust review).
+    let db = TestDb::new();
+    let (st, clock) = ctx(&db);
+    let fleet = agents(&st, &db, &clock, 2);
+    diesel::sql_query("DELETE FROM certificates WHERE host_id = $1")
+        .bind::<diesel::sql_types::BigInt, _>(fleet[1].1.id)
+        .execute(&mut db.conn())
+        .unwrap();
+    linux_patch_tests::certs::record_agent_cert(&mut db.conn(), fleet[1].1.id, &fleet[0].0.pki.server.cert_pem);
+    let app = app(st.clone()).await;
+    let admin = token(&app, &db, &clock, "root", Role::Admin).await;
+    let r = call(
+        &app,
+        &admin,
+        TestRequest::post().uri("/api/v1/deployments").set_json(
+            serde_json::json!({"host_ids": [fleet[1].1.id], "operation": "security_only", "mode": "now"}),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.json()["data"]["id"].as_i64().unwrap();
+    for _ in 0..4 {
+        st.actors.scheduler.run_due().await.unwrap();
+        clock.advance(chrono::Duration::minutes(5));
+    }
+    let d = detail(&app, &admin, id).await;
+    let t = &d["targets"][0];
+    assert_eq!(t["state"], "failed", "{t}");
+    assert!(t["error"].as_str().unwrap().contains("certificate"), "{t}");
+    assert!(agent_jobs(&fleet[1].0).await.is_empty(), "the impostor got no job");
 }

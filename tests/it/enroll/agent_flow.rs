@@ -124,7 +124,7 @@ fn an_agent_with_the_right_fingerprint_enrols_after_api_approval_and_serves_mtls
         "{wl}"
     );
 
-    let health = mtls_health(&m.ca(), &manager_client(&m), sb.port, &mut agent);
+    let health = mtls_health(&m.agents_ca(), &manager_client(&m), sb.port, &mut agent);
     assert_eq!(health.status, 200, "{}", String::from_utf8_lossy(&health.body));
 
     let audit = std::fs::read_to_string(sb.dir.path().join("var/log/linux_patch_api/audit.log")).unwrap();
@@ -168,7 +168,23 @@ fn tofu_prints_and_pins_the_ca_and_the_cli_approves() {
         listed.status.success() && text.contains("agent-1.example.test"),
         "{text}"
     );
-    let ok = cli(m.prefix(), &["enrollment", "approve", "--all"]);
+    // Issue 13: `approve --all` lists the key fingerprints and approves nothing without a yes.
+    let printed = agent
+        .stdout()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("this agent's key: SHA256 ")
+                .map(|r| r[..95].to_owned())
+        })
+        .unwrap();
+    let blind = cli(m.prefix(), &["enrollment", "approve", "--all"]);
+    let out = String::from_utf8_lossy(&blind.stdout).into_owned();
+    assert!(
+        !blind.status.success() && out.contains("nothing approved"),
+        "{out}"
+    );
+    assert!(out.contains(&printed), "the agent's fingerprint is shown: {out}");
+    let ok = cli(m.prefix(), &["enrollment", "approve", "--all", "--yes"]);
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     agent.wait_for("enrolment complete");
     let wl = std::fs::read_to_string(sb.etc().join("whitelist.yaml")).unwrap();
@@ -176,7 +192,7 @@ fn tofu_prints_and_pins_the_ca_and_the_cli_approves() {
     assert!(std::fs::read_to_string(sb.etc().join("config.yaml"))
         .unwrap()
         .contains("crl: certs/crl.pem"));
-    let health = mtls_health(&m.ca(), &manager_client(&m), sb.port, &mut agent);
+    let health = mtls_health(&m.agents_ca(), &manager_client(&m), sb.port, &mut agent);
     assert_eq!(health.status, 200);
     let audit = std::fs::read_to_string(sb.dir.path().join("var/log/linux_patch_api/audit.log")).unwrap();
     assert!(

@@ -11,7 +11,8 @@ use linux_patch_tests::signin::{bearer, sign_in};
 use serde_json::{json, Value};
 
 fn body(fqdn: &str, ip: &str) -> Value {
-    json!({"machine_id": MACHINE_ID, "fqdn": fqdn, "ip": ip, "os": "Debian GNU/Linux 12 (bookworm)", "port": 12443})
+    json!({"machine_id": MACHINE_ID, "fqdn": fqdn, "ip": ip, "os": "Debian GNU/Linux 12 (bookworm)", "port": 12443,
+        "csr": linux_patch_tests::certs::test_csr()})
 }
 
 fn post(uri: &str) -> TestRequest {
@@ -61,20 +62,14 @@ async fn approval_via_api_and_console_delivers_the_bundle_and_replaced_tokens_di
         app,
         post("/api/v1/enroll").set_json(body("a.example.test", "10.0.0.1"))
     ));
-    let t2 = token_of(&call!(
+    // Issue 13: a repeat request no longer replaces the pending one (machine id + FQDN are not secret).
+    let second = call!(
         app,
         post("/api/v1/enroll").set_json(body("a.example.test", "10.0.0.1"))
-    ));
-    assert_eq!(
-        enrollment_rows(&db),
-        1,
-        "a repeat request replaces the pending one"
     );
-    assert_eq!(
-        call!(app, get(&status_uri(&t1))).status,
-        404,
-        "the replaced token is dead"
-    );
+    assert_eq!(second.status, 409, "{}", second.body);
+    assert_eq!(enrollment_rows(&db), 1, "the pending request stays as it was");
+    let t2 = t1;
     let p = call!(app, get(&status_uri(&t2)));
     assert_eq!(p.status, 202, "{}", p.body);
     assert_eq!(p.json()["data"]["poll_interval_secs"], 60);
@@ -109,15 +104,14 @@ async fn approval_via_api_and_console_delivers_the_bundle_and_replaced_tokens_di
     assert_eq!(bundle["status"], "approved");
     assert_eq!(bundle["hostname"], "a.example.test");
     assert_eq!(bundle["ca_pem"].as_str().unwrap(), ca_pem);
-    assert!(bundle["server_key"].as_str().unwrap().contains("PRIVATE KEY"));
-    let again = call!(app, get(&status_uri(&t2)));
-    assert_eq!(
-        again.json()["data"]["server_pem"],
-        bundle["server_pem"],
-        "same bundle until purge"
+    assert!(
+        bundle.get("server_key").is_none() && !b.body.contains("PRIVATE KEY"),
+        "no key is handed out"
     );
+    let again = call!(app, get(&status_uri(&t2)));
+    assert_eq!(again.status, 409, "delivered once: {}", again.body);
     let actions = audit_actions(&db);
-    assert_eq!(actions.iter().filter(|a| *a == "enroll.request").count(), 2);
+    assert_eq!(actions.iter().filter(|a| *a == "enroll.request").count(), 1);
     assert_eq!(
         actions.iter().filter(|a| *a == "enroll.deliver").count(),
         1,

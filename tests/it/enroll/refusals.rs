@@ -89,7 +89,7 @@ fn denial_and_purge_stop_the_agent_with_clear_messages() {
 fn the_real_manager_answers_bad_bodies_400_unknown_tokens_404_and_floods_429() {
     let m = ManagerProc::start_configured("enrollment: { rate_limit_per_minute: 6 }\n");
     let good = serde_json::json!({"machine_id": MACHINE_ID, "fqdn": "a.example.test", "ip": "10.0.0.9",
-        "os": "Debian", "port": 12443});
+        "os": "Debian", "port": 12443, "csr": linux_patch_tests::certs::test_csr()});
     let mut huge = good.clone();
     huge["os"] = serde_json::Value::String("x".repeat(8192));
     let bodies = [

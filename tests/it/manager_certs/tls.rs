@@ -9,15 +9,15 @@ use linux_patch_manager::db::models::{Certificate, Host};
 use linux_patch_manager::services::certificates;
 use linux_patch_shared::clock::{Clock, SystemClock};
 use linux_patch_tests::agent::{AgentProc, AgentSetup};
-use linux_patch_tests::client::{connect, request};
+use linux_patch_tests::client::{connect_as, request};
 use linux_patch_tests::console::state;
 use linux_patch_tests::pg::TestDb;
 
-/// An agent on 127.0.0.1 serving the bundle of host `localhost` from the manager of `st`, with
+/// An agent on 127.0.0.1 serving the bundle of host `agent-tls.test` from the manager of `st`, with
 /// `tls.crl: certs/crl.pem`; the agent and the host.
 async fn agent_with_bundle(st: &AppContext, db: &TestDb) -> (AgentProc, Host) {
     let mut c = db.conn();
-    let host = Host::insert(&mut c, "localhost", "127.0.0.1", 12443, st.now()).unwrap();
+    let host = Host::insert(&mut c, "agent-tls.test", "127.0.0.1", 12443, st.now()).unwrap();
     // The simulated backend: what is under test here is TLS, not package management.
     let setup = AgentSetup {
         backend_kind: "simulated".into(),
@@ -56,7 +56,9 @@ async fn health(st: &AppContext, agent: &AgentProc) -> Result<u16, String> {
 }
 
 async fn health_with(cfg: std::sync::Arc<rustls::ClientConfig>, agent: &AgentProc) -> Result<u16, String> {
-    let mut s = connect(agent.addr, cfg, None)
+    // As the manager does: the agent is verified against its IP address (host `agent-tls.test` at 127.0.0.1).
+    let name = rustls::pki_types::ServerName::IpAddress(agent.addr.ip().into());
+    let mut s = connect_as(agent.addr, cfg, None, name)
         .await
         .map_err(|e| format!("handshake: {e}"))?;
     request(&mut s, "GET", "/api/v1/health", &[], b"")

@@ -27,7 +27,10 @@ async fn host_detail_shows_system_health_patches_and_why_packages_are_unavailabl
     let vim = page.body.find("data-package=\"vim\"").unwrap();
     assert!(openssl < vim, "security updates first");
     assert!(page.body.contains("<svg class=\"chart strip\""));
-    assert!(page.body.contains(&format!("href=\"/hosts/{id}/bundle.tar.gz\"")));
+    // Issue 13: a bundle (with a key) is issued by an admin's POST, not a link.
+    assert!(page
+        .body
+        .contains(&format!("method=\"post\" action=\"/hosts/{id}/bundle.tar.gz\"")));
     assert!(page
         .body
         .contains(&format!("data-src=\"/hosts/{id}/packages?fragment=1\"")));
@@ -107,6 +110,8 @@ async fn a_real_agent_polled_shows_on_every_page_and_lists_its_packages_live() {
         clock.now(),
     )
     .unwrap();
+    // The certificate the agent serves is the one recorded for the host (the manager pins it).
+    linux_patch_tests::certs::record_agent_cert(&mut db.conn(), h.id, &agent.pki.server.cert_pem);
     let poller = st.actors.poller.clone();
     poller.sweep_due().await.unwrap();
     let app = app(st.clone()).await;

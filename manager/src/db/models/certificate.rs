@@ -104,6 +104,24 @@ impl Certificate {
             .get_result(conn)
     }
 
+    /// The fingerprints (SHA-256 of the DER, lowercase hex) of every agent certificate of `host_ids` that
+    /// is not revoked and not expired at `now` (a superseded one stays until the agent has its successor):
+    /// (host id, fingerprint) pairs.
+    pub fn agent_pins(
+        conn: &mut PgConnection,
+        host_ids: &[i64],
+        now: DateTime<Utc>,
+    ) -> QueryResult<Vec<(i64, String)>> {
+        let rows: Vec<(Option<i64>, Option<String>)> = certificates::table
+            .filter(certificates::kind.eq(KIND_AGENT_SERVER))
+            .filter(certificates::host_id.eq_any(host_ids))
+            .filter(certificates::revoked_at.is_null())
+            .filter(certificates::not_after.gt(now))
+            .select((certificates::host_id, certificates::fingerprint))
+            .load(conn)?;
+        Ok(rows.into_iter().filter_map(|(h, f)| Some((h?, f?))).collect())
+    }
+
     /// Every certificate, newest first.
     pub fn all(conn: &mut PgConnection) -> QueryResult<Vec<Certificate>> {
         certificates::table

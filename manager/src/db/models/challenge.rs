@@ -46,6 +46,11 @@ impl LoginChallenge {
             .execute(conn)
     }
 
+    /// Ends every half-finished login of `user_id` (after a password or MFA reset); how many.
+    pub fn delete_for_user(conn: &mut PgConnection, user_id: i64) -> QueryResult<usize> {
+        diesel::delete(login_challenges::table.filter(login_challenges::user_id.eq(user_id))).execute(conn)
+    }
+
     /// The live challenge with this hash (expired ones are deleted on the way).
     pub fn live(conn: &mut PgConnection, token_hash: &str, now: DateTime<Utc>) -> QueryResult<Option<Self>> {
         diesel::delete(login_challenges::table.filter(login_challenges::created_at.lt(now - lifetime())))

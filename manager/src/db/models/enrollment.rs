@@ -42,6 +42,12 @@ pub struct Enrollment {
     pub certificate_id: Option<i64>,
     /// When the bundle was first fetched.
     pub delivered_at: Option<DateTime<Utc>>,
+    /// The agent's certificate signing request (PEM): its own key's public part.
+    #[serde(skip)]
+    pub csr_pem: String,
+    /// SHA-256 of that public key (SubjectPublicKeyInfo DER), uppercase hex pairs joined by ':' — the agent
+    /// prints it, the approval page shows it.
+    pub key_fingerprint: String,
 }
 
 /// What a new request holds (validated).
@@ -61,6 +67,10 @@ pub struct NewEnrollment<'a> {
     pub port: u16,
     /// Where the request came from.
     pub source_ip: &'a str,
+    /// The agent's CSR (PEM).
+    pub csr_pem: &'a str,
+    /// Its public key's fingerprint.
+    pub key_fingerprint: &'a str,
 }
 
 impl Enrollment {
@@ -79,6 +89,8 @@ impl Enrollment {
                 enrollments::os.eq(n.os),
                 enrollments::agent_port.eq(i32::from(n.port)),
                 enrollments::source_ip.eq(n.source_ip),
+                enrollments::csr_pem.eq(n.csr_pem),
+                enrollments::key_fingerprint.eq(n.key_fingerprint),
                 enrollments::status.eq("pending"),
                 enrollments::created_at.eq(now),
                 enrollments::last_polled_at.eq(now),
@@ -103,27 +115,6 @@ impl Enrollment {
             .optional()
     }
 
-    /// Replaces a pending request's token and reported details.
-    pub fn replace(
-        conn: &mut PgConnection,
-        id: i64,
-        n: &NewEnrollment<'_>,
-        now: DateTime<Utc>,
-    ) -> QueryResult<Enrollment> {
-        diesel::update(enrollments::table.filter(enrollments::id.eq(id)))
-            .set((
-                enrollments::token_hash.eq(n.token_hash),
-                enrollments::ip.eq(n.ip),
-                enrollments::os.eq(n.os),
-                enrollments::agent_port.eq(i32::from(n.port)),
-                enrollments::source_ip.eq(n.source_ip),
-                enrollments::created_at.eq(now),
-                enrollments::last_polled_at.eq(now),
-            ))
-            .returning(Enrollment::as_returning())
-            .get_result(conn)
-    }
-
     /// The request with this token hash.
     pub fn by_token_hash(conn: &mut PgConnection, hash: &str) -> QueryResult<Option<Enrollment>> {
         enrollments::table
@@ -141,6 +132,20 @@ impl Enrollment {
             .for_update()
             .first(conn)
             .optional()
+    }
+
+    /// Pending requests from `source_ip`, and pending requests in total.
+    pub fn pending_counts(conn: &mut PgConnection, source_ip: &str) -> QueryResult<(i64, i64)> {
+        let from_source = enrollments::table
+            .filter(enrollments::status.eq("pending"))
+            .filter(enrollments::source_ip.eq(source_ip))
+            .count()
+            .get_result(conn)?;
+        let total = enrollments::table
+            .filter(enrollments::status.eq("pending"))
+            .count()
+            .get_result(conn)?;
+        Ok((from_source, total))
     }
 
     /// Every request in `status`, oldest first.

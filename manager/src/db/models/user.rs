@@ -157,17 +157,20 @@ impl User {
             .execute(conn)
     }
 
-    /// Records a failed login attempt: the new failure count and the back-off (`locked_until`).
-    pub fn record_failure(
-        conn: &mut PgConnection,
-        id: i64,
-        failures: i32,
-        locked_until: Option<DateTime<Utc>>,
-    ) -> QueryResult<usize> {
+    /// Counts one more failed login atomically (parallel failures each count); the new count.
+    pub fn count_failure(conn: &mut PgConnection, id: i64) -> QueryResult<i32> {
+        diesel::update(users::table.find(id))
+            .set(users::failed_logins.eq(users::failed_logins + 1))
+            .returning(users::failed_logins)
+            .get_result(conn)
+    }
+
+    /// Clears the failure counter (an administrator's unlock).
+    pub fn clear_failures(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {
         diesel::update(users::table.find(id))
             .set((
-                users::failed_logins.eq(failures),
-                users::locked_until.eq(locked_until),
+                users::failed_logins.eq(0),
+                users::locked_until.eq(None::<DateTime<Utc>>),
             ))
             .execute(conn)
     }

@@ -66,19 +66,22 @@ pub(crate) async fn token(
     let now = state.now();
     let ip = source_ip(&req);
     let keys = state.keys.clone();
+    let db = crate::db::Db::new(state.pool.clone());
+    let th = state.login_throttle.clone();
+    let user =
+        match password_check::check_password(&db, &th, now, b.username.trim(), &b.password, &ip).await? {
+            Ok(u) => u,
+            Err(r) => return Err(refused(&r)),
+        };
     let issued = state
         .db(move |conn| {
-            let user = match password_check::check_password(conn, now, b.username.trim(), &b.password, &ip)? {
-                Ok(u) => u,
-                Err(r) => return Err(refused(&r)),
-            };
             if user.must_change_password {
                 return Err(ManagerError::Forbidden(
                     "the one-time password must be changed first: sign in to the console once".into(),
                 ));
             }
             if crate::auth::totp::accept(conn, user.id, &b.totp, now)?.is_err() {
-                let r = password_check::fail(conn, now, &user, "second factor", &ip)?;
+                let r = password_check::fail(conn, &th, now, &user, "second factor", &ip)?;
                 return Err(refused(&r));
             }
             let origin = session_lifecycle::Origin {

@@ -80,8 +80,9 @@ pub(crate) async fn register(
         .ok_or_else(services::discovery::not_found)?;
     let a = who.as_actor();
     let address = body.into_inner().address;
+    let reserved = state.console_names.clone();
     let host = state
-        .db(move |c| crate::services::discovery::register(c, now, &a, &scan, &address))
+        .db(move |c| crate::services::discovery::register(c, now, &a, &reserved, &scan, &address))
         .await?;
     Ok(created_json(&req, now, host))
 }

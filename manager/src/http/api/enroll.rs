@@ -95,11 +95,14 @@ pub(crate) async fn status(
     token: web::Path<String>,
 ) -> Result<HttpResponse, ManagerError> {
     let now = state.now();
+    // Polls are rate-limited per source too (an agent polls once a minute; guessing tokens is pointless
+    // but costs a database round trip each).
+    if let Err(wait) = state.enroll_status_limiter.check(&source_ip(&req), now) {
+        return Ok(too_many(&req, &state, wait));
+    }
     let token = token.into_inner();
-    let (ca, dir) = (state.ca.clone(), state.data_dir.clone());
-    let found = state
-        .db(move |c| enrollment::status(c, &ca, &dir, now, &token))
-        .await?;
+    let ca = state.ca.clone();
+    let found = state.db(move |c| enrollment::status(c, &ca, now, &token)).await?;
     match found {
         Status::Pending => {
             let body = EnrollPending {
@@ -119,7 +122,6 @@ pub(crate) async fn status(
                 status: EnrollState::Approved,
                 ca_pem: b.ca_pem,
                 server_pem: b.server_pem,
-                server_key: b.server_key,
                 crl_pem: b.crl_pem,
                 hostname,
             },
@@ -151,7 +153,10 @@ pub(crate) async fn approve(
     let now = state.now();
     let a = who.as_actor();
     let id = id.into_inner();
-    let (e, host) = state.db(move |c| enrollment::approve(c, now, &a, id)).await?;
+    let reserved = state.console_names.clone();
+    let (e, host) = state
+        .db(move |c| enrollment::approve(c, now, &a, &reserved, id))
+        .await?;
     Ok(ok_json(
         &req,
         now,

@@ -33,8 +33,9 @@ pub(crate) async fn add_host(
     let now = state.now();
     let b = body.into_inner();
     let a = who.as_actor();
+    let reserved = state.console_names.clone();
     let host = state
-        .db(move |c| hosts::add(c, now, &a, &b.hostname, &b.ip, b.port))
+        .db(move |c| hosts::add(c, now, &a, &reserved, &b.hostname, &b.ip, b.port))
         .await?;
     Ok(created_json(&req, now, host))
 }
@@ -129,6 +130,22 @@ pub(crate) async fn revoke_sessions(
         &req,
         now,
         serde_json::json!({"user_id": id, "sessions_revoked": true}),
+    ))
+}
+
+pub(crate) async fn unlock_user(
+    state: web::Data<AppContext>,
+    req: HttpRequest,
+    who: Signed,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ManagerError> {
+    let now = state.now();
+    let id = id.into_inner();
+    let cleared = users::unlock(&state, &who.as_actor(), id).await?;
+    Ok(ok_json(
+        &req,
+        now,
+        serde_json::json!({"user_id": id, "unlocked": true, "throttled_addresses_cleared": cleared}),
     ))
 }
 

@@ -149,6 +149,16 @@ pub(crate) async fn act(
         };
         return page(&state, &f.who, notice, Some((name, otp))).await;
     }
+    if action == "unlock" {
+        return match users::unlock(&state, &a, id).await {
+            Ok(n) => Ok(see_other_with(
+                "/users",
+                "notice",
+                &format!("unlock: done ({n} throttled addresses cleared)"),
+            )),
+            Err(e) => flash_error("/users", e, Shown::Mistakes),
+        };
+    }
     let change = match action.as_str() {
         "disable" => Change::Disabled(true),
         "enable" => Change::Disabled(false),

@@ -136,9 +136,10 @@ pub(crate) async fn revoke(
 
 pub(crate) async fn bundle(
     state: web::Data<AppContext>,
-    who: Signed,
+    f: SignedForm<crate::http::ui::login::CsrfOnly>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ManagerError> {
+    let who = f.who;
     let (host, gz) = certificates::bundle_archive(&state, who.scope, who.actor(), id.into_inner()).await?;
     Ok(crate::http::respond::archive_response(&host.hostname, gz))
 }

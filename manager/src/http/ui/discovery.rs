@@ -124,8 +124,9 @@ pub(crate) async fn register(
     let back = format!("/discovery/{}", scan.id);
     let a = f.who.as_actor();
     let address = f.form.address;
+    let reserved = state.console_names.clone();
     match state
-        .db(move |c| crate::services::discovery::register(c, now, &a, &scan, &address))
+        .db(move |c| crate::services::discovery::register(c, now, &a, &reserved, &scan, &address))
         .await
     {
         Ok(h) => Ok(see_other_with(

@@ -74,9 +74,10 @@ pub(crate) async fn approve(
     let now = state.now();
     let a = f.who.as_actor();
     let id = id.into_inner();
+    let reserved = state.console_names.clone();
     let r = state
         .db(move |c| {
-            enrollment::approve(c, now, &a, id)
+            enrollment::approve(c, now, &a, &reserved, id)
                 .map(|(_, h)| format!("approved: {} is registered as host {}", h.hostname, h.id))
         })
         .await;

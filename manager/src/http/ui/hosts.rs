@@ -211,8 +211,9 @@ pub(crate) async fn add(
     let now = state.now();
     let a = f.who.as_actor();
     let form = f.form;
+    let reserved = state.console_names.clone();
     let r = state
-        .db(move |c| hosts::add(c, now, &a, &form.hostname, &form.ip, 12443))
+        .db(move |c| hosts::add(c, now, &a, &reserved, &form.hostname, &form.ip, 12443))
         .await
         .map(|h| format!("host {} registered", h.hostname));
     match r {

@@ -55,6 +55,9 @@ crate::has_csrf!(CsrfOnly);
 pub struct PasswordForm {
     #[serde(default)]
     csrf: String,
+    /// The current (one-time) password: the change proves knowledge of it, not only a live challenge.
+    #[serde(default)]
+    current_password: String,
     new_password: String,
     confirm_password: String,
 }
@@ -104,17 +107,20 @@ pub(crate) async fn login_submit(
     let token = random_token();
     let token_hash = refresh_tokens::hash_token(&token);
     let csrf = random_token();
-    let outcome = state
-        .db(move |conn| {
-            let user = match password_check::check_password(conn, now, &name, &f.password, &ip)? {
-                Ok(u) => u,
-                Err(r) => return Ok(Err((r, name))),
-            };
-            LoginChallenge::insert(conn, &token_hash, user.id, &csrf, now)?;
-            let factors = mfa::factor_count(conn, user.id)?;
-            Ok(Ok(next_step(&user, factors)))
-        })
-        .await?;
+    let db = crate::db::Db::new(state.pool.clone());
+    let checked =
+        password_check::check_password(&db, &state.login_throttle, now, &name, &f.password, &ip).await?;
+    let outcome = match checked {
+        Err(r) => Err((r, name)),
+        Ok(user) => state
+            .db(move |conn| {
+                LoginChallenge::insert(conn, &token_hash, user.id, &csrf, now)?;
+                let factors = mfa::factor_count(conn, user.id)?;
+                Ok(next_step(&user, factors))
+            })
+            .await
+            .map(Ok)?,
+    };
     match outcome {
         Ok(next) => {
             let mut r = see_other(next);
@@ -172,6 +178,13 @@ pub(crate) async fn password_submit(
             },
         )
     };
+    let (current, hash) = (f.current_password.clone(), flow.user.password_hash.clone());
+    let knows = web::block(move || password::verify(&current, &hash))
+        .await
+        .map_err(|e| ManagerError::Internal(format!("password check: {e}")))?;
+    if !knows {
+        return again("the current (one-time) password is wrong".into());
+    }
     if let Err(m) =
         password_check::validate_new_password(&flow.user.username, &f.new_password, &f.confirm_password)
     {

@@ -82,17 +82,18 @@ async fn check_factor(
     let now = state.now();
     let ip = source_ip(req);
     let uid = flow.user.id;
+    if let Some(until) = state.login_throttle.blocked(&flow.user.username, &ip, now) {
+        return Ok(Checked::Refused(Refusal::Locked(until).message()));
+    }
+    let th = state.login_throttle.clone();
     state
         .db(move |conn| {
             let user =
                 User::by_id(conn, uid)?.ok_or_else(|| ManagerError::Unauthenticated("start again".into()))?;
-            if let Some(until) = user.locked_until.filter(|u| *u > now) {
-                return Ok(Checked::Refused(Refusal::Locked(until).message()));
-            }
             match check(conn, &user)? {
                 Ok(()) => Ok(Checked::Ok),
                 Err(why) => {
-                    password_check::fail(conn, now, &user, "second factor", &ip)?;
+                    password_check::fail(conn, &th, now, &user, "second factor", &ip)?;
                     Ok(Checked::Refused(why))
                 }
             }

@@ -164,6 +164,12 @@ pub(crate) async fn auth_finish(
     body: web::Json<FinishAuthentication>,
 ) -> Result<HttpResponse, ManagerError> {
     header_csrf(&req, &flow)?;
+    if flow.user.must_change_password {
+        // A security key proves the second factor, not the right to skip the forced password change.
+        return Err(ManagerError::Forbidden(
+            "the one-time password must be changed first: continue at /login/password".into(),
+        ));
+    }
     let Some(st) = flow.challenge.get("webauthn_auth").cloned() else {
         return Err(ManagerError::Invalid(
             "no security-key sign-in in progress: start it again".into(),
@@ -173,6 +179,7 @@ pub(crate) async fn auth_finish(
     let verdict = state.webauthn.finish_authentication(&body.credential, &st);
     let fl = flow.clone();
     let ip = crate::http::identity::source_ip(&req);
+    let th = state.login_throttle.clone();
     let accepted = state
         .db(move |conn| {
             LoginChallenge::set(conn, &fl.token_hash, "webauthn_auth", None)?;
@@ -183,7 +190,7 @@ pub(crate) async fn auth_finish(
                     Ok(Ok(()))
                 }
                 Err(why) => {
-                    crate::auth::password_check::fail(conn, now, &fl.user, "security key", &ip)?;
+                    crate::auth::password_check::fail(conn, &th, now, &fl.user, "security key", &ip)?;
                     Ok(Err(why))
                 }
             }

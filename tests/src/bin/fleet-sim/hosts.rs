@@ -80,6 +80,7 @@ pub fn build(planned: &[PlannedHost], leaves: Vec<Leaf>, c: &Common) -> Result<B
             state: h.health.as_str().to_owned(),
             delay_ms: h.delay_ms,
             cert_sha256: None,
+            cert_pem: None,
             allow: allow.clone(),
         };
         if h.health == Health::Unreachable {
@@ -88,6 +89,7 @@ pub fn build(planned: &[PlannedHost], leaves: Vec<Leaf>, c: &Common) -> Result<B
         }
         let leaf = leaves.next().ok_or("fewer certificates than listening hosts")?;
         record.cert_sha256 = Some(hex(&openssl::sha::sha256(&leaf.cert_der)));
+        record.cert_pem = Some(crate::pki::pem("CERTIFICATE", &leaf.cert_der));
         let mut tls = ServerConfig::builder_with_provider(provider.clone())
             .with_protocol_versions(&[&rustls::version::TLS13])
             .map_err(|e| format!("TLS 1.3 unavailable: {e}"))?
