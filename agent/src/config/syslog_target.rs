@@ -86,4 +86,3 @@ impl std::fmt::Display for Target {
         write!(f, "{scheme}://{}:{}", self.host, self.port)
     }
 }
-

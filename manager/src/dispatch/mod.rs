@@ -6,9 +6,8 @@ mod one;
 
 use crate::agents::{AgentConn, Agents};
 use crate::db::models::deployment::Deployment;
-use crate::db::models::Certificate;
-use std::collections::HashMap;
 use crate::db::models::deployment_claims::{self as claims, Claimed, Outcome};
+use crate::db::models::Certificate;
 use crate::db::Db;
 use crate::deploy::target::{self, TargetState, LEASE};
 use crate::error::ManagerError;
@@ -17,6 +16,7 @@ use futures_util::StreamExt;
 use linux_patch_shared::clock::SharedClock;
 use serde::Serialize;
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 /// What the engine needs, passed in explicitly.
@@ -178,11 +178,7 @@ impl Engine {
         let pins = &pins;
         let results: Vec<(Claimed, Outcome)> = futures_util::stream::iter(batch)
             .map(|c| async move {
-                let host_pins = c
-                    .host_id
-                    .and_then(|h| pins.get(&h))
-                    .cloned()
-                    .unwrap_or_default();
+                let host_pins = c.host_id.and_then(|h| pins.get(&h)).cloned().unwrap_or_default();
                 let conn: Option<AgentConn> = agents.client_pinned(&host_pins).ok().map(|cl| cl.connect());
                 match (step, conn) {
                     (Step::Dispatch, Some(conn)) => one::dispatch(&conn, c, now).await,

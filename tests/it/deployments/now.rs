@@ -4,11 +4,11 @@
 
 use super::kit::{agent_jobs, agents, app, break_index, call, ctx, detail, settle, token};
 use actix_web::test::TestRequest;
+use diesel::RunQueryDsl;
 use linux_patch_manager::agents::JobCall;
 use linux_patch_manager::db::models::deployment_claims::claim_due;
 use linux_patch_manager::db::models::Role;
 use linux_patch_manager::deploy::target::LEASE;
-use diesel::RunQueryDsl;
 use linux_patch_shared::clock::Clock;
 use linux_patch_tests::pg::TestDb;
 
@@ -132,8 +132,9 @@ async fn a_manager_dying_between_post_and_record_does_not_dispatch_twice() {
 
 #[actix_web::test]
 async fn a_host_answered_by_another_agent_gets_no_job() {
-    // Host 1's address is served by an agent whose certificate was issued for host 0: the manager recognises
-    // agents by the certificate issued to the host, so no job is sent there (High 2 of the trust review).
+    // Host 1's address is served by an agent whose certificate the manager never recorded for host 1: the
+    // manager recognises agents by the certificate issued to the host, so no job is sent there (High 2 of the
+    // trust review).
     let db = TestDb::new();
     let (st, clock) = ctx(&db);
     let fleet = agents(&st, &db, &clock, 2);
@@ -141,7 +142,6 @@ async fn a_host_answered_by_another_agent_gets_no_job() {
         .bind::<diesel::sql_types::BigInt, _>(fleet[1].1.id)
         .execute(&mut db.conn())
         .unwrap();
-    linux_patch_tests::certs::record_agent_cert(&mut db.conn(), fleet[1].1.id, &fleet[0].0.pki.server.cert_pem);
     let app = app(st.clone()).await;
     let admin = token(&app, &db, &clock, "root", Role::Admin).await;
     let r = call(
@@ -158,9 +158,13 @@ async fn a_host_answered_by_another_agent_gets_no_job() {
         st.actors.scheduler.run_due().await.unwrap();
         clock.advance(chrono::Duration::minutes(5));
     }
+    let admin = token(&app, &db, &clock, "root2", Role::Admin).await;
     let d = detail(&app, &admin, id).await;
     let t = &d["targets"][0];
     assert_eq!(t["state"], "failed", "{t}");
     assert!(t["error"].as_str().unwrap().contains("certificate"), "{t}");
-    assert!(agent_jobs(&fleet[1].0).await.is_empty(), "the impostor got no job");
+    assert!(
+        agent_jobs(&fleet[1].0).await.is_empty(),
+        "the impostor got no job"
+    );
 }
