@@ -2,6 +2,7 @@
 //! (`schedule`), what an answer means for its state (`outcome`), one sweep over many hosts with bounded
 //! concurrency (`sweep`), and the batched writes (`writer`).
 
+pub mod deps;
 pub mod outcome;
 pub mod schedule;
 pub mod status;

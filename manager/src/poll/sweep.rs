@@ -2,21 +2,18 @@
 //! those that answered and are due, every result going through the batched writer. Runs on one actix
 //! arbiter (awc is `!Send`), so the shared state is `Rc`/`RefCell`.
 
+pub use super::deps::PollDeps;
 use super::outcome::{health_update, patch_failure, patch_update};
 use super::schedule::{self, Policy};
 use super::status::{PhaseReport, PollerStatus, Running, SweepReport};
 pub use super::targets::{due_for_health, Target};
 use super::writer::{self, Record};
-use crate::agents::Agents;
 use crate::agents::{AgentClient, AgentError};
-use crate::config::file::PollerSection;
 use crate::db::models::health::HostHealth;
 use crate::db::models::host_status::PollRow;
-use crate::db::Db;
 use crate::error::ManagerError;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
-use linux_patch_shared::clock::SharedClock;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -30,41 +27,6 @@ pub enum What {
     Health,
     /// Health, then system info and patches from the hosts that answered.
     All,
-}
-
-/// What the engine needs from the rest of the manager, passed in explicitly.
-#[derive(Clone)]
-pub struct PollDeps {
-    /// The database.
-    pub db: Db,
-    /// Where time comes from.
-    pub clock: SharedClock,
-    /// The agent client factory (trust in force, timeout).
-    pub agents: Agents,
-    /// `poller:` of the configuration.
-    pub cfg: PollerSection,
-}
-
-impl std::fmt::Debug for PollDeps {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PollDeps")
-            .field("cfg", &self.cfg)
-            .finish_non_exhaustive()
-    }
-}
-
-impl PollDeps {
-    fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
-    }
-
-    async fn db<T, F>(&self, f: F) -> Result<T, ManagerError>
-    where
-        F: FnOnce(&mut diesel::PgConnection) -> Result<T, ManagerError> + Send + 'static,
-        T: Send + 'static,
-    {
-        self.db.run(f).await
-    }
 }
 
 /// The engine shared by the actor and its running sweeps and refreshes.

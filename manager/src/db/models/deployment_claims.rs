@@ -107,12 +107,7 @@ pub fn claim_due(
     lease_until: DateTime<Utc>,
     limit: i64,
 ) -> QueryResult<Vec<Claimed>> {
-    diesel::sql_query(CLAIM_DUE)
-        .bind::<Text, _>(owner)
-        .bind::<Timestamptz, _>(now)
-        .bind::<Timestamptz, _>(lease_until)
-        .bind::<BigInt, _>(limit)
-        .load(conn)
+    claim(conn, CLAIM_DUE, owner, now, lease_until, limit)
 }
 
 /// Claims up to `limit` running targets whose lease ended or that `owner` already follows.
@@ -123,7 +118,18 @@ pub fn claim_running(
     lease_until: DateTime<Utc>,
     limit: i64,
 ) -> QueryResult<Vec<Claimed>> {
-    diesel::sql_query(CLAIM_RUNNING)
+    claim(conn, CLAIM_RUNNING, owner, now, lease_until, limit)
+}
+
+fn claim(
+    conn: &mut PgConnection,
+    sql: &str,
+    owner: &str,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<Claimed>> {
+    diesel::sql_query(sql)
         .bind::<Text, _>(owner)
         .bind::<Timestamptz, _>(now)
         .bind::<Timestamptz, _>(lease_until)
