@@ -78,7 +78,7 @@ fp=$(inside "$NAME" journalctl -u linux-patch-manager -o cat --no-pager | sed -n
 inside "$NAME" sh -c "linux-patch-api --enroll https://127.0.0.1:8443 --ca-fingerprint '$fp' --enroll-ip 127.0.0.1 \
   --enroll-name testhost.test --enroll-poll-secs 1 >/tmp/enroll.log 2>&1 & echo \$! >/tmp/enroll.pid"
 wait_for 30 inside "$NAME" sh -c "runuser -u linux-patch-manager -- linux-patch-manager enrollment list | grep -q pending"
-inside "$NAME" runuser -u linux-patch-manager -- linux-patch-manager enrollment approve --all >/dev/null
+inside "$NAME" runuser -u linux-patch-manager -- linux-patch-manager enrollment approve --all --yes >/dev/null
 check "enrolment wrote the certificates" wait_for 30 inside "$NAME" test -s /etc/linux_patch_api/certs/server.pem
 wait_for 20 inside "$NAME" sh -c "ss -Hltn 'sport = :12443' | grep -q LISTEN"
 inside "$NAME" sh -c 'kill -INT $(cat /tmp/enroll.pid); for i in $(seq 50); do kill -0 $(cat /tmp/enroll.pid) 2>/dev/null || exit 0; sleep 0.2; done'
