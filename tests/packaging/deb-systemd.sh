@@ -106,13 +106,14 @@ serial=$(psql_m "select serial from certificates where kind = 'manager_client' a
 mkey=/var/lib/linux_patch_manager/certs/$serial.key
 psql_m "select cert_pem from certificates where serial = '$serial'" >"$WORK/mclient.pem"
 copy_in "$WORK/mclient.pem" /root/mclient.pem
-curl_agent() { inside "$NAME" curl -sS --cert /root/mclient.pem --key "$mkey" --cacert /var/lib/linux_patch_manager/ca/ca.pem "$@"; }
+# Agents present certificates from the agents' CA (ca/agents-ca.pem), which only the manager trusts.
+curl_agent() { inside "$NAME" curl -sS --cert /root/mclient.pem --key "$mkey" --cacert /var/lib/linux_patch_manager/ca/agents-ca.pem "$@"; }
 curl_agent -X POST https://127.0.0.1:12443/api/v1/packages -H 'content-type: application/json' \
   -H 'X-Request-ID: pkgtest-install-1' -d '{"packages":["lptest-hello"]}' >"$WORK/install-job.json" 2>&1
 job=$(sed -n 's/.*"id":"\([^"]*\)".*/\1/p' "$WORK/install-job.json" | head -1)
 [ -n "$job" ] && ok "install job accepted ($job)" || fail "install job not accepted"
 check "job succeeded under the hardened unit" wait_for 60 sh -c \
-  "nsenter -t $(cat "$WORK/run/$NAME.pid1") -a curl -sS --cert /root/mclient.pem --key $mkey --cacert /var/lib/linux_patch_manager/ca/ca.pem https://127.0.0.1:12443/api/v1/jobs/$job | grep -q '\"status\":\"succeeded\"'"
+  "nsenter -t $(cat "$WORK/run/$NAME.pid1") -a curl -sS --cert /root/mclient.pem --key $mkey --cacert /var/lib/linux_patch_manager/ca/agents-ca.pem https://127.0.0.1:12443/api/v1/jobs/$job | grep -q '\"status\":\"succeeded\"'"
 check "the package is installed" inside "$NAME" sh -c "dpkg-query -W -f='\${Status}' lptest-hello | grep -q 'install ok installed'"
 check "recipe: every package change on this host (job.finished KIND=install)" wait_for 10 sh -c \
   "nsenter -t $(cat "$WORK/run/$NAME.pid1") -a journalctl -u linux-patch-api AUDIT_EVENT=job.finished KIND=install -o json --no-pager | grep -q lptest-hello"
