@@ -201,12 +201,15 @@ pub async fn list(
     let scope = who.scope;
     ctx.db(move |c| {
         let deps = Deployment::page(c, scope, before, limit.clamp(1, MAX_PAGE))?;
-        deps.into_iter()
+        let ids: Vec<i64> = deps.iter().map(|d| d.id).collect();
+        let mut counts = Deployment::counts_for(c, &ids)?;
+        Ok(deps
+            .into_iter()
             .map(|d| {
-                let counts = Deployment::counts(c, d.id)?;
-                Ok(summary(d, counts))
+                let n = counts.remove(&d.id).unwrap_or_default();
+                summary(d, n)
             })
-            .collect()
+            .collect())
     })
     .await
 }

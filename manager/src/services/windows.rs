@@ -69,18 +69,9 @@ pub async fn page(
     let scope = who.scope;
     let now = ctx.now();
     ctx.db(move |c| {
-        let hosts: HashMap<i64, String> = crate::db::models::Host::list(c, scope)?
+        Ok(MaintenanceWindow::page(c, scope, after, limit.clamp(1, 1000))?
             .into_iter()
-            .map(|h| (h.id, h.hostname))
-            .collect();
-        let ids: Vec<i64> = hosts.keys().copied().collect();
-        let rows = MaintenanceWindow::page(c, Some(&ids), after, limit.clamp(1, 1000))?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|r| {
-                let name = hosts.get(&r.host_id).cloned().unwrap_or_default();
-                view(r, now).map(|v| (name, v))
-            })
+            .filter_map(|(row, name)| view(row, now).map(|v| (name, v)))
             .collect())
     })
     .await

@@ -224,6 +224,24 @@ impl Deployment {
             .load(conn)
     }
 
+    /// Targets of each of deployments `ids` counted by state, in one statement (deployments without targets
+    /// are absent).
+    pub fn counts_for(
+        conn: &mut PgConnection,
+        ids: &[i64],
+    ) -> QueryResult<std::collections::HashMap<i64, Counts>> {
+        let rows: Vec<(i64, String, i64)> = dt::table
+            .filter(dt::deployment_id.eq_any(ids.to_vec()))
+            .group_by((dt::deployment_id, dt::state))
+            .select((dt::deployment_id, dt::state, diesel::dsl::count_star()))
+            .load(conn)?;
+        let mut out: std::collections::HashMap<i64, Counts> = std::collections::HashMap::new();
+        for (id, state, n) in rows {
+            out.entry(id).or_default().push((state, n));
+        }
+        Ok(out)
+    }
+
     /// Targets of deployment `id` after target `after` (keyset), at most `limit`.
     pub fn targets(
         conn: &mut PgConnection,

@@ -1,7 +1,9 @@
 //! `maintenance_windows`: each host's windows (the spec as JSON, checked by `deploy::window` before it is
 //! stored).
 
-use crate::db::schema::maintenance_windows as mw;
+use crate::db::models::host::visible;
+use crate::db::models::scope::Scope;
+use crate::db::schema::{hosts, maintenance_windows as mw};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -67,23 +69,23 @@ impl MaintenanceWindow {
             .load(conn)
     }
 
-    /// Windows with id after `after` (keyset), at most `limit`, of hosts among `host_ids` (None: any host).
+    /// Windows of the hosts `scope` may see with the host's name, id after `after` (keyset), at most `limit`.
     pub fn page(
         conn: &mut PgConnection,
-        host_ids: Option<&[i64]>,
+        scope: Scope,
         after: Option<i64>,
         limit: i64,
-    ) -> QueryResult<Vec<MaintenanceWindow>> {
-        let mut q = mw::table.into_boxed();
-        if let Some(ids) = host_ids {
-            q = q.filter(mw::host_id.eq_any(ids.to_vec()));
-        }
+    ) -> QueryResult<Vec<(MaintenanceWindow, String)>> {
+        let mut q = mw::table
+            .inner_join(hosts::table)
+            .filter(mw::host_id.eq_any(visible(scope).select(hosts::id)))
+            .into_boxed();
         if let Some(a) = after {
             q = q.filter(mw::id.gt(a));
         }
         q.order(mw::id.asc())
             .limit(limit)
-            .select(MaintenanceWindow::as_select())
+            .select((MaintenanceWindow::as_select(), hosts::hostname))
             .load(conn)
     }
 
