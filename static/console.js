@@ -48,3 +48,95 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   cell.replaceChildren(all);
 });
+
+// Deployment detail: live state through the relay (`/ws/deployments/{id}`). Rows, counts and the summary
+// change in place; a row's actions follow its state (CSS on `data-state`). Without script the page
+// refreshes itself every 5 s while the deployment runs.
+document.addEventListener("DOMContentLoaded", () => {
+  const table = document.getElementById("targets-table");
+  const status = document.getElementById("live-status");
+  if (!table || !table.dataset.ws || !status) return;
+  const counts = document.getElementById("deployment-counts");
+  const depStatus = document.getElementById("deployment-status");
+  const total = document.getElementById("deployment-total");
+  const row = (id) => table.querySelector(`tr[data-target="${id}"]`);
+  const setText = (el, text) => { if (el && el.textContent !== text) el.textContent = text; };
+  const showTarget = (t) => {
+    const tr = row(t.target_id);
+    if (!tr) return;
+    tr.dataset.state = t.state;
+    const badge = tr.querySelector(".badge");
+    if (badge) { badge.className = `badge state-${t.state}`; setText(badge, t.state); }
+    setText(tr.querySelector(".agent-status"), t.agent_status ? `agent: ${t.agent_status}` : "");
+    setText(tr.querySelector(".attempts"), String(t.attempts));
+    setText(tr.querySelector(".error"), t.error || "");
+    const job = tr.querySelector(".job");
+    if (job && t.agent_job_id && !job.querySelector("code")) {
+      const c = document.createElement("code");
+      c.textContent = t.agent_job_id;
+      job.prepend(c);
+    }
+    tr.dataset.live = "1";
+  };
+  const showSummary = (d) => {
+    if (depStatus) {
+      setText(depStatus, d.status);
+      depStatus.className = `badge ${d.failed > 0 ? "bad" : d.status === "finished" ? "ok" : "warn"}`;
+    }
+    setText(total, String(d.total));
+    if (counts) {
+      const parts = Object.entries(d.counts).map(([s, n]) => {
+        const span = document.createElement("span");
+        span.className = `state-${s}`;
+        span.dataset.countState = s;
+        span.dataset.n = String(n);
+        span.textContent = `${s} ${n}`;
+        return span;
+      });
+      counts.replaceChildren(...parts.flatMap((p) => [p, document.createTextNode(" ")]));
+    }
+  };
+  const output = (id, lines, replace) => {
+    const tr = row(id);
+    const pre = tr && tr.querySelector(".live-output");
+    if (!pre) return;
+    const kept = replace ? [] : (pre.textContent ? pre.textContent.split("\n") : []);
+    pre.textContent = kept.concat(lines).slice(-20).join("\n");
+    pre.hidden = pre.textContent === "";
+    pre.scrollTop = pre.scrollHeight;
+  };
+  const handle = (m) => {
+    switch (m.type) {
+      case "snapshot":
+        showSummary(m.deployment);
+        for (const t of m.targets) showTarget(t);
+        for (const [id, lines] of Object.entries(m.tails || {})) output(id, lines, true);
+        break;
+      case "deployment": showSummary(m); break;
+      case "target": showTarget(m); break;
+      case "job":
+        if (m.event === "output") output(m.target_id, [m.line], false);
+        else if (m.event === "progress") {
+          const tr = row(m.target_id);
+          setText(tr && tr.querySelector(".agent-status"), `agent: ${m.phase} ${m.percent}%`);
+        }
+        break;
+      case "job_state": output(m.target_id, m.output_tail, true); break;
+      default: break;
+    }
+  };
+  let tries = 0;
+  const connect = () => {
+    const ws = new WebSocket(`${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}${table.dataset.ws}`);
+    ws.addEventListener("open", () => { tries = 0; status.dataset.live = "on"; status.textContent = "(live)"; });
+    ws.addEventListener("message", (e) => { try { handle(JSON.parse(e.data)); } catch (err) { console.error(err); } });
+    ws.addEventListener("close", () => {
+      status.dataset.live = "retry";
+      status.textContent = "(reconnecting…)";
+      tries += 1;
+      if (tries > 8) { status.textContent = "(live view lost: reload the page)"; return; }
+      setTimeout(connect, Math.min(1000 * 2 ** (tries - 1), 15000));
+    });
+  };
+  connect();
+});

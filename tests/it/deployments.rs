@@ -5,6 +5,7 @@
 mod cli;
 mod console;
 mod kit;
+mod live;
 mod now;
 mod reboot;
 mod restart;

@@ -161,6 +161,31 @@ async fn websocket_streams_a_jobs_events_in_order() {
     );
 }
 
+/// A client that subscribes after the job finished gets every recorded event and then the close — the
+/// replay used to stop at the socket's mailbox bound (16 events), leaving the client waiting forever.
+#[tokio::test]
+async fn a_late_subscriber_gets_the_whole_replay_and_the_close() {
+    let agent = AgentProc::start(&AgentSetup::default());
+    let api = Api::of(&agent);
+    let job = api
+        .run(
+            "POST",
+            "/api/v1/packages",
+            Some(json!({"packages": ["pmtest-new"]})),
+        )
+        .await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let id = job["id"].as_str().unwrap();
+    let events = api.job_events(id, JOB).await;
+    let seqs: Vec<u64> = events.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    assert!(
+        seqs.len() > 16,
+        "a job with more events than the old bound: {seqs:?}"
+    );
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>());
+    assert_eq!(events.last().unwrap()["event"], "finished", "{events:?}");
+}
+
 #[tokio::test]
 async fn exclusive_mode_refuses_other_requests_during_a_rollback() {
     let agent = AgentProc::start(&AgentSetup::default());

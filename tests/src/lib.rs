@@ -13,6 +13,7 @@ pub mod client;
 pub mod console;
 pub mod dnf;
 pub mod fleet;
+pub mod live;
 pub mod manager;
 pub mod pacman;
 pub mod pg;

@@ -9,6 +9,9 @@ use std::time::Duration;
 /// How often the server pings; a client silent for three intervals is dropped.
 const HEARTBEAT: Duration = Duration::from_secs(20);
 
+/// Events queued for one client before it counts as too slow.
+const MAILBOX: usize = 1024;
+
 /// One WebSocket client.
 #[derive(Debug)]
 pub struct JobEventsSession {
@@ -34,6 +37,8 @@ impl Actor for JobEventsSession {
     type Context = ws::WebsocketContext<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
+        // Room for a burst of output lines: a live event that finds the mailbox full drops the subscriber.
+        ctx.set_mailbox_capacity(MAILBOX);
         let msg = Subscribe {
             recipient: ctx.address().recipient(),
             job: self.job.clone(),

@@ -15,7 +15,7 @@ pub const FOLLOW_TICK: Duration = Duration::from_secs(2);
 pub struct Deployer {
     engine: Rc<Engine>,
     tick: Option<Duration>,
-    after_round: Option<Recipient<RoundDone>>,
+    after_round: Vec<Recipient<RoundDone>>,
 }
 
 impl Actor for Deployer {
@@ -27,7 +27,7 @@ impl Actor for Deployer {
                 let (engine, done) = (act.engine.clone(), act.after_round.clone());
                 ctx.spawn(actix::fut::wrap_future(async move {
                     match engine.round(true).await {
-                        Ok(r) if r.ended + r.again > 0 => notify(done.as_ref(), r),
+                        Ok(r) if r.ended + r.again > 0 => notify(&done, r),
                         Ok(_) => {}
                         Err(e) => log::error!("deployer: following running jobs failed: {e}"),
                     }
@@ -37,9 +37,9 @@ impl Actor for Deployer {
     }
 }
 
-fn notify(to: Option<&Recipient<RoundDone>>, r: Report) {
-    if let Some(to) = to {
-        to.do_send(RoundDone(r));
+fn notify(to: &[Recipient<RoundDone>], r: Report) {
+    for t in to {
+        t.do_send(RoundDone(r.clone()));
     }
 }
 
@@ -63,7 +63,7 @@ impl Handler<StartRound> for Deployer {
         Box::pin(async move {
             let r = engine.round(false).await?;
             if r.skipped.is_none() {
-                notify(done.as_ref(), r.clone());
+                notify(&done, r.clone());
             }
             Ok(r)
         })
@@ -105,11 +105,11 @@ impl DeployerHandle {
 }
 
 /// Starts the deployer on the current arbiter; with `tick` it follows running jobs on its own; each round's
-/// end is told to `after_round`.
+/// end is told to every one of `after_round` (the scheduler, the relay).
 pub fn start(
     engine: Rc<Engine>,
     tick: Option<Duration>,
-    after_round: Option<Recipient<RoundDone>>,
+    after_round: Vec<Recipient<RoundDone>>,
 ) -> DeployerHandle {
     DeployerHandle {
         manual: tick.is_none(),

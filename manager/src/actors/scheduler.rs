@@ -154,14 +154,17 @@ impl SchedulerHandle {
 }
 
 /// Starts the scheduler and its deployer on the current arbiter (`ticking`: on their own; else only when
-/// told). Returns both handles.
-pub fn start(engine: Rc<Engine>, clock: SharedClock, ticking: bool) -> (SchedulerHandle, DeployerHandle) {
+/// told); the end of every deployer round is also told to `also` (the relay). Returns both handles.
+pub fn start(
+    engine: Rc<Engine>,
+    clock: SharedClock,
+    ticking: bool,
+    also: Vec<Recipient<RoundDone>>,
+) -> (SchedulerHandle, DeployerHandle) {
     let ctx: Context<Scheduler> = Context::new();
-    let deployer = deployer::start(
-        engine.clone(),
-        ticking.then_some(deployer::FOLLOW_TICK),
-        Some(ctx.address().recipient()),
-    );
+    let mut after = vec![ctx.address().recipient()];
+    after.extend(also);
+    let deployer = deployer::start(engine.clone(), ticking.then_some(deployer::FOLLOW_TICK), after);
     let addr = ctx.run(Scheduler {
         engine,
         clock,

@@ -3,10 +3,12 @@
 
 mod client;
 mod errors;
+pub mod events;
 pub mod jobs;
 
 pub use client::{decode, url, AgentClient, AgentConn, MAX_BODY_BYTES};
 pub use errors::AgentError;
+pub use events::JobEvents;
 pub use jobs::{CallError, JobCall};
 
 use crate::ca::trust::AgentTrust;

@@ -12,6 +12,7 @@ pub use context::AppContext;
 use crate::actors::deployer::DeployerHandle;
 use crate::actors::housekeeping::{self, HousekeepingHandle};
 use crate::actors::poller::{self, PollerHandle};
+use crate::actors::relay::{self, RelayHandle};
 use crate::actors::scheduler::{self, SchedulerHandle};
 use crate::agents::Agents;
 use crate::auth::jwt::KeyRing;
@@ -49,6 +50,8 @@ pub struct Actors {
     pub deployer: DeployerHandle,
     /// Wakes the deployer when targets fall due.
     pub scheduler: SchedulerHandle,
+    /// Live deployment state and agent job events to watching browsers and scripts.
+    pub relay: RelayHandle,
 }
 
 /// Whether the actors run on their own clock ticks (`serve`) or only when told (tests: `sweep_due`,
@@ -152,6 +155,12 @@ impl AppBuilder {
         let data_dir = Arc::new(self.data_dir);
         let db = Db::new(self.pool.clone());
         let ticking = self.mode == ActorMode::Ticking;
+        // The relay runs in both modes: it only reacts (watchers, deployer rounds, agent events).
+        let relay = relay::start(relay::RelayDeps {
+            db: db.clone(),
+            agents: agents.clone(),
+            clock: self.clock.clone(),
+        });
         let (scheduler, deployer) = scheduler::start(
             crate::dispatch::Engine::new(crate::dispatch::DispatchDeps {
                 db: db.clone(),
@@ -167,10 +176,12 @@ impl AppBuilder {
             }),
             self.clock.clone(),
             ticking,
+            vec![relay.round_done()],
         );
         let actors = Actors {
             deployer,
             scheduler,
+            relay,
             poller: poller::start(
                 crate::poll::sweep::PollDeps {
                     db: db.clone(),

@@ -12,6 +12,7 @@ pub mod middleware;
 pub mod respond;
 pub mod routes;
 pub mod server;
+pub mod ws;
 
 pub mod ui;
 

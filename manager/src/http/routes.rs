@@ -1,5 +1,5 @@
-//! Every path of the console and the REST API in one table, read top to bottom: the public files, then
-//! `/api/v1/...` (JSON envelope errors), then the console's pages (HTML errors, silent session refresh).
+//! Every path of the console and the REST API in one table, read top to bottom: the public files, the live
+//! views under `/ws/...`, then `/api/v1/...` (JSON envelope errors), then the console's pages (HTML errors, silent session refresh).
 //! Each line names the handler; handlers parse, call one service and render.
 
 use super::{api, assets, identity, middleware, ui};
@@ -18,6 +18,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/ca.pem", web::get().to(assets::ca_pem))
                 .route("/crl.pem", web::get().to(ui::certificates::crl_pem))
                 .route("/static/{name}", web::get().to(assets::asset))
+                .service(
+                    // Live views (WebSocket): console session or bearer token, JSON envelope errors.
+                    web::scope("/ws")
+                        .wrap(from_fn(middleware::api_errors))
+                        .route("/deployments/{id}", web::get().to(super::ws::deployment))
+                        .default_service(web::to(not_found)),
+                )
                 .service(
                     web::scope("/api/v1")
                         .wrap(from_fn(middleware::api_errors))

@@ -2,6 +2,7 @@
 //! allow-list, until SIGTERM/SIGINT; the embedded database stops after the server.
 
 use super::edge::{self, Edge};
+use crate::app::AppContext;
 use crate::app::{ActorMode, AppBuilder};
 use crate::ca::InternalCa;
 use crate::config::{ManagerConfig, TlsSection};
@@ -35,6 +36,32 @@ fn web_names(cfg: &ManagerConfig, public: &webauthn_rs::prelude::Url) -> (Vec<St
         add(&cfg.listen.ip().to_string());
     }
     (dns, ips)
+}
+
+/// The console's HTTPS server on `listener` for `state`: the allow-list and TLS edge, then every route
+/// (`serve` runs it; the test kit runs the same stack in-process with a manual clock).
+pub fn listen(
+    state: web::Data<AppContext>,
+    listener: std::net::TcpListener,
+    edge: Arc<Edge>,
+    workers: usize,
+) -> Result<actix_server::Server, ManagerError> {
+    Ok(actix_server::Server::build()
+        .workers(workers)
+        .shutdown_timeout(10)
+        .disable_signals()
+        .listen("linux-patch-manager", listener, move || {
+            let edge = edge.clone();
+            let app = App::new().app_data(state.clone()).configure(super::configure);
+            let http = actix_http::HttpService::build()
+                .client_request_timeout(Duration::from_secs(30))
+                .client_disconnect_timeout(Duration::from_secs(2))
+                .finish(map_config(app, |_| AppConfig::default()))
+                .map_err(|e| log::debug!("connection ended with an HTTP error: {e}"));
+            fn_service(move |tcp: TcpStream| edge::accept(edge.clone(), tcp)).and_then(http)
+        })
+        .map_err(|e| ManagerError::Internal(format!("cannot start the listener: {e}")))?
+        .run())
 }
 
 /// Runs the console until a signal stops it; `db` (and the embedded cluster) is dropped afterwards.
@@ -83,22 +110,7 @@ pub fn serve(paths: &Paths, cfg: &ManagerConfig, db: Database) -> Result<(), Man
         // the agents' trust (manager client certificate, CA, CRL) is in force, before anything calls an agent.
         let state = web::Data::new(builder.build()?);
         crate::ca::load_trust(&state.ca_ctx()).await?;
-        let server = actix_server::Server::build()
-            .workers(workers)
-            .shutdown_timeout(10)
-            .disable_signals()
-            .listen("linux-patch-manager", listener, move || {
-                let edge = edge.clone();
-                let app = App::new().app_data(state.clone()).configure(super::configure);
-                let http = actix_http::HttpService::build()
-                    .client_request_timeout(Duration::from_secs(30))
-                    .client_disconnect_timeout(Duration::from_secs(2))
-                    .finish(map_config(app, |_| AppConfig::default()))
-                    .map_err(|e| log::debug!("connection ended with an HTTP error: {e}"));
-                fn_service(move |tcp: TcpStream| edge::accept(edge.clone(), tcp)).and_then(http)
-            })
-            .map_err(|e| ManagerError::Internal(format!("cannot start the listener: {e}")))?
-            .run();
+        let server = listen(state, listener, edge, workers)?;
         // Our own handlers, installed before we announce the listener, so a SIGTERM right after start still
         // stops the server gracefully (and then the embedded cluster) instead of killing the process.
         use tokio::signal::unix::{signal, SignalKind};

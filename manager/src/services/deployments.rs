@@ -237,21 +237,24 @@ pub async fn detail(
 pub async fn cancel(ctx: &AppContext, who: &Actor, id: i64) -> Result<usize, ManagerError> {
     let a = who.clone();
     let now = ctx.now();
-    ctx.db(move |c| {
-        Deployment::find(c, a.scope, id)?.ok_or_else(|| gone(id))?;
-        c.transaction(|c| {
-            let n = Deployment::cancel(c, id, now)?;
-            a.audit(
-                c,
-                now,
-                "deployment.cancel",
-                &format!("deployment:{id}"),
-                serde_json::json!({"deployment": id, "deployment_id": id, "targets_cancelled": n}),
-            )?;
-            Ok(n)
+    let n = ctx
+        .db(move |c| {
+            Deployment::find(c, a.scope, id)?.ok_or_else(|| gone(id))?;
+            c.transaction(|c| {
+                let n = Deployment::cancel(c, id, now)?;
+                a.audit(
+                    c,
+                    now,
+                    "deployment.cancel",
+                    &format!("deployment:{id}"),
+                    serde_json::json!({"deployment": id, "deployment_id": id, "targets_cancelled": n}),
+                )?;
+                Ok(n)
+            })
         })
-    })
-    .await
+        .await?;
+    ctx.actors.relay.changed(vec![id]);
+    Ok(n)
 }
 
 /// Cancels target `target` of deployment `id` if not dispatched yet; audited. A running target is refused
@@ -286,7 +289,62 @@ pub async fn cancel_target(ctx: &AppContext, who: &Actor, id: i64, target: i64) 
             )
         })
     })
-    .await
+    .await?;
+    ctx.actors.relay.changed(vec![id]);
+    Ok(())
+}
+
+/// Leave to watch one deployment live, given once `who` was found to see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Watch {
+    /// The deployment.
+    pub deployment: i64,
+    /// The operator's user id (`None`: an administrator).
+    pub operator: Option<i64>,
+}
+
+/// Whether `who` may watch deployment `id` live (else a 404, as for the page).
+pub async fn watchable(ctx: &AppContext, who: &Actor, id: i64) -> Result<Watch, ManagerError> {
+    let scope = who.scope;
+    ctx.db(move |c| {
+        Deployment::find(c, scope, id)?
+            .ok_or_else(|| gone(id))
+            .map(|_| ())
+    })
+    .await?;
+    Ok(Watch {
+        deployment: id,
+        operator: match scope {
+            crate::db::models::scope::Scope::All => None,
+            crate::db::models::scope::Scope::GroupsOf(user) => Some(user),
+        },
+    })
+}
+
+/// Has the relay send the watched deployment's live state to `to` (a browser or script socket) until
+/// [`unwatch`]; `dropped` hears when the relay lets go (too slow, no longer allowed, deployment gone).
+pub async fn watch(
+    ctx: &AppContext,
+    w: Watch,
+    wanted: crate::relay::Wanted,
+    to: actix::Recipient<crate::actors::relay::Push>,
+    dropped: actix::Recipient<crate::actors::relay::Dropped>,
+) -> Result<u64, ManagerError> {
+    ctx.actors
+        .relay
+        .subscribe(crate::actors::relay::Subscribe {
+            deployment: w.deployment,
+            operator: w.operator,
+            wanted,
+            to,
+            gone: dropped,
+        })
+        .await
+}
+
+/// Ends watcher `watcher` of deployment `id`.
+pub fn unwatch(ctx: &AppContext, id: i64, watcher: u64) {
+    ctx.actors.relay.unsubscribe(id, watcher);
 }
 
 /// Most packages the review step lists.

@@ -147,11 +147,10 @@ impl Handler<Subscribe> for JobManager {
         let id = self.next_subscriber;
         self.next_subscriber += 1;
         if let Some(job) = &msg.job {
+            // Replay in order, past the mailbox's bound: the log is bounded per job (EVENTS_PER_JOB), and a
+            // replay cut short would leave the client waiting for events that never come.
             for ev in self.events.get(job).into_iter().flatten() {
-                // Replay in order; a full mailbox loses the subscriber like a live event would.
-                if msg.recipient.try_send(JobEventMsg(ev.clone())).is_err() {
-                    return id;
-                }
+                msg.recipient.do_send(JobEventMsg(ev.clone()));
             }
         }
         self.subscribers.insert(id, (msg.recipient, msg.job));

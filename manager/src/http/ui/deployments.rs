@@ -49,6 +49,8 @@ struct DetailPage {
     targets: Vec<TargetRow>,
     next_after: Option<i64>,
     live: bool,
+    /// `/ws/deployments/{id}?targets=...`: the live view of the targets shown.
+    ws: String,
 }
 
 /// A target as the page shows it.
@@ -286,6 +288,8 @@ pub(crate) async fn detail(
         .then(|| targets.last().map(|t| t.id))
         .flatten();
     let live = d.deployment.status == "active" && d.deployment.finished_at.is_none();
+    let shown: Vec<String> = targets.iter().map(|t| t.id.to_string()).collect();
+    let ws = format!("/ws/deployments/{}?targets={}", d.deployment.id, shown.join(","));
     html(&DetailPage {
         page: q.flash().apply(Page::signed(
             &format!("Deployment #{}", d.deployment.id),
@@ -297,6 +301,7 @@ pub(crate) async fn detail(
         targets: targets.into_iter().map(TargetRow::of).collect(),
         next_after,
         live,
+        ws,
     })
 }
 
