@@ -79,6 +79,23 @@ impl CallError {
     pub fn retryable(&self) -> bool {
         self.status.is_none_or(|s| s == 429 || s >= 500)
     }
+
+    /// The refusal in an admin's words (the agent's rollback conflicts and its exclusive mode), else the
+    /// agent's own message.
+    pub fn explain(&self) -> String {
+        let said = match self.code.as_deref() {
+            Some("ALREADY_ROLLED_BACK") => "this host's job was already rolled back",
+            Some("NOTHING_TO_ROLL_BACK") => "nothing to roll back on this host: its job changed nothing",
+            Some("ROLLBACK_PENDING") => "a rollback of this job is already queued on the host",
+            Some("JOB_NOT_FINISHED") => "the job to roll back has not finished on the host yet",
+            Some("JOB_NOT_FOUND") => "the host no longer knows the job to roll back",
+            _ if self.status == Some(503) => {
+                "the host is rolling back another job (exclusive mode) and takes no new job until it ends"
+            }
+            _ => return self.message.clone(),
+        };
+        format!("{said} ({})", self.message)
+    }
 }
 
 impl std::fmt::Display for CallError {
@@ -163,6 +180,23 @@ mod tests {
         );
         assert_eq!(JobCall::Rollback("01J".into()).request().1, "/jobs/01J/rollback");
         assert_eq!(JobCall::Reboot(60).request().2.unwrap()["delay_secs"], 60);
+    }
+
+    #[test]
+    fn the_agents_refusals_are_explained() {
+        let e = |status, code: Option<&str>| CallError {
+            status,
+            code: code.map(str::to_owned),
+            message: "agent error X: details".into(),
+        };
+        assert!(e(Some(409), Some("ALREADY_ROLLED_BACK"))
+            .explain()
+            .starts_with("this host's job was already rolled back ("));
+        assert!(e(Some(409), Some("NOTHING_TO_ROLL_BACK"))
+            .explain()
+            .starts_with("nothing to roll back"));
+        assert!(e(Some(503), Some("EXCLUSIVE_MODE")).explain().contains("exclusive mode"));
+        assert_eq!(e(Some(400), Some("INVALID_PACKAGE")).explain(), "agent error X: details");
     }
 
     #[test]

@@ -88,7 +88,7 @@ pub async fn dispatch(conn: &AgentConn, c: Claimed, now: DateTime<Utc>) -> (Clai
         },
         Err(e) => {
             let failures = c.dispatch_failures + 1;
-            let why = format!("the agent did not take the job (try {failures}): {e}");
+            let why = format!("the agent did not take the job (try {failures}): {}", e.explain());
             match target::after_dispatch_error(e.retryable(), failures, waited_in(&c), now, c.dispatch_until)
             {
                 Next::Final(state) => ended(state, why, None),
