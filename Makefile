@@ -69,6 +69,7 @@ bench: prereqs
 	$(CARGO) bench -p linux-patch-tests --bench agent_read
 	$(CARGO) bench -p linux-patch-tests --bench fleet
 	$(CARGO) bench -p linux-patch-tests --bench manager_fleet
+	$(CARGO) bench -p linux-patch-tests --bench relay
 
 clean:
 	$(CARGO) clean

@@ -195,8 +195,13 @@ mod tests {
         assert!(e(Some(409), Some("NOTHING_TO_ROLL_BACK"))
             .explain()
             .starts_with("nothing to roll back"));
-        assert!(e(Some(503), Some("EXCLUSIVE_MODE")).explain().contains("exclusive mode"));
-        assert_eq!(e(Some(400), Some("INVALID_PACKAGE")).explain(), "agent error X: details");
+        assert!(e(Some(503), Some("EXCLUSIVE_MODE"))
+            .explain()
+            .contains("exclusive mode"));
+        assert_eq!(
+            e(Some(400), Some("INVALID_PACKAGE")).explain(),
+            "agent error X: details"
+        );
     }
 
     #[test]
