@@ -94,3 +94,30 @@ pub async fn current_crl(ctx: &AppContext) -> Result<String, ManagerError> {
     let (ca, now) = (ctx.ca.clone(), ctx.now());
     ctx.db(move |c| registry::signed_crl(c, &ca, now)).await
 }
+
+/// An enrolled agent renewing its own server certificate (no user: the request is signed by the key of the
+/// certificate it presents, which must be its host's recorded one); the new certificate and the host's name.
+pub async fn renew_by_agent(
+    ctx: &AppContext,
+    req: &linux_patch_shared::api::enroll::RenewRequest,
+) -> Result<(Certificate, String), ManagerError> {
+    use crate::enrollment::renew;
+    let now = ctx.now();
+    let checked = renew::check(req, now).map_err(|e| {
+        if e == renew::FORGED {
+            ManagerError::Forbidden(e)
+        } else {
+            ManagerError::Invalid(e)
+        }
+    })?;
+    let ca = ctx.ca.clone();
+    let fingerprint = checked.fingerprint.clone();
+    let r = ctx
+        .db(move |c| crate::ca::agent_renewal::renew_agent(c, &ca, &checked, now))
+        .await;
+    match &r {
+        Ok((cert, host)) => log::info!("host {host} renewed its certificate: now {}", cert.serial),
+        Err(e) => log::warn!("refused a certificate renewal (certificate SHA256 {fingerprint}): {e}"),
+    }
+    r
+}
