@@ -293,6 +293,7 @@ pub fn run(paths: Paths, cfg: AgentConfig, log_handle: Option<log4rs::Handle>) -
             edge: watched_edge.clone(),
             auditor: auditor.clone(),
             refresh_secs: cfg.file.manager.refresh_secs,
+            clock: clock.clone(),
         });
         let _config_watcher = config_watcher::start_or_warn(config_watcher::Setup {
             paths: paths.clone(),

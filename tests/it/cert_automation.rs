@@ -134,5 +134,8 @@ pub fn events(sb: &EnrollSandbox, name: &str) -> Vec<serde_json::Value> {
 
 /// SHA-256 of a DER certificate, lowercase hex.
 pub fn sha256(der: &[u8]) -> String {
-    openssl::sha::sha256(der).iter().map(|b| format!("{b:02x}")).collect()
+    openssl::sha::sha256(der)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -192,7 +192,7 @@ pub fn run(
             .to_string();
         provision::install(paths, &bundle, &own, &pinned, *addr.ip(), auditor, &stamp).map_err(refused)?;
         // Where the running agent fetches the CRL and renews its certificate from.
-        crate::link::save(&paths.state_dir, &url).map_err(refused)
+        files::save_manager(&paths.state_dir, &url.base).map_err(refused)
     })
 }
 

@@ -37,7 +37,8 @@ impl Budget {
     /// Takes a token at `now`, if there is one.
     pub fn take(&mut self, now: Instant) -> bool {
         if let Some(at) = self.at {
-            let gained = now.saturating_duration_since(at).as_secs_f64() / self.refill.as_secs_f64().max(1e-3);
+            let gained =
+                now.saturating_duration_since(at).as_secs_f64() / self.refill.as_secs_f64().max(1e-3);
             self.tokens = (self.tokens + gained).min(self.burst);
         }
         self.at = Some(now);
@@ -61,9 +62,15 @@ mod tests {
         assert!((0..3).all(|_| b.take(t0)), "the burst");
         assert!(!b.take(t0 + Duration::from_secs(10)), "then limited");
         assert!(!b.take(t0 + Duration::from_secs(100)));
-        assert!(b.take(t0 + Duration::from_secs(130)), "one token back after the interval");
+        assert!(
+            b.take(t0 + Duration::from_secs(130)),
+            "one token back after the interval"
+        );
         assert!(!b.take(t0 + Duration::from_secs(131)));
-        assert!((0..3).all(|_| b.take(t0 + Duration::from_secs(10_000))), "never more than the burst");
+        assert!(
+            (0..3).all(|_| b.take(t0 + Duration::from_secs(10_000))),
+            "never more than the burst"
+        );
         assert!(!b.take(t0 + Duration::from_secs(10_000)));
     }
 }

@@ -40,9 +40,16 @@ fn secs_between(a: &Asn1TimeRef, b: &Asn1TimeRef) -> Option<i64> {
 
 /// Checks `fetched` (PEM) against the pinned CA (PEM) and compares it with `current` (the file in force, if
 /// any): refused when not signed by the CA, not issued by it, expired, or older than `current`.
-pub fn judge(fetched: &str, pinned_ca: &str, current: Option<&str>) -> Result<Verdict, String> {
+/// `now` is the agent's clock.
+pub fn judge(
+    fetched: &str,
+    pinned_ca: &str,
+    current: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Verdict, String> {
     let ca = X509::from_pem(pinned_ca.as_bytes()).map_err(|e| format!("pinned CA: {e}"))?;
-    let crl = X509Crl::from_pem(fetched.as_bytes()).map_err(|_| "the manager's answer is not a PEM CRL".to_owned())?;
+    let crl = X509Crl::from_pem(fetched.as_bytes())
+        .map_err(|_| "the manager's answer is not a PEM CRL".to_owned())?;
     let key = ca.public_key().map_err(|e| format!("pinned CA: {e}"))?;
     if !crl.verify(&key).unwrap_or(false) {
         return Err("the CRL is not signed by the pinned manager CA".into());
@@ -55,7 +62,7 @@ pub fn judge(fetched: &str, pinned_ca: &str, current: Option<&str>) -> Result<Ve
     if !same_issuer {
         return Err("the CRL's issuer is not the pinned manager CA".into());
     }
-    let now = Asn1Time::days_from_now(0).map_err(|e| format!("time: {e}"))?;
+    let now = Asn1Time::from_unix(now.timestamp()).map_err(|e| format!("time: {e}"))?;
     let next = crl
         .next_update()
         .ok_or_else(|| "the CRL has no nextUpdate".to_owned())?;
@@ -76,9 +83,7 @@ pub fn judge(fetched: &str, pinned_ca: &str, current: Option<&str>) -> Result<Ve
     let before = serials(&old);
     // Half the validity of the file in force left: rewrite it with the fresher one.
     let ageing = match (old.next_update(), secs_between(old.last_update(), &now)) {
-        (Some(old_next), Some(age)) => {
-            secs_between(&now, old_next).is_none_or(|rest| rest <= age)
-        }
+        (Some(old_next), Some(age)) => secs_between(&now, old_next).is_none_or(|rest| rest <= age),
         _ => true,
     };
     if before == revoked && !ageing {

@@ -1,6 +1,11 @@
 //! Unit tests of the CRL checks, with CRLs made by openssl.
 
 use super::*;
+use linux_patch_shared::clock::{Clock, SystemClock};
+
+fn judge(fetched: &str, pinned_ca: &str, current: Option<&str>) -> Result<Verdict, String> {
+    super::judge(fetched, pinned_ca, current, SystemClock.now())
+}
 use openssl::asn1::Asn1Integer;
 use openssl::bn::BigNum;
 use openssl::ec::{EcGroup, EcKey};
@@ -32,10 +37,7 @@ fn ca(cn: &str) -> (X509, PKey<Private>) {
 
 /// A CRL by `ca` listing `serials` (hex), issued `age_days` ago, valid `days` from then.
 fn crl(ca: &(X509, PKey<Private>), serials: &[&str], age_days: i64, days: i64) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let now = SystemClock.now().timestamp();
     let mut b = X509CrlBuilder::new().unwrap();
     b.set_issuer_name(ca.0.subject_name()).unwrap();
     let holder = X509Builder::new().unwrap();
@@ -55,7 +57,8 @@ fn crl(ca: &(X509, PKey<Private>), serials: &[&str], age_days: i64, days: i64) -
         let mut r = X509RevokedBuilder::new().unwrap();
         let sn: Asn1Integer = BigNum::from_hex_str(s).unwrap().to_asn1_integer().unwrap();
         r.set_serial_number(&sn).unwrap();
-        r.set_revocation_date(&Asn1Time::days_from_now(0).unwrap()).unwrap();
+        r.set_revocation_date(&Asn1Time::days_from_now(0).unwrap())
+            .unwrap();
         b.add_revoked(r.build()).unwrap();
     }
     b.sign(&ca.1, MessageDigest::sha256()).unwrap();
@@ -108,5 +111,7 @@ fn foreign_expired_older_and_garbage_crls_are_refused() {
     let newer = crl(&root, &["0a"], 0, 7);
     let e = judge(&crl(&root, &[], 2, 7), &pem(&root), Some(&newer)).unwrap_err();
     assert!(e.contains("older"), "{e}");
-    assert!(judge("<html>", &pem(&root), None).unwrap_err().contains("not a PEM CRL"));
+    assert!(judge("<html>", &pem(&root), None)
+        .unwrap_err()
+        .contains("not a PEM CRL"));
 }

@@ -16,34 +16,12 @@ use crate::enroll::files::write_atomic;
 use crate::net::listener::EdgeState;
 use crate::paths::Paths;
 use linux_patch_shared::api::enroll::RenewAnswer;
+use linux_patch_shared::clock::SharedClock;
 use linux_patch_shared::Envelope;
-use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
-
-/// `state/manager.json`: which manager enrolled this agent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LinkFile {
-    /// `https://host:port` as given to `--enroll`.
-    pub url: String,
-}
-
-/// `<state_dir>/manager.json`.
-pub fn link_file(state_dir: &Path) -> PathBuf {
-    state_dir.join("manager.json")
-}
-
-/// Records the manager this agent enrolled with (written by `--enroll`).
-pub fn save(state_dir: &Path, url: &ManagerUrl) -> Result<(), String> {
-    let text = serde_json::to_string_pretty(&LinkFile {
-        url: url.base.clone(),
-    })
-    .map_err(|e| e.to_string())?;
-    write_atomic(&link_file(state_dir), text.as_bytes(), 0o644)
-}
 
 /// The enrolling manager and its pinned CA.
 #[derive(Debug, Clone)]
@@ -56,13 +34,14 @@ pub struct Link {
 
 /// The link of an enrolled agent; `Ok(None)` when the agent was not enrolled (no `manager.json`).
 pub fn load(state_dir: &Path) -> Result<Option<Link>, String> {
-    let file = link_file(state_dir);
+    let file = crate::enroll::files::manager_file(state_dir);
     let text = match std::fs::read_to_string(&file) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("{}: {e}", file.display())),
     };
-    let parsed: LinkFile = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+    let parsed: crate::enroll::files::ManagerRecord =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
     let url = ManagerUrl::parse(&parsed.url).map_err(|e| format!("{}: {e}", file.display()))?;
     let pin = crate::enroll::files::pin_file(state_dir);
     let ca_pem = std::fs::read_to_string(&pin).map_err(|e| format!("{}: {e}", pin.display()))?;
@@ -80,6 +59,8 @@ pub struct Setup {
     pub auditor: Auditor,
     /// `manager.refresh_secs` (0 = off).
     pub refresh_secs: u64,
+    /// Where time comes from (the renewal request's `signed_at`).
+    pub clock: SharedClock,
 }
 
 /// Starts the task on the current actix system when the agent is enrolled and the interval is not 0.
@@ -167,7 +148,7 @@ async fn fetch_crl(
     }
     let fetched = String::from_utf8(a.body).map_err(|_| "the CRL is not text".to_owned())?;
     let current = std::fs::read_to_string(path).ok();
-    match crl::judge(&fetched, &link.ca_pem, current.as_deref())? {
+    match crl::judge(&fetched, &link.ca_pem, current.as_deref(), s.clock.now())? {
         crl::Verdict::Same => Ok(()),
         crl::Verdict::Write { revoked, added } => {
             write_atomic(path, fetched.as_bytes(), 0o644)?;
@@ -189,14 +170,14 @@ async fn maybe_renew(
     config: Arc<rustls::ClientConfig>,
     addr: std::net::SocketAddrV4,
 ) -> Result<(), String> {
-    let (cert_pem, cn, due) = renew::current(tls)?;
+    let (cert_pem, cn, due) = renew::current(tls, s.clock.now())?;
     if !due {
         return Ok(());
     }
     let key = renew::pending_key(&s.paths.state_dir, &cn)?;
-    let signed_at = chrono::Utc::now().to_rfc3339();
-    let body = serde_json::to_value(renew::request(tls, &cert_pem, &key, &signed_at)?)
-        .map_err(|e| e.to_string())?;
+    let signed_at = s.clock.now().to_rfc3339();
+    let body =
+        serde_json::to_value(renew::request(tls, &cert_pem, &key, &signed_at)?).map_err(|e| e.to_string())?;
     let a = client::call(config, &link.url, addr, "/api/v1/enroll/renew", Some(&body)).await?;
     let env: Envelope<RenewAnswer> = serde_json::from_slice(&a.body)
         .map_err(|e| format!("unexpected answer from the manager ({}): {e}", a.status))?;

@@ -30,8 +30,8 @@ pub fn due(lifetime: i64, left: i64) -> bool {
     left < RENEW_WITHIN_SECS.min(lifetime / 3)
 }
 
-/// The current certificate (PEM), its subject CN, and whether it is due for renewal now.
-pub fn current(tls: &TlsPaths) -> Result<(String, String, bool), String> {
+/// The current certificate (PEM), its subject CN, and whether it is due for renewal at `now`.
+pub fn current(tls: &TlsPaths, now: chrono::DateTime<chrono::Utc>) -> Result<(String, String, bool), String> {
     let pem = std::fs::read_to_string(&tls.server_cert)
         .map_err(|e| format!("{}: {e}", tls.server_cert.display()))?;
     let cert = X509::from_pem(pem.as_bytes()).map_err(|e| format!("{}: {e}", tls.server_cert.display()))?;
@@ -40,8 +40,13 @@ pub fn current(tls: &TlsPaths) -> Result<(String, String, bool), String> {
         .entries_by_nid(Nid::COMMONNAME)
         .next()
         .and_then(|e| std::str::from_utf8(e.data().as_slice()).ok().map(str::to_owned))
-        .ok_or_else(|| format!("{}: the certificate has no common name", tls.server_cert.display()))?;
-    let now = Asn1Time::days_from_now(0).map_err(|e| e.to_string())?;
+        .ok_or_else(|| {
+            format!(
+                "{}: the certificate has no common name",
+                tls.server_cert.display()
+            )
+        })?;
+    let now = Asn1Time::from_unix(now.timestamp()).map_err(|e| e.to_string())?;
     let lifetime = secs_between(cert.not_before(), cert.not_after()).unwrap_or(0);
     let left = secs_between(&now, cert.not_after()).unwrap_or(0);
     Ok((pem, cn, due(lifetime, left)))
@@ -67,9 +72,15 @@ pub fn pending_key(state_dir: &Path, cn: &str) -> Result<OwnKey, String> {
 }
 
 /// The request: `key`'s CSR, signed by the current key (`tls.server_key`) at `signed_at`.
-pub fn request(tls: &TlsPaths, cert_pem: &str, key: &OwnKey, signed_at: &str) -> Result<RenewRequest, String> {
+pub fn request(
+    tls: &TlsPaths,
+    cert_pem: &str,
+    key: &OwnKey,
+    signed_at: &str,
+) -> Result<RenewRequest, String> {
     let current = std::fs::read(&tls.server_key).map_err(|e| format!("{}: {e}", tls.server_key.display()))?;
-    let current = PKey::private_key_from_pem(&current).map_err(|e| format!("{}: {e}", tls.server_key.display()))?;
+    let current =
+        PKey::private_key_from_pem(&current).map_err(|e| format!("{}: {e}", tls.server_key.display()))?;
     let message = renewal_message(signed_at, cert_pem, &key.csr_pem);
     let signature = Signer::new(MessageDigest::sha256(), &current)
         .and_then(|mut s| s.sign_oneshot_to_vec(&message))
@@ -115,7 +126,10 @@ mod tests {
         let b = pending_key(d.path(), "web-01").unwrap();
         assert_eq!(a.fingerprint, b.fingerprint, "a retry asks for the same key");
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(pending_key_file(d.path())).unwrap().permissions().mode();
+        let mode = std::fs::metadata(pending_key_file(d.path()))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
 }

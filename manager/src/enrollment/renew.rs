@@ -10,6 +10,7 @@ use openssl::nid::Nid;
 use openssl::pkey::{PKey, Public};
 use openssl::sign::Verifier;
 use openssl::x509::{X509Req, X509};
+use sha2::Digest;
 
 /// Clock difference accepted between the agent's `signed_at` and the manager's time, either way.
 pub const MAX_SKEW: Duration = Duration::minutes(10);
@@ -54,7 +55,7 @@ pub fn check(req: &RenewRequest, now: DateTime<Utc>) -> Result<CheckedRenewal, S
     let cert = X509::from_pem(req.certificate.trim().as_bytes())
         .map_err(|_| bad("certificate: not a PEM certificate"))?;
     let der = cert.to_der().map_err(|e| bad(format!("certificate: {e}")))?;
-    let fingerprint = crate::ca::pinning::fingerprint(&der);
+    let fingerprint = format!("{:x}", sha2::Sha256::digest(&der));
     let at = DateTime::parse_from_rfc3339(req.signed_at.trim())
         .map_err(|_| bad("signed_at: not an RFC 3339 time"))?
         .with_timezone(&Utc);

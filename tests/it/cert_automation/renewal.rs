@@ -25,7 +25,12 @@ fn make_due(m: &ManagerProc, sb: &EnrollSandbox, host_id: i64) -> String {
     };
     let eight_days_ago = ManualClock::new(SystemClock.now() - chrono::Duration::days(8));
     let (pem, serial, not_after) = ca
-        .sign(Signer::Agents, &req, &current.public_key().unwrap(), &eight_days_ago)
+        .sign(
+            Signer::Agents,
+            &req,
+            &current.public_key().unwrap(),
+            &eight_days_ago,
+        )
         .unwrap();
     let mut c = m.db().conn();
     diesel::sql_query(
@@ -59,7 +64,8 @@ fn signed_request(cert_pem: &str, key_pem: &str, cn: &str) -> String {
     let g = openssl::ec::EcGroup::from_curve_name(openssl::nid::Nid::X9_62_PRIME256V1).unwrap();
     let fresh = PKey::from_ec_key(openssl::ec::EcKey::generate(&g).unwrap()).unwrap();
     let mut name = openssl::x509::X509NameBuilder::new().unwrap();
-    name.append_entry_by_nid(openssl::nid::Nid::COMMONNAME, cn).unwrap();
+    name.append_entry_by_nid(openssl::nid::Nid::COMMONNAME, cn)
+        .unwrap();
     let mut b = openssl::x509::X509ReqBuilder::new().unwrap();
     b.set_subject_name(&name.build()).unwrap();
     b.set_pubkey(&fresh).unwrap();
@@ -106,7 +112,13 @@ fn an_enrolled_agent_renews_its_certificate_and_a_revoked_one_cannot() {
     let renewed = &events(&sb, "cert.renewed")[0];
     let cert_now = std::fs::read_to_string(sb.etc().join("certs/server.pem")).unwrap();
     let new = X509::from_pem(cert_now.as_bytes()).unwrap();
-    let serial = new.serial_number().to_bn().unwrap().to_hex_str().unwrap().to_lowercase();
+    let serial = new
+        .serial_number()
+        .to_bn()
+        .unwrap()
+        .to_hex_str()
+        .unwrap()
+        .to_lowercase();
     assert_eq!(renewed["serial"], serial.as_str(), "{renewed}");
     let key_now = std::fs::read_to_string(&key_file).unwrap();
     assert_ne!(key_now, key_before, "a new key");
@@ -147,9 +159,11 @@ fn an_enrolled_agent_renews_its_certificate_and_a_revoked_one_cannot() {
     }
     let actions = crate::manager_certs::audit_actions(m.db());
     assert!(
-        actions.iter().any(|(actor, action, target)| actor == "agent:agent-1.example.test"
-            && action == "cert.renew"
-            && target == &format!("cert:{serial}")),
+        actions
+            .iter()
+            .any(|(actor, action, target)| actor == "agent:agent-1.example.test"
+                && action == "cert.renew"
+                && target == &format!("cert:{serial}")),
         "{actions:?}"
     );
     // ... and keeps polling it with the new certificate pinned.
@@ -200,7 +214,11 @@ fn an_enrolled_agent_renews_its_certificate_and_a_revoked_one_cannot() {
         "POST",
         "/api/v1/enroll/renew",
         None,
-        Some(&signed_request(&stranger.cert_pem, &stranger.key_pem, "agent-1.example.test")),
+        Some(&signed_request(
+            &stranger.cert_pem,
+            &stranger.key_pem,
+            "agent-1.example.test",
+        )),
     );
     assert_eq!(r.status, 403, "{}", String::from_utf8_lossy(&r.body));
     let r = call(
@@ -218,6 +236,11 @@ fn an_enrolled_agent_renews_its_certificate_and_a_revoked_one_cannot() {
         None,
         Some(&signed_request(&short, &key_before, "other.example.test")),
     );
-    assert_eq!(r.status, 400, "another name: {}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        r.status,
+        400,
+        "another name: {}",
+        String::from_utf8_lossy(&r.body)
+    );
     assert_eq!(agent_certs(&m, host_id).len(), before, "nothing issued");
 }

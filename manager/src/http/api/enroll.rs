@@ -16,7 +16,7 @@ use linux_patch_shared::api::enroll::{
 use linux_patch_shared::{Envelope, RequestId};
 
 /// Largest `POST /enroll` body (a request is well under 1 KiB).
-pub const MAX_ENROLL_BODY: usize = 8192;
+pub const MAX_ENROLL_BODY: usize = 4096;
 
 fn request_id(req: &HttpRequest) -> RequestId {
     req.extensions()
