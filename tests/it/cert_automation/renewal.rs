@@ -58,9 +58,8 @@ fn make_due(m: &ManagerProc, sb: &EnrollSandbox, host_id: i64) -> String {
     pem
 }
 
-/// A renewal request for a fresh key, signed by `key_pem` over `cert_pem` (what an attacker holding a
-/// certificate and its key would send).
-fn signed_request(cert_pem: &str, key_pem: &str, cn: &str) -> String {
+/// A CSR for a fresh P-256 key with CN = `cn`.
+fn fresh_csr(cn: &str) -> String {
     let g = openssl::ec::EcGroup::from_curve_name(openssl::nid::Nid::X9_62_PRIME256V1).unwrap();
     let fresh = PKey::from_ec_key(openssl::ec::EcKey::generate(&g).unwrap()).unwrap();
     let mut name = openssl::x509::X509NameBuilder::new().unwrap();
@@ -70,20 +69,30 @@ fn signed_request(cert_pem: &str, key_pem: &str, cn: &str) -> String {
     b.set_subject_name(&name.build()).unwrap();
     b.set_pubkey(&fresh).unwrap();
     b.sign(&fresh, MessageDigest::sha256()).unwrap();
-    let csr = String::from_utf8(b.build().to_pem().unwrap()).unwrap();
+    String::from_utf8(b.build().to_pem().unwrap()).unwrap()
+}
+
+/// A renewal request for `csr`, signed by `key_pem` over `cert_pem` (what whoever holds a certificate and its
+/// key can send).
+fn signed_for(cert_pem: &str, key_pem: &str, csr: &str) -> String {
     let at = SystemClock.now().to_rfc3339();
     let key = PKey::private_key_from_pem(key_pem.as_bytes()).unwrap();
     let mut signer = openssl::sign::Signer::new(MessageDigest::sha256(), &key).unwrap();
     let sig = signer
-        .sign_oneshot_to_vec(&renewal_message(&at, cert_pem, &csr))
+        .sign_oneshot_to_vec(&renewal_message(&at, cert_pem, csr))
         .unwrap();
     serde_json::to_string(&RenewRequest {
         certificate: cert_pem.into(),
-        csr,
+        csr: csr.into(),
         signed_at: at,
         signature: sig.iter().map(|b| format!("{b:02x}")).collect(),
     })
     .unwrap()
+}
+
+/// A renewal request for a fresh key.
+fn signed_request(cert_pem: &str, key_pem: &str, cn: &str) -> String {
+    signed_for(cert_pem, key_pem, &fresh_csr(cn))
 }
 
 fn agent_certs(m: &ManagerProc, host_id: i64) -> Vec<Certificate> {
@@ -181,6 +190,18 @@ fn an_enrolled_agent_renews_its_certificate_and_a_revoked_one_cannot() {
         let (state, at) = checked_after();
         state == "healthy" && at.is_some_and(|t| t > t_renewed)
     });
+
+    // The same request twice (an answer lost on the way) gets the same certificate; another key from the
+    // replaced certificate gets none.
+    let csr = fresh_csr("agent-1.example.test");
+    let renew = |body: &str| call(&m, "POST", "/api/v1/enroll/renew", None, Some(body));
+    let first = renew(&signed_for(&cert_now, &key_now, &csr));
+    assert_eq!(first.status, 200, "{}", String::from_utf8_lossy(&first.body));
+    let again = renew(&signed_for(&cert_now, &key_now, &csr));
+    assert_eq!(again.status, 200, "{}", String::from_utf8_lossy(&again.body));
+    assert_eq!(first.json()["data"]["serial"], again.json()["data"]["serial"]);
+    let other = renew(&signed_request(&cert_now, &key_now, "agent-1.example.test"));
+    assert_eq!(other.status, 409, "{}", String::from_utf8_lossy(&other.body));
 
     // The attack: whoever holds a revoked certificate and its key cannot get a new one.
     let r = call(
