@@ -227,6 +227,14 @@ fn an_enrolled_agent_renews_its_certificate_and_a_revoked_one_cannot() {
         String::from_utf8_lossy(&attack.body)
     );
     assert_eq!(agent_certs(&m, host_id).len(), before, "nothing issued");
+    let actions = crate::manager_certs::audit_actions(m.db());
+    let revoked_fp = sha256(&X509::from_pem(cert_now.as_bytes()).unwrap().to_der().unwrap());
+    assert!(
+        actions.iter().any(|(actor, action, target)| actor == "enrollment"
+            && action == "cert.renew_refused"
+            && target == &format!("sha256:{revoked_fp}")),
+        "the attempt is audited: {actions:?}"
+    );
 
     // Neither can a certificate the manager never recorded, a forged signature, or another host's name.
     let stranger = root_client(&m, "agent-1.example.test");

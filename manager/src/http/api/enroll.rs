@@ -87,7 +87,7 @@ pub(crate) async fn renew(
     let body = read_limited(payload).await?;
     let parsed: RenewRequest = serde_json::from_slice(&body)
         .map_err(|e| ManagerError::Invalid(format!("invalid renewal request: {e}")))?;
-    let (cert, _) = crate::services::certificates::renew_by_agent(&state, &parsed).await?;
+    let (cert, _) = crate::services::certificates::renew_by_agent(&state, &parsed, &source).await?;
     Ok(ok_json(
         &req,
         now,
