@@ -288,6 +288,13 @@ pub fn run(paths: Paths, cfg: AgentConfig, log_handle: Option<log4rs::Handle>) -
             })
             .map_err(|e| StartError::Startup(format!("cannot start listener: {e}")))?
             .run();
+        crate::link::start(crate::link::Setup {
+            paths: paths.clone(),
+            edge: watched_edge.clone(),
+            auditor: auditor.clone(),
+            refresh_secs: cfg.file.manager.refresh_secs,
+            clock: clock.clone(),
+        });
         let _config_watcher = config_watcher::start_or_warn(config_watcher::Setup {
             paths: paths.clone(),
             started: cfg.clone(),

@@ -12,6 +12,7 @@ pub mod error;
 pub mod health;
 pub mod http;
 pub mod jobs;
+pub mod link;
 pub mod net;
 pub mod paths;
 pub mod reload;

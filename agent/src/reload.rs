@@ -76,6 +76,10 @@ pub fn changed_fields(old: &AgentConfig, new: &AgentConfig) -> Vec<&'static str>
             "system.reboot_command",
             a.system.reboot_command != b.system.reboot_command,
         ),
+        (
+            "manager.refresh_secs",
+            a.manager.refresh_secs != b.manager.refresh_secs,
+        ),
         ("allow", old.allow != new.allow),
     ];
     let mut changed: Vec<&'static str> = checks

@@ -4,6 +4,7 @@ mod api;
 mod apk_backend;
 mod apt_backend;
 mod apt_write;
+mod cert_automation;
 mod cli;
 mod contract;
 mod deployments;

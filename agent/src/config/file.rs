@@ -22,6 +22,8 @@ pub struct ConfigFile {
     pub backend: BackendSection,
     /// Host actions.
     pub system: SystemSection,
+    /// Talking to the manager an enrolled agent belongs to (CRL fetch, certificate renewal).
+    pub manager: super::manager_link::ManagerSection,
 }
 
 /// `system:`.
@@ -266,6 +268,9 @@ pub fn validate(file: &Path, text: &str, cfg: &ConfigFile) -> Result<Ipv4Addr, C
     if cfg.security.job_retention_days == 0 {
         return Err(field("security.job_retention_days", "must be at least 1".into()));
     }
+    cfg.manager
+        .validate()
+        .map_err(|e| field("manager.refresh_secs", e))?;
     for key in cfg.backend.env.keys() {
         let ok = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
         if !ok {

@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod file;
+pub mod manager_link;
 pub mod syslog_target;
 pub mod whitelist;
 

@@ -72,6 +72,26 @@ pub fn pin_file(state_dir: &Path) -> PathBuf {
     state_dir.join("manager-ca.pem")
 }
 
+/// `<state_dir>/manager.json`: which manager this agent enrolled with (read by `crate::link`).
+pub fn manager_file(state_dir: &Path) -> PathBuf {
+    state_dir.join("manager.json")
+}
+
+/// The contents of `manager.json`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManagerRecord {
+    /// `https://host:port` as given to `--enroll`.
+    pub url: String,
+}
+
+/// Records the manager this agent enrolled with (`base`: `https://host:port`).
+pub fn save_manager(state_dir: &Path, base: &str) -> Result<(), String> {
+    let text =
+        serde_json::to_string_pretty(&ManagerRecord { url: base.to_owned() }).map_err(|e| e.to_string())?;
+    write_atomic(&manager_file(state_dir), text.as_bytes(), 0o644)
+}
+
 /// Where each bundle file goes: the config's `tls` paths (relative to the config directory); the CRL
 /// beside the CA when `tls.crl` is null. Also returns the `tls.crl` value to set, if it must be set.
 pub fn bundle_paths(cfg: &ConfigFile, config_dir: &Path) -> (BundlePaths, Option<String>) {

@@ -35,6 +35,23 @@ impl OwnKey {
         let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).map_err(ossl("P-256"))?;
         let key = PKey::from_ec_key(EcKey::generate(&group).map_err(ossl("key generation"))?)
             .map_err(ossl("key"))?;
+        Self::with_key(key, fqdn)
+    }
+
+    /// A key saved before (PKCS#8 PEM, P-256) and a new CSR for it with CN = `fqdn`.
+    pub fn from_key_pem(pem: &str, fqdn: &str) -> Result<Self, String> {
+        let key = PKey::private_key_from_pem(pem.as_bytes()).map_err(ossl("saved key"))?;
+        let p256 = key
+            .ec_key()
+            .map(|ec| ec.group().curve_name() == Some(Nid::X9_62_PRIME256V1))
+            .unwrap_or(false);
+        if !p256 {
+            return Err("saved key: not an ECDSA P-256 key".into());
+        }
+        Self::with_key(key, fqdn)
+    }
+
+    fn with_key(key: PKey<Private>, fqdn: &str) -> Result<Self, String> {
         let mut name = X509NameBuilder::new().map_err(ossl("CSR name"))?;
         name.append_entry_by_nid(Nid::COMMONNAME, fqdn)
             .map_err(ossl("CSR common name"))?;

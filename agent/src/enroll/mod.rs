@@ -190,7 +190,9 @@ pub fn run(
         let stamp = linux_patch_shared::clock::Clock::now(&linux_patch_shared::clock::SystemClock)
             .format("%Y-%m-%d")
             .to_string();
-        provision::install(paths, &bundle, &own, &pinned, *addr.ip(), auditor, &stamp).map_err(refused)
+        provision::install(paths, &bundle, &own, &pinned, *addr.ip(), auditor, &stamp).map_err(refused)?;
+        // Where the running agent fetches the CRL and renews its certificate from.
+        files::save_manager(&paths.state_dir, &url.base).map_err(refused)
     })
 }
 

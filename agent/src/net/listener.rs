@@ -8,6 +8,7 @@ use crate::audit_fields;
 use crate::config::{AllowList, TlsPaths};
 use actix_http::Protocol;
 use linux_patch_shared::clock::SharedClock;
+use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -29,7 +30,14 @@ pub struct EdgeState {
     denials: Mutex<WindowLimiter<&'static str>>,
     /// The certificate files the TLS configuration was built from (health re-reads them).
     tls_files: RwLock<Option<TlsPaths>>,
+    /// Fingerprints of the client certificates accepted so far (a new one wakes the CRL fetch).
+    clients_seen: Mutex<HashSet<String>>,
+    /// Woken when a client certificate not seen before was accepted.
+    new_client: tokio::sync::Notify,
 }
+
+/// Most client certificates remembered as seen (then the set starts again).
+const CLIENTS_REMEMBERED: usize = 4096;
 
 impl EdgeState {
     /// The edge with its initial allow-list and TLS configuration.
@@ -44,7 +52,30 @@ impl EdgeState {
                 chrono::Duration::minutes(1),
             )),
             tls_files: RwLock::new(None),
+            clients_seen: Mutex::new(HashSet::new()),
+            new_client: tokio::sync::Notify::new(),
         }
+    }
+
+    /// Notes an accepted client certificate; one not seen before wakes [`EdgeState::unknown_client`].
+    pub fn note_client(&self, fingerprint: &str) {
+        let new = match self.clients_seen.lock() {
+            Ok(mut seen) => {
+                if seen.len() >= CLIENTS_REMEMBERED {
+                    seen.clear();
+                }
+                seen.insert(fingerprint.to_owned())
+            }
+            Err(_) => false,
+        };
+        if new {
+            self.new_client.notify_one();
+        }
+    }
+
+    /// Resolves when a client certificate not seen before has been accepted (since the last call).
+    pub async fn unknown_client(&self) {
+        self.new_client.notified().await;
     }
 
     /// Records which files the current TLS configuration came from (at start and on every swap).
@@ -134,6 +165,9 @@ pub async fn accept(edge: Arc<EdgeState>, tcp: TcpStream) -> Result<Accepted, ()
                 "cert_sha256" => who.as_ref().map(|w| w.fingerprint_sha256.clone()),
             };
             edge.auditor.emit(log::Level::Info, "tls.accepted", fields);
+            if let Some(w) = &who {
+                edge.note_client(&w.fingerprint_sha256);
+            }
             Ok((tls, Protocol::Http1, peer))
         }
         Ok(Err(e)) => {

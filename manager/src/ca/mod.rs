@@ -1,5 +1,6 @@
 //! The manager's internal certificate authority (openssl, ECDSA P-256): root CA, issued certificates.
 
+pub mod agent_renewal;
 mod build;
 pub mod bundle;
 mod crl;

@@ -4,6 +4,7 @@
 pub mod csr;
 pub mod limiter;
 pub mod purge;
+pub mod renew;
 pub mod validate;
 
 pub use limiter::EnrollLimiter;

@@ -95,6 +95,7 @@ fn api_routes(cfg: &mut web::ServiceConfig) {
         // enroll (agent enrolment: the agent's request, its status, the approvals)
         .route("/enroll", web::post().to(api::enroll::enroll))
         .route("/enroll/status/{token}", web::get().to(api::enroll::status))
+        .route("/enroll/renew", web::post().to(api::enroll::renew))
         .route("/enrollments", web::get().to(api::enroll::list))
         .route("/enrollments/{id}/approve", web::post().to(api::enroll::approve))
         .route("/enrollments/{id}/deny", web::post().to(api::enroll::deny))

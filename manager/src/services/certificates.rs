@@ -94,3 +94,53 @@ pub async fn current_crl(ctx: &AppContext) -> Result<String, ManagerError> {
     let (ca, now) = (ctx.ca.clone(), ctx.now());
     ctx.db(move |c| registry::signed_crl(c, &ca, now)).await
 }
+
+/// An enrolled agent renewing its own server certificate (no user: the request is signed by the key of the
+/// certificate it presents, which must be its host's recorded one); the new certificate and the host's name.
+/// A refusal for a forged signature or a revoked, expired, unrecorded or replaced certificate is audited
+/// `cert.renew_refused` (actor `enrollment`, target the presented certificate's SHA-256, `source`).
+pub async fn renew_by_agent(
+    ctx: &AppContext,
+    req: &linux_patch_shared::api::enroll::RenewRequest,
+    source: &str,
+) -> Result<(Certificate, String), ManagerError> {
+    use crate::enrollment::renew;
+    let now = ctx.now();
+    let fingerprint = openssl::x509::X509::from_pem(req.certificate.trim().as_bytes())
+        .and_then(|c| c.digest(openssl::hash::MessageDigest::sha256()))
+        .map(|d| d.iter().map(|b| format!("{b:02x}")).collect::<String>())
+        .unwrap_or_default();
+    let r = match renew::check(req, now) {
+        Ok(checked) => {
+            let ca = ctx.ca.clone();
+            ctx.db(move |c| crate::ca::agent_renewal::renew_agent(c, &ca, &checked, now))
+                .await
+        }
+        Err(e) if e == renew::FORGED => Err(ManagerError::Forbidden(e)),
+        Err(e) => Err(ManagerError::Invalid(e)),
+    };
+    match &r {
+        Ok((cert, host)) => log::info!("host {host} renewed its certificate: now {}", cert.serial),
+        Err(e @ (ManagerError::Forbidden(_) | ManagerError::Refused(_))) => {
+            log::warn!("refused a certificate renewal (certificate SHA256 {fingerprint}): {e}");
+            let details = serde_json::json!({"reason": e.to_string(), "source": source});
+            let target = format!("sha256:{fingerprint}");
+            ctx.db(move |c| {
+                crate::audit::append(
+                    c,
+                    now,
+                    &crate::audit::Entry {
+                        actor: crate::services::enrollment::AGENT_ACTOR,
+                        action: "cert.renew_refused",
+                        target: &target,
+                        details,
+                    },
+                )?;
+                Ok(())
+            })
+            .await?;
+        }
+        Err(e) => log::info!("a certificate renewal request was refused: {e}"),
+    }
+    r
+}

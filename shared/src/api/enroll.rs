@@ -81,3 +81,44 @@ pub struct EnrollBundle {
     /// Host name the manager registered the agent under.
     pub hostname: String,
 }
+
+/// `POST /api/v1/enroll/renew`: an enrolled agent asks for a new server certificate for a new key, proving
+/// it holds the key of its current certificate by signing [`renewal_message`] with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RenewRequest {
+    /// The agent's current server certificate (PEM), as the manager recorded it for the host.
+    pub certificate: String,
+    /// A PKCS#10 request (PEM) for the agent's new key (ECDSA P-256), CN = the host's name.
+    pub csr: String,
+    /// When the agent signed (RFC 3339); the manager accepts 10 minutes of clock difference either way.
+    pub signed_at: String,
+    /// ECDSA-SHA256 signature (DER, lowercase hex) by the current certificate's key over
+    /// [`renewal_message`]`(signed_at, certificate, csr)`.
+    pub signature: String,
+}
+
+/// The answer to `POST /api/v1/enroll/renew` (200): the new certificate for the CSR's key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RenewAnswer {
+    /// The new server certificate (PEM): `certs/server.pem` (the new key goes to `certs/server.key`).
+    pub server_pem: String,
+    /// Its serial (lowercase hex).
+    pub serial: String,
+    /// End of its validity (RFC 3339).
+    pub not_after: String,
+}
+
+/// The bytes the current key signs for a renewal: a fixed label, the time, the current certificate (PEM,
+/// trimmed) and the CSR (PEM, trimmed), each on its own line, so a signature cannot be reused for another
+/// certificate, another key or (beyond the clock window) another time.
+pub fn renewal_message(signed_at: &str, certificate: &str, csr: &str) -> Vec<u8> {
+    format!(
+        "linux-patch-manager certificate renewal v1\n{}\n{}\n{}\n",
+        signed_at.trim(),
+        certificate.trim(),
+        csr.trim()
+    )
+    .into_bytes()
+}

@@ -11,7 +11,7 @@ use crate::services::enrollment::{self, Status};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use linux_patch_shared::api::enroll::{
-    EnrollBundle, EnrollPending, EnrollRequest, EnrollState, EnrollTicket,
+    EnrollBundle, EnrollPending, EnrollRequest, EnrollState, EnrollTicket, RenewAnswer, RenewRequest,
 };
 use linux_patch_shared::{Envelope, RequestId};
 
@@ -68,6 +68,33 @@ pub(crate) async fn enroll(
             polling_token: ticket.token,
             poll_interval_secs: state.enroll_cfg.poll_interval_secs,
             status: EnrollState::Pending,
+        },
+    ))
+}
+
+/// `POST /enroll/renew`: an enrolled agent's own renewal, authenticated by the signature of its current
+/// certificate's key (no session; rate-limited per source like enrolment).
+pub(crate) async fn renew(
+    state: web::Data<AppContext>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ManagerError> {
+    let now = state.now();
+    let source = source_ip(&req);
+    if let Err(wait) = state.enroll_limiter.check(&source, now) {
+        return Ok(too_many(&req, &state, wait));
+    }
+    let body = read_limited(payload).await?;
+    let parsed: RenewRequest = serde_json::from_slice(&body)
+        .map_err(|e| ManagerError::Invalid(format!("invalid renewal request: {e}")))?;
+    let (cert, _) = crate::services::certificates::renew_by_agent(&state, &parsed, &source).await?;
+    Ok(ok_json(
+        &req,
+        now,
+        RenewAnswer {
+            server_pem: cert.cert_pem,
+            serial: cert.serial,
+            not_after: cert.not_after.to_rfc3339(),
         },
     ))
 }
