@@ -21,3 +21,4 @@ pub mod paths;
 pub mod poll;
 pub mod postgres;
 pub mod services;
+pub mod supervise;

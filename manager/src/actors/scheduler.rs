@@ -15,6 +15,9 @@ use std::time::Duration;
 /// manager process on the same database are seen within a minute.
 pub const MAX_SLEEP: Duration = Duration::from_secs(60);
 
+/// Sleep after the plan could not be read.
+pub const RETRY_SLEEP: Duration = Duration::from_secs(2);
+
 /// The actor.
 pub struct Scheduler {
     engine: Rc<Engine>,
@@ -42,15 +45,22 @@ impl Scheduler {
         ctx.spawn(
             actix::fut::wrap_future(async move { engine.next_due().await }).map(
                 |due, act: &mut Self, ctx| {
-                    let due = due.unwrap_or_else(|e| {
-                        log::error!("scheduler: cannot read the next due target: {e}");
-                        None
-                    });
+                    let (due, failed) = match due {
+                        Ok(d) => (d, false),
+                        Err(e) => {
+                            if !matches!(e, ManagerError::Unavailable(_)) {
+                                log::error!("scheduler: cannot read the next due target: {e}");
+                            }
+                            (None, true)
+                        }
+                    };
                     act.next = due;
                     if let Some(t) = act.timer.take() {
                         ctx.cancel_future(t);
                     }
-                    let sleep = due.map_or(MAX_SLEEP, |at| {
+                    // After a failed read (the database away) look again soon, not in a minute.
+                    let idle = if failed { RETRY_SLEEP } else { MAX_SLEEP };
+                    let sleep = due.map_or(idle, |at| {
                         (at - act.clock.now())
                             .to_std()
                             .unwrap_or(Duration::ZERO)

@@ -49,6 +49,8 @@ pub struct Actors {
     pub deployer: DeployerHandle,
     /// Wakes the deployer when targets fall due.
     pub scheduler: SchedulerHandle,
+    /// Restarts the embedded PostgreSQL, follows whether the database answers.
+    pub database: crate::actors::database::DatabaseHandle,
 }
 
 /// Whether the actors run on their own clock ticks (`serve`) or only when told (tests: `sweep_due`,
@@ -75,6 +77,7 @@ pub struct AppBuilder {
     renew_web: bool,
     mode: ActorMode,
     deploy_concurrency: usize,
+    cluster: Option<crate::postgres::Cluster>,
 }
 
 impl AppBuilder {
@@ -99,7 +102,14 @@ impl AppBuilder {
             renew_web: false,
             mode: ActorMode::Manual,
             deploy_concurrency: DEFAULT_DEPLOY_CONCURRENCY,
+            cluster: None,
         }
+    }
+
+    /// The embedded cluster to supervise (none with `database.url`).
+    pub fn cluster(mut self, c: Option<crate::postgres::Cluster>) -> Self {
+        self.cluster = c;
+        self
     }
 
     /// `poller:` settings.
@@ -171,6 +181,7 @@ impl AppBuilder {
         let actors = Actors {
             deployer,
             scheduler,
+            database: crate::actors::database::start(db.clone(), self.cluster, self.clock.clone(), ticking),
             poller: poller::start(
                 crate::poll::sweep::PollDeps {
                     db: db.clone(),

@@ -77,6 +77,7 @@ pub fn serve(paths: &Paths, cfg: &ManagerConfig, db: Database) -> Result<(), Man
         .enrollment(cfg.file.enrollment.clone())
         .audit_retention_days(cfg.file.audit.retention_days)
         .renew_web(matches!(cfg.file.tls, TlsSection::InternalCa {}))
+        .cluster(db.cluster())
         .mode(ActorMode::Ticking);
     let result = actix_rt::System::new().block_on(async move {
         // The actors run on this, the main arbiter (the agent client is !Send); their first ticks come after
