@@ -10,6 +10,8 @@ mod deployments;
 mod discovery;
 mod dnf_backend;
 mod enroll;
+mod faults;
+mod faults_agent;
 mod fleet;
 mod jobs;
 mod jobs_lifecycle;
