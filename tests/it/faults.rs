@@ -16,21 +16,31 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use tokio::task::block_in_place;
 
-const POLLER: &str = "poller: { retry_base_secs: 1, concurrency: 8, timeout_secs: 10 }\n";
+pub(crate) const POLLER: &str = "poller: { retry_base_secs: 1, concurrency: 8, timeout_secs: 10 }\n";
 
 /// fleet-sim hosts with certificates from `m`'s CA, a fifth of them answering 2-5 s late (so a sweep
 /// lasts a few seconds).
-fn fleet_for(m: &ManagerProc, hosts: usize, base: &str) -> FleetProc {
+pub(crate) fn fleet_for(m: &ManagerProc, hosts: usize, base: &str) -> FleetProc {
+    fleet_with(m, hosts, base, &["--time-scale", "0", "--slow", "0.2"])
+}
+
+/// fleet-sim hosts with certificates from `m`'s CA and `extra` arguments.
+pub(crate) fn fleet_with(m: &ManagerProc, hosts: usize, base: &str, extra: &[&str]) -> FleetProc {
     let ca = m.data_dir().join("ca").to_string_lossy().into_owned();
     let (port, n) = (free_port().to_string(), hosts.to_string());
-    let args = [
-        "--hosts", &n, "--port", &port, "--base", base, "--ca", &ca, "--time-scale", "0", "--slow", "0.2",
-    ];
+    let mut args = vec!["--hosts", &n, "--port", &port, "--base", base, "--ca", &ca];
+    args.extend_from_slice(extra);
     FleetProc::start(&args, Duration::from_secs(120))
 }
 
 /// `method path` with the bearer token on a fresh connection; the answer and how long it took.
-async fn call(m: &ManagerProc, token: &str, method: &str, path: &str, body: &str) -> (Response, Duration) {
+pub(crate) async fn call(
+    m: &ManagerProc,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> (Response, Duration) {
     let started = Instant::now();
     let cfg = client_config(&m.ca(), None, &[&rustls::version::TLS13]);
     let mut tls = connect(m.addr, cfg, None).await.unwrap();
@@ -39,12 +49,20 @@ async fn call(m: &ManagerProc, token: &str, method: &str, path: &str, body: &str
     if !body.is_empty() {
         h.push(("Content-Type", "application/json"));
     }
-    let r = request(&mut tls, method, path, &h, body.as_bytes()).await.unwrap();
+    let r = request(&mut tls, method, path, &h, body.as_bytes())
+        .await
+        .unwrap();
     (r, started.elapsed())
 }
 
 /// Waits (up to `secs`) until the poller reports `pred` of its status.
-async fn poller_until(m: &ManagerProc, token: &str, secs: u64, what: &str, pred: impl Fn(&serde_json::Value) -> bool) {
+async fn poller_until(
+    m: &ManagerProc,
+    token: &str,
+    secs: u64,
+    what: &str,
+    pred: impl Fn(&serde_json::Value) -> bool,
+) {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         let (r, _) = call(m, token, "GET", "/api/v1/poller", "").await;
@@ -62,7 +80,7 @@ async fn poller_until(m: &ManagerProc, token: &str, secs: u64, what: &str, pred:
     }
 }
 
-fn tail(s: &str) -> String {
+pub(crate) fn tail(s: &str) -> String {
     let lines: Vec<&str> = s.lines().collect();
     lines[lines.len().saturating_sub(30)..].join("\n")
 }
@@ -92,15 +110,22 @@ async fn ride_out(m: &ManagerProc, token: &str, secs: u64) -> Vec<String> {
             }
             200 if saw_503 => return states,
             200 => {}
-            s => panic!("GET /api/v1/hosts answered {s}: {}", String::from_utf8_lossy(&r.body)),
+            s => panic!(
+                "GET /api/v1/hosts answered {s}: {}",
+                String::from_utf8_lossy(&r.body)
+            ),
         }
-        assert!(Instant::now() < deadline, "the API never came back (states {states:?})\n{}", tail(&m.stderr()));
+        assert!(
+            Instant::now() < deadline,
+            "the API never came back (states {states:?})\n{}",
+            tail(&m.stderr())
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
 /// The hosts per state (`healthy`, `degraded`, `unreachable`).
-fn states(url: &str) -> Vec<(String, i64)> {
+pub(crate) fn states(url: &str) -> Vec<(String, i64)> {
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = diesel::sql_types::Text)]
@@ -120,7 +145,11 @@ fn states(url: &str) -> Vec<(String, i64)> {
 fn audited(url: &str, action: &str) -> i64 {
     use linux_patch_manager::db::schema::audit_log as a;
     let mut c = PgConnection::establish(url).unwrap();
-    a::table.filter(a::action.eq(action)).count().get_result(&mut c).unwrap()
+    a::table
+        .filter(a::action.eq(action))
+        .count()
+        .get_result(&mut c)
+        .unwrap()
 }
 
 fn postmaster_pid(pgdata: &Path) -> Option<i32> {
@@ -139,7 +168,12 @@ fn processes_of(dir: &Path) -> Vec<String> {
     std::fs::read_dir("/proc")
         .unwrap()
         .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
         .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
         .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
         .filter(|c| c.contains(&needle))
@@ -183,21 +217,36 @@ async fn a_killed_embedded_postmaster_is_restarted_mid_sweep_and_sigterm_stops_e
 
     let killed = Instant::now();
     let seen = ride_out(&m, &token, 60).await;
-    eprintln!("embedded: health said {seen:?}; API back {:?} after the SIGKILL", killed.elapsed());
+    eprintln!(
+        "embedded: health said {seen:?}; API back {:?} after the SIGKILL",
+        killed.elapsed()
+    );
     assert!(seen.iter().any(|s| s == "restarting"), "health said {seen:?}");
     assert_eq!(seen.last().map(String::as_str), Some("ok"), "{seen:?}");
     let new = postmaster_pid(&pgdata).unwrap();
     assert_ne!(new, old, "a new postmaster runs");
 
     sweep_completed(&m, &token, hosts as u64).await;
-    assert_eq!(states(&url), [("healthy".to_owned(), hosts as i64)], "no host blamed for the outage");
+    assert_eq!(
+        states(&url),
+        [("healthy".to_owned(), hosts as i64)],
+        "no host blamed for the outage"
+    );
     let deadline = Instant::now() + Duration::from_secs(10);
     while audited(&url, "database.restarted") == 0 {
-        assert!(Instant::now() < deadline, "the restart was not audited\n{}", tail(&m.stderr()));
+        assert!(
+            Instant::now() < deadline,
+            "the restart was not audited\n{}",
+            tail(&m.stderr())
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let log = m.stderr();
-    assert_eq!(log.matches("is not running (killed?)").count(), 1, "logged once per change:\n{log}");
+    assert_eq!(
+        log.matches("is not running (killed?)").count(),
+        1,
+        "logged once per change:\n{log}"
+    );
     assert_eq!(log.matches("runs again").count(), 1, "{log}");
 
     // SIGTERM during a sweep (a forced one, held open by its request): everything stops within 10 s.
@@ -207,7 +256,10 @@ async fn a_killed_embedded_postmaster_is_restarted_mid_sweep_and_sigterm_stops_e
             let cfg = client_config(&ca, None, &[&rustls::version::TLS13]);
             let mut tls = connect(addr, cfg, None).await.unwrap();
             let auth = format!("Bearer {t2}");
-            let h = [("Authorization", auth.as_str()), ("Content-Type", "application/json")];
+            let h = [
+                ("Authorization", auth.as_str()),
+                ("Content-Type", "application/json"),
+            ];
             let _ = request(&mut tls, "POST", "/api/v1/poller/sweep", &h, br#"{"what":"all"}"#).await;
         })
     };
@@ -219,9 +271,17 @@ async fn a_killed_embedded_postmaster_is_restarted_mid_sweep_and_sigterm_stops_e
     block_in_place(|| m.stop());
     let took = started.elapsed();
     eprintln!("SIGTERM during a sweep: stopped in {took:?}");
-    assert!(took < Duration::from_secs(10), "SIGTERM took {took:?}\n{}", tail(&m.stderr()));
+    assert!(
+        took < Duration::from_secs(10),
+        "SIGTERM took {took:?}\n{}",
+        tail(&m.stderr())
+    );
     assert!(!pgdata.join("postmaster.pid").exists(), "the cluster stopped");
-    assert_eq!(processes_of(&pgdata), Vec::<String>::new(), "no orphaned postgres");
+    assert_eq!(
+        processes_of(&pgdata),
+        Vec::<String>::new(),
+        "no orphaned postgres"
+    );
     sweep.abort();
 }
 
@@ -232,7 +292,9 @@ async fn an_external_cluster_stopped_for_20_s_is_ridden_out() {
     let pg = block_in_place(|| EmbeddedPostgres::start(dir.path()).unwrap());
     {
         let mut c = PgConnection::establish(&pg.url("postgres")).unwrap();
-        diesel::sql_query("CREATE DATABASE lpm_external").execute(&mut c).unwrap();
+        diesel::sql_query("CREATE DATABASE lpm_external")
+            .execute(&mut c)
+            .unwrap();
     }
     let url = pg.url("lpm_external");
     let (m, fleet) = block_in_place(|| {
@@ -243,7 +305,8 @@ async fn an_external_cluster_stopped_for_20_s_is_ridden_out() {
         m.launch();
         (m, fleet)
     });
-    let secret = block_in_place(|| ready_user(&mut PgConnection::establish(&url).unwrap(), "ops", Role::Admin).1);
+    let secret =
+        block_in_place(|| ready_user(&mut PgConnection::establish(&url).unwrap(), "ops", Role::Admin).1);
     let token = block_in_place(|| api_token(&m, "ops", &secret));
     poller_until(&m, &token, 30, "started a sweep", |d| {
         d["running"].as_array().is_some_and(|r| !r.is_empty())
@@ -264,16 +327,37 @@ async fn an_external_cluster_stopped_for_20_s_is_ridden_out() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     assert!(seen.iter().any(|s| s == "unavailable"), "{seen:?}");
+    // The console says so in a page of its own, as fast.
+    let (p, took) = call(&m, &token, "GET", "/hosts", "").await;
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+    let page = String::from_utf8_lossy(&p.body).into_owned();
+    assert_eq!(p.status, 503, "{page}");
+    assert!(p.header("retry-after").is_some());
+    assert!(
+        page.contains("Database unavailable") && page.contains("retry in a few seconds"),
+        "{page}"
+    );
     eprintln!("external: {} requests in 20 s, all 503 within 2 s", seen.len());
     let pg = block_in_place(|| EmbeddedPostgres::start(dir.path()).unwrap());
     let back = ride_out_after_restart(&m, &token).await;
     eprintln!("external: API back {back:?} after the cluster started");
-    assert!(back < Duration::from_secs(10), "API back {back:?} after the start");
+    assert!(
+        back < Duration::from_secs(10),
+        "API back {back:?} after the start"
+    );
     sweep_completed(&m, &token, hosts as u64).await;
-    assert_eq!(states(&url), [("healthy".to_owned(), hosts as i64)], "no host blamed for the outage");
+    assert_eq!(
+        states(&url),
+        [("healthy".to_owned(), hosts as i64)],
+        "no host blamed for the outage"
+    );
     let deadline = Instant::now() + Duration::from_secs(10);
     while audited(&url, "database.recovered") == 0 {
-        assert!(Instant::now() < deadline, "the outage was not audited\n{}", tail(&m.stderr()));
+        assert!(
+            Instant::now() < deadline,
+            "the outage was not audited\n{}",
+            tail(&m.stderr())
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     drop(m);
@@ -282,7 +366,7 @@ async fn an_external_cluster_stopped_for_20_s_is_ridden_out() {
 }
 
 /// How long until the API answers 200 again.
-async fn ride_out_after_restart(m: &ManagerProc, token: &str) -> Duration {
+pub(crate) async fn ride_out_after_restart(m: &ManagerProc, token: &str) -> Duration {
     let started = Instant::now();
     loop {
         let (r, took) = call(m, token, "GET", "/api/v1/hosts?limit=5", "").await;
@@ -290,7 +374,11 @@ async fn ride_out_after_restart(m: &ManagerProc, token: &str) -> Duration {
         if r.status == 200 {
             return started.elapsed();
         }
-        assert!(started.elapsed() < Duration::from_secs(30), "never back\n{}", tail(&m.stderr()));
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "never back\n{}",
+            tail(&m.stderr())
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

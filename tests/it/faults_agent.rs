@@ -90,10 +90,18 @@ async fn a_full_data_directory_degrades_health_refuses_jobs_and_both_recover() {
 
     let body = json!({"packages": ["pmtest-new"]});
     let r = api.call("POST", "/api/v1/packages", &[], Some(&body)).await;
-    assert!(r.status >= 500, "refused: {} {}", r.status, String::from_utf8_lossy(&r.body));
+    assert!(
+        r.status >= 500,
+        "refused: {} {}",
+        r.status,
+        String::from_utf8_lossy(&r.body)
+    );
     let e = r.json();
     assert!(
-        e["error"]["message"].as_str().unwrap_or_default().contains("No space left on device"),
+        e["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("No space left on device"),
         "{e}"
     );
     assert_eq!(api.get("/api/v1/jobs").await["data"], json!([]), "nothing queued");

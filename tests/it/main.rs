@@ -12,6 +12,7 @@ mod dnf_backend;
 mod enroll;
 mod faults;
 mod faults_agent;
+mod faults_deploy;
 mod fleet;
 mod jobs;
 mod jobs_lifecycle;
