@@ -327,6 +327,17 @@ async fn an_external_cluster_stopped_for_20_s_is_ridden_out() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     assert!(seen.iter().any(|s| s == "unavailable"), "{seen:?}");
+    // Under load too: a burst of 40 requests at once all answer 503 within 2 s (the circuit, not the pool).
+    let burst =
+        futures_util::future::join_all((0..40).map(|_| call(&m, &token, "GET", "/api/v1/hosts?limit=5", "")))
+            .await;
+    let slowest = burst.iter().map(|(_, t)| *t).max().unwrap();
+    assert!(burst.iter().all(|(r, _)| r.status == 503), "all 503");
+    assert!(
+        slowest < Duration::from_secs(2),
+        "slowest of the burst {slowest:?}"
+    );
+    eprintln!("external: a burst of 40 requests answered 503, the slowest in {slowest:?}");
     // The console says so in a page of its own, as fast.
     let (p, took) = call(&m, &token, "GET", "/hosts", "").await;
     assert!(took < Duration::from_secs(2), "took {took:?}");

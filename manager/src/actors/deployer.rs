@@ -69,8 +69,12 @@ impl Handler<StartRound> for Deployer {
             let r = match engine.round(false).await {
                 Ok(r) => r,
                 Err(e) => {
-                    // The scheduler looks again (and, the database being away, again shortly after).
-                    notify(done.as_ref(), Report::default());
+                    // The scheduler looks again after a short wait (the database may be away).
+                    let failed = Report {
+                        skipped: Some(format!("the round failed: {e}")),
+                        ..Report::default()
+                    };
+                    notify(done.as_ref(), failed);
                     return Err(e);
                 }
             };

@@ -85,7 +85,18 @@ impl Scheduler {
 impl Handler<RoundDone> for Scheduler {
     type Result = ();
 
-    fn handle(&mut self, _: RoundDone, ctx: &mut Self::Context) {
+    fn handle(&mut self, done: RoundDone, ctx: &mut Self::Context) {
+        if done.0.skipped.is_some() && self.ticking {
+            // The round failed (the database away): look again shortly, not in a tight loop.
+            if let Some(t) = self.timer.take() {
+                ctx.cancel_future(t);
+            }
+            self.timer = Some(ctx.run_later(RETRY_SLEEP, |act, ctx| {
+                act.timer = None;
+                act.look(ctx);
+            }));
+            return;
+        }
         self.look(ctx);
     }
 }
