@@ -73,6 +73,8 @@ pub struct Supervisor {
     next_start: Option<DateTime<Utc>>,
     /// The outage being lived through, if any.
     down_since: Option<DateTime<Utc>>,
+    /// Started again, no connection yet (still `restarting` for the health endpoint).
+    awaiting: bool,
     postmaster_died: bool,
     /// An outage over but not yet written to the audit trail.
     pending: Option<Outage>,
@@ -84,8 +86,14 @@ impl Supervisor {
         match self.next_start {
             Some(_) if self.failures >= UNAVAILABLE_AFTER => Some(DbState::Unavailable),
             Some(_) => Some(DbState::Restarting),
+            None if self.awaiting => Some(DbState::Restarting),
             None => None,
         }
+    }
+
+    /// Whether the actor should skip its connection probe (a restart is due or under way).
+    pub fn restarting(&self) -> bool {
+        self.next_start.is_some()
     }
 
     /// A look at the embedded postmaster at `now` (`alive`).
@@ -93,6 +101,7 @@ impl Supervisor {
         if alive {
             return Step::Wait;
         }
+        self.awaiting = false;
         match self.next_start {
             None => {
                 log::error!(
@@ -120,6 +129,7 @@ impl Supervisor {
                 );
                 self.next_start = None;
                 self.failures = 0;
+                self.awaiting = true;
             }
             Err(e) => {
                 self.failures += 1;
@@ -154,6 +164,7 @@ impl Supervisor {
         if self.next_start.is_some() {
             return;
         }
+        self.awaiting = false;
         if let Some(since) = self.down_since.take() {
             self.pending = Some(Outage {
                 since,
@@ -206,12 +217,18 @@ mod tests {
         c.advance(Duration::milliseconds(500));
         assert_eq!(s.postmaster(c.now(), false), Step::Start);
         s.started(c.now(), Ok(()));
-        assert_eq!(s.state(), None);
+        assert_eq!(
+            s.state(),
+            Some(DbState::Restarting),
+            "until a connection succeeds"
+        );
+        assert!(!s.restarting(), "the actor probes again");
         assert!(s.pending().is_none(), "written only once the database answers");
         s.reachable(c.now(), false, None);
         assert!(s.pending().is_none());
         c.advance(Duration::seconds(2));
         s.reachable(c.now(), true, None);
+        assert_eq!(s.state(), None);
         let o = s.pending().cloned().unwrap();
         assert_eq!((o.since, o.until, o.restarts), (died, c.now(), 1));
         assert_eq!(o.action(), "database.restarted");
@@ -242,8 +259,9 @@ mod tests {
         c.advance(MAX_BACKOFF);
         assert_eq!(s.postmaster(c.now(), false), Step::Start);
         s.started(c.now(), Ok(()));
-        assert_eq!(s.state(), None);
+        assert_eq!(s.state(), Some(DbState::Restarting));
         s.reachable(c.now(), true, None);
+        assert_eq!(s.state(), None);
         assert_eq!(s.pending().unwrap().restarts, 7);
     }
 

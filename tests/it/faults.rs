@@ -216,7 +216,17 @@ async fn a_killed_embedded_postmaster_is_restarted_mid_sweep_and_sigterm_stops_e
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(old), nix::sys::signal::Signal::SIGKILL).unwrap();
 
     let killed = Instant::now();
-    let seen = ride_out(&m, &token, 60).await;
+    let mut seen = ride_out(&m, &token, 60).await;
+    // Health follows within a second or two (the watch's next probe).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while seen.last().map(String::as_str) != Some("ok") && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let (h, _) = call(&m, &token, "GET", "/api/v1/health", "").await;
+        let state = h.json()["data"]["database"].as_str().unwrap().to_owned();
+        if seen.last() != Some(&state) {
+            seen.push(state);
+        }
+    }
     eprintln!(
         "embedded: health said {seen:?}; API back {:?} after the SIGKILL",
         killed.elapsed()
@@ -242,6 +252,12 @@ async fn a_killed_embedded_postmaster_is_restarted_mid_sweep_and_sigterm_stops_e
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let log = m.stderr();
+    for l in log
+        .lines()
+        .filter(|l| l.contains("database") || l.contains("PostgreSQL") || l.contains("paused"))
+    {
+        eprintln!("manager: {l}");
+    }
     assert_eq!(
         log.matches("is not running (killed?)").count(),
         1,

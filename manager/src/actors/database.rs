@@ -56,7 +56,7 @@ impl DatabaseWatch {
                 }));
                 return;
             }
-            if self.logic.state().is_some() {
+            if self.logic.restarting() {
                 return;
             }
         }
@@ -69,12 +69,13 @@ impl DatabaseWatch {
         ctx.spawn(actix::fut::wrap_future(probe).map(|r, act: &mut Self, ctx| {
             let now = act.clock.now();
             let health = act.db.pool().health().clone();
-            act.logic
-                .reachable(now, r.is_ok(), health.snapshot().down_since());
             if r.is_ok() {
                 // The probe's connection may be an old one: the circuit learns the database is back.
                 health.succeeded(now);
             }
+            act.logic
+                .reachable(now, r.is_ok(), health.snapshot().down_since());
+            act.publish();
             act.busy = false;
             if let Some(o) = act.logic.pending().cloned() {
                 act.busy = true;
