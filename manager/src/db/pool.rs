@@ -90,23 +90,30 @@ impl PgPool {
     }
 
     /// A connection: at once [`ManagerError::Unavailable`] while the circuit is open, else within
-    /// [`FAST_WAIT`] unless the database answers and every connection is busy.
+    /// [`FAST_WAIT`] unless the database answers and every one of the [`MAX_SIZE`] connections is busy.
     pub fn get(&self) -> Result<PgPooled, ManagerError> {
         if self.health.open(self.clock.now()) {
             return Err(self.unavailable());
         }
         match self.inner.get_timeout(FAST_WAIT) {
             Ok(c) => Ok(c),
-            Err(_) if self.health.snapshot().down() => Err(self.unavailable()),
-            Err(_) => self
+            // Every connection is in use and the database answers: wait for one to come back.
+            Err(_) if !self.health.snapshot().down() && self.inner.state().connections >= MAX_SIZE => self
                 .inner
                 .get_timeout(BUSY_WAIT)
                 .map_err(|e| ManagerError::Database(format!("cannot get a database connection: {e}"))),
+            // Connecting failed, or did not finish within FAST_WAIT (a server that does not answer).
+            Err(_) => Err(self.unavailable()),
         }
     }
 
     fn unavailable(&self) -> ManagerError {
-        ManagerError::Unavailable(self.health.snapshot().last_error().to_owned())
+        let c = self.health.snapshot();
+        ManagerError::Unavailable(if c.last_error().is_empty() {
+            format!("no connection within {} s", FAST_WAIT.as_secs())
+        } else {
+            c.last_error().to_owned()
+        })
     }
 
     /// Whether the database answers, as last seen (never waits).
