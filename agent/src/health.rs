@@ -1,5 +1,6 @@
 //! What `GET /health` concludes: healthy or degraded, and each reason, from the package-index state, a
-//! probe of the backend and a re-read of the TLS material on disk.
+//! probe of the backend, a re-read of the TLS material on disk and a write probe of the state and jobs
+//! directories.
 
 use crate::cache_state::CacheState;
 use crate::config::TlsPaths;
@@ -16,6 +17,30 @@ pub struct Findings {
     pub backend: Result<(), String>,
     /// Re-building the TLS configuration from the files on disk (`Ok` when not known).
     pub tls: Result<(), String>,
+    /// Writing (and removing) a small file in the state and jobs directories: one sentence per directory
+    /// that cannot be written (disk full, read-only, gone).
+    pub storage: Vec<String>,
+}
+
+/// Bytes the write probe writes: one page, so a full file system refuses it even where an empty file
+/// would still fit.
+const PROBE_BYTES: usize = 4096;
+
+/// Whether `dir` takes a new file: writes [`PROBE_BYTES`] to a probe file and removes it (no fsync: file
+/// systems reserve the space at `write`, so a full one refuses it there, and a health check stays cheap).
+/// `Err` says which directory and why (`No space left on device`, ...).
+pub fn probe_writable(dir: &std::path::Path, what: &str) -> Result<(), String> {
+    use std::io::Write;
+    let file = dir.join(format!(".health-probe-{}", std::process::id()));
+    let written = std::fs::File::create(&file).and_then(|mut f| f.write_all(&[0u8; PROBE_BYTES]));
+    let removed = std::fs::remove_file(&file);
+    match (written, removed) {
+        (Ok(()), Ok(())) => Ok(()),
+        (Err(e), _) | (Ok(()), Err(e)) => Err(format!(
+            "the {what} directory {} cannot be written: {e}",
+            dir.display()
+        )),
+    }
 }
 
 /// The verdict.
@@ -72,6 +97,7 @@ pub fn judge(f: Findings, now: DateTime<Utc>) -> Verdict {
     if let Err(e) = f.tls {
         problems.push(e);
     }
+    problems.extend(f.storage);
     let status = if problems.is_empty() {
         HealthStatus::Healthy
     } else {
@@ -109,6 +135,7 @@ mod tests {
             cache: Ok(fresh()),
             backend: Ok(()),
             tls: Ok(()),
+            storage: Vec::new(),
         };
         let v = judge(ok.clone(), now);
         assert_eq!(
@@ -169,6 +196,35 @@ mod tests {
             (v.status, v.cache_status),
             (HealthStatus::Healthy, CacheStatus::Unknown)
         );
+    }
+
+    #[test]
+    fn an_unwritable_directory_degrades_with_its_reason() {
+        let now = at("2026-05-01T12:00:00Z");
+        let d = tempfile::tempdir().unwrap();
+        assert_eq!(probe_writable(d.path(), "state"), Ok(()));
+        assert_eq!(
+            std::fs::read_dir(d.path()).unwrap().count(),
+            0,
+            "the probe leaves nothing behind"
+        );
+        let gone = d.path().join("missing");
+        let e = probe_writable(&gone, "jobs").unwrap_err();
+        assert!(
+            e.starts_with("the jobs directory ") && e.contains("cannot be written"),
+            "{e}"
+        );
+        let v = judge(
+            Findings {
+                cache: Ok(fresh()),
+                backend: Ok(()),
+                tls: Ok(()),
+                storage: vec![e.clone()],
+            },
+            now,
+        );
+        assert_eq!(v.status, HealthStatus::Degraded);
+        assert_eq!(v.problems, [e]);
     }
 
     #[test]

@@ -42,6 +42,9 @@ pub enum ManagerError {
     Embedded(EmbeddedError),
     /// A connection, migration or query failed.
     Database(String),
+    /// The database cannot be reached right now (down, restarting): answered at once with 503 and
+    /// `Retry-After`; the reason is for the log.
+    Unavailable(String),
     /// Something else that is our fault (hashing, files).
     Internal(String),
 }
@@ -57,9 +60,10 @@ impl ManagerError {
             | ManagerError::Forbidden(_)
             | ManagerError::NotFound(_)
             | ManagerError::TooMany(_) => EXIT_REFUSED,
-            ManagerError::Embedded(_) | ManagerError::Database(_) | ManagerError::Internal(_) => {
-                EXIT_DATABASE
-            }
+            ManagerError::Embedded(_)
+            | ManagerError::Database(_)
+            | ManagerError::Unavailable(_)
+            | ManagerError::Internal(_) => EXIT_DATABASE,
         }
     }
 }
@@ -76,6 +80,7 @@ impl fmt::Display for ManagerError {
             | ManagerError::TooMany(m) => f.write_str(m),
             ManagerError::Embedded(e) => write!(f, "{e}"),
             ManagerError::Database(m) => write!(f, "database: {m}"),
+            ManagerError::Unavailable(m) => write!(f, "database unavailable: {m}"),
             ManagerError::Internal(m) => write!(f, "internal error: {m}"),
         }
     }
@@ -95,7 +100,24 @@ impl ManagerError {
             ManagerError::TooMany(_) => "too_many_attempts",
             ManagerError::Config(_) => "configuration",
             ManagerError::Embedded(_) | ManagerError::Database(_) => "database_error",
+            ManagerError::Unavailable(_) => "database_unavailable",
             ManagerError::Internal(_) => "internal_error",
+        }
+    }
+
+    /// Whether a request failing with this is logged as an error (server-side failures, except the
+    /// database being away: that is logged once when it goes and once when it is back).
+    pub fn is_noisy(&self) -> bool {
+        self.status_code().is_server_error() && !matches!(self, ManagerError::Unavailable(_))
+    }
+
+    /// Seconds a client should wait before retrying (the `Retry-After` of a 429 or 503).
+    pub fn retry_after(&self) -> Option<u32> {
+        match self {
+            ManagerError::Unavailable(_) => Some(5),
+            ManagerError::TooMany(_) => Some(30),
+            e if e.status_code() == StatusCode::SERVICE_UNAVAILABLE => Some(30),
+            _ => None,
         }
     }
 
@@ -107,6 +129,11 @@ impl ManagerError {
             | ManagerError::Database(_)
             | ManagerError::Internal(_) => {
                 "the manager could not complete the request (see its log); nothing was changed".into()
+            }
+            ManagerError::Unavailable(_) => {
+                "the manager's database is unavailable (it is being restarted or \
+                 cannot be reached); nothing was changed — retry in a few seconds"
+                    .into()
             }
             other => other.to_string(),
         }
@@ -132,14 +159,16 @@ impl ResponseError for ManagerError {
             ManagerError::NotFound(_) => StatusCode::NOT_FOUND,
             ManagerError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             ManagerError::Config(_) | ManagerError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            ManagerError::Embedded(_) | ManagerError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ManagerError::Embedded(_) | ManagerError::Database(_) | ManagerError::Unavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
         }
     }
 
     /// The JSON envelope; the HTTP layer's middleware re-renders it as a page for console routes and puts the
     /// request's own id in it for API routes.
     fn error_response(&self) -> HttpResponse {
-        if self.status_code().is_server_error() {
+        if self.is_noisy() {
             log::error!("request failed: {self}");
         }
         let clock = linux_patch_shared::clock::SystemClock;
@@ -174,7 +203,14 @@ impl From<EmbeddedError> for ManagerError {
 
 impl From<diesel::result::Error> for ManagerError {
     fn from(e: diesel::result::Error) -> Self {
-        ManagerError::Database(e.to_string())
+        use diesel::result::{DatabaseErrorKind as K, Error as E};
+        match &e {
+            // The server went away under a running statement: the database is unavailable, not broken.
+            E::DatabaseError(K::ClosedConnection | K::UnableToSendCommand, _) => {
+                ManagerError::Unavailable(e.to_string())
+            }
+            _ => ManagerError::Database(e.to_string()),
+        }
     }
 }
 
@@ -218,5 +254,27 @@ mod tests {
         let err = env.error.unwrap();
         assert_eq!(err.code, "database_error");
         assert!(err.retryable);
+    }
+
+    #[test]
+    fn an_unavailable_database_is_a_quiet_503_with_a_short_retry_after() {
+        let e = ManagerError::Unavailable("connection refused /run/x".into());
+        assert_eq!(e.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(e.retry_after(), Some(5));
+        assert!(!e.is_noisy(), "logged once per change, not per request");
+        assert!(ManagerError::Database("x".into()).is_noisy());
+        assert!(!e.public_message().contains("/run/x"));
+        assert!(e.public_message().contains("database is unavailable"));
+        let err = e
+            .envelope(RequestId::generate(), chrono::DateTime::UNIX_EPOCH)
+            .error
+            .unwrap();
+        assert_eq!(err.code, "database_unavailable");
+        assert!(err.retryable);
+        let closed = diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::ClosedConnection,
+            Box::new("server closed the connection unexpectedly".to_string()),
+        );
+        assert!(matches!(ManagerError::from(closed), ManagerError::Unavailable(_)));
     }
 }

@@ -22,3 +22,4 @@ pub mod poll;
 pub mod postgres;
 pub mod relay;
 pub mod services;
+pub mod supervise;

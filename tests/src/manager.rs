@@ -74,6 +74,44 @@ impl ManagerProc {
         m
     }
 
+    /// Like [`ManagerProc::prepare_configured`] but on the manager's own embedded PostgreSQL cluster (no
+    /// `database.url`): its rows are reached through [`ManagerProc::embedded_url`] while it runs.
+    pub fn prepare_embedded(extra: &str) -> Self {
+        let m = Self::start_full(&["127.0.0.0/8"], true, extra, false);
+        linux_patch_manager::ca::InternalCa::load_or_create(
+            &m.data_dir(),
+            &linux_patch_shared::clock::SystemClock,
+        )
+        .unwrap();
+        m
+    }
+
+    /// Like [`ManagerProc::prepare_configured`] but on the database at `url` (a cluster the test owns, so it
+    /// may stop and start it).
+    pub fn prepare_on_url(url: &str, extra: &str) -> Self {
+        let extra = format!("database: {{ url: \"{url}\" }}\n{extra}");
+        let m = Self::start_full(&["127.0.0.0/8"], true, &extra, false);
+        linux_patch_manager::ca::InternalCa::load_or_create(
+            &m.data_dir(),
+            &linux_patch_shared::clock::SystemClock,
+        )
+        .unwrap();
+        m
+    }
+
+    /// The libpq URL of the embedded cluster's database (over its Unix socket; reachable while it runs).
+    pub fn embedded_url(&self) -> String {
+        format!(
+            "postgresql://postgres@/linux_patch_manager?host={}",
+            self.data_dir().join("run").display()
+        )
+    }
+
+    /// The embedded cluster's data directory (`postmaster.pid` is in it while it runs).
+    pub fn embedded_pgdata(&self) -> PathBuf {
+        self.data_dir().join("postgres")
+    }
+
     /// A second manager process on `first`'s database with a copy of its data directory (the same CA, the same
     /// manager client certificate and key), on its own port; prepared, not started ([`ManagerProc::launch`]).
     /// Start `first` before, so its client certificate exists.

@@ -178,8 +178,12 @@ fn tail(text: &str, lines: usize) -> String {
 /// Registers every simulated host (name, address, port) in one transaction, with its server certificate
 /// recorded as the one issued to it (the manager pins each host to its recorded certificates).
 pub fn register(db: &TestDb, records: &[HostRecord]) {
+    register_on(&mut db.conn(), records);
+}
+
+/// [`register`] on any connection (e.g. a manager's embedded cluster).
+pub fn register_on(c: &mut PgConnection, records: &[HostRecord]) {
     let now = SystemClock.now();
-    let mut c = db.conn();
     c.transaction(|c| {
         for chunk in records.chunks(1000) {
             let rows: Vec<_> = chunk

@@ -1,11 +1,11 @@
-//! `GET /health`: liveness, version, backend, package-index freshness, backend and TLS checks, and the
-//! remote syslog sender's counters.
+//! `GET /health`: liveness, version, backend, package-index freshness, backend, TLS and disk-write
+//! checks, and the remote syslog sender's counters.
 
 use super::ctx::{blocking, Ctx};
 use crate::actors::cache_refresher::RefreshIfStale;
 use crate::cache_state::CacheState;
 use crate::error::AgentError;
-use crate::health::{check_tls, judge, Findings};
+use crate::health::{check_tls, judge, probe_writable, Findings};
 use actix_web::HttpResponse;
 use linux_patch_shared::api::agent::{CacheStatus, Health};
 
@@ -13,6 +13,10 @@ use linux_patch_shared::api::agent::{CacheStatus, Health};
 /// background (the answer does not wait for it, so a health check stays fast).
 pub async fn get(ctx: Ctx) -> Result<HttpResponse, AgentError> {
     let file = ctx.state.paths.state_dir.join("cache.json");
+    let dirs = [
+        (ctx.state.paths.state_dir.clone(), "state"),
+        (ctx.state.paths.jobs_dir.clone(), "jobs"),
+    ];
     let backend = ctx.state.backend.clone();
     let tls_files = ctx.state.edge.tls_files();
     let findings = blocking(move || {
@@ -20,6 +24,10 @@ pub async fn get(ctx: Ctx) -> Result<HttpResponse, AgentError> {
             cache: CacheState::load(&file),
             backend: backend.probe(),
             tls: check_tls(tls_files.as_ref()),
+            storage: dirs
+                .iter()
+                .filter_map(|(d, what)| probe_writable(d, what).err())
+                .collect(),
         })
     })
     .await?;

@@ -24,6 +24,11 @@ impl Actor for Deployer {
     fn started(&mut self, ctx: &mut Self::Context) {
         if let Some(every) = self.tick {
             ctx.run_interval(every, |act, ctx| {
+                // Paused while the database is away: nothing is followed, so nothing times out or
+                // fails because of the manager's own outage; the next tick after it resumes.
+                if !act.engine.db_available() {
+                    return;
+                }
                 let (engine, done) = (act.engine.clone(), act.after_round.clone());
                 ctx.spawn(actix::fut::wrap_future(async move {
                     match engine.round(true).await {
@@ -61,7 +66,18 @@ impl Handler<StartRound> for Deployer {
     fn handle(&mut self, _: StartRound, _: &mut Self::Context) -> Self::Result {
         let (engine, done) = (self.engine.clone(), self.after_round.clone());
         Box::pin(async move {
-            let r = engine.round(false).await?;
+            let r = match engine.round(false).await {
+                Ok(r) => r,
+                Err(e) => {
+                    // The scheduler looks again after a short wait (the database may be away).
+                    let failed = Report {
+                        skipped: Some(format!("the round failed: {e}")),
+                        ..Report::default()
+                    };
+                    notify(done.as_ref(), failed);
+                    return Err(e);
+                }
+            };
             if r.skipped.is_none() {
                 notify(&done, r.clone());
             }

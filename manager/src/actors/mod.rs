@@ -1,8 +1,10 @@
 //! The manager's actors: each owns its state and its time and forwards to pure logic; callers use its
 //! typed handle. The poller (health and patch data of every host), housekeeping (audit, enrolment purge,
 //! certificate renewal), the deployer (dispatch and follow agent jobs), the scheduler (wakes it when
-//! targets fall due) and the relay (live deployment state and agent job events to watching browsers).
+//! targets fall due), the relay (live deployment state and agent job events to watching browsers) and the
+//! database watch (restarts the embedded PostgreSQL, tracks availability).
 
+pub mod database;
 pub mod deployer;
 pub mod housekeeping;
 pub mod poller;

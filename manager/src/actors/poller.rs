@@ -42,6 +42,9 @@ impl Actor for Poller {
     fn started(&mut self, ctx: &mut Self::Context) {
         if let Some(every) = self.tick {
             ctx.run_interval(every, |act, ctx| {
+                if act.engine.paused() {
+                    return;
+                }
                 let engine = act.engine.clone();
                 ctx.spawn(actix::fut::wrap_future(async move {
                     if let Err(e) = engine.sweep(None).await {

@@ -15,6 +15,9 @@ use std::time::Duration;
 /// manager process on the same database are seen within a minute.
 pub const MAX_SLEEP: Duration = Duration::from_secs(60);
 
+/// Sleep after the plan could not be read.
+pub const RETRY_SLEEP: Duration = Duration::from_secs(2);
+
 /// The actor.
 pub struct Scheduler {
     engine: Rc<Engine>,
@@ -42,15 +45,22 @@ impl Scheduler {
         ctx.spawn(
             actix::fut::wrap_future(async move { engine.next_due().await }).map(
                 |due, act: &mut Self, ctx| {
-                    let due = due.unwrap_or_else(|e| {
-                        log::error!("scheduler: cannot read the next due target: {e}");
-                        None
-                    });
+                    let (due, failed) = match due {
+                        Ok(d) => (d, false),
+                        Err(e) => {
+                            if !matches!(e, ManagerError::Unavailable(_)) {
+                                log::error!("scheduler: cannot read the next due target: {e}");
+                            }
+                            (None, true)
+                        }
+                    };
                     act.next = due;
                     if let Some(t) = act.timer.take() {
                         ctx.cancel_future(t);
                     }
-                    let sleep = due.map_or(MAX_SLEEP, |at| {
+                    // After a failed read (the database away) look again soon, not in a minute.
+                    let idle = if failed { RETRY_SLEEP } else { MAX_SLEEP };
+                    let sleep = due.map_or(idle, |at| {
                         (at - act.clock.now())
                             .to_std()
                             .unwrap_or(Duration::ZERO)
@@ -75,7 +85,18 @@ impl Scheduler {
 impl Handler<RoundDone> for Scheduler {
     type Result = ();
 
-    fn handle(&mut self, _: RoundDone, ctx: &mut Self::Context) {
+    fn handle(&mut self, done: RoundDone, ctx: &mut Self::Context) {
+        if done.0.skipped.is_some() && self.ticking {
+            // The round failed (the database away): look again shortly, not in a tight loop.
+            if let Some(t) = self.timer.take() {
+                ctx.cancel_future(t);
+            }
+            self.timer = Some(ctx.run_later(RETRY_SLEEP, |act, ctx| {
+                act.timer = None;
+                act.look(ctx);
+            }));
+            return;
+        }
         self.look(ctx);
     }
 }

@@ -52,6 +52,8 @@ pub struct Actors {
     pub scheduler: SchedulerHandle,
     /// Live deployment state and agent job events to watching browsers and scripts.
     pub relay: RelayHandle,
+    /// Restarts the embedded PostgreSQL, follows whether the database answers.
+    pub database: crate::actors::database::DatabaseHandle,
 }
 
 /// Whether the actors run on their own clock ticks (`serve`) or only when told (tests: `sweep_due`,
@@ -78,6 +80,7 @@ pub struct AppBuilder {
     renew_web: bool,
     mode: ActorMode,
     deploy_concurrency: usize,
+    cluster: Option<crate::postgres::Cluster>,
 }
 
 impl AppBuilder {
@@ -102,7 +105,14 @@ impl AppBuilder {
             renew_web: false,
             mode: ActorMode::Manual,
             deploy_concurrency: DEFAULT_DEPLOY_CONCURRENCY,
+            cluster: None,
         }
+    }
+
+    /// The embedded cluster to supervise (none with `database.url`).
+    pub fn cluster(mut self, c: Option<crate::postgres::Cluster>) -> Self {
+        self.cluster = c;
+        self
     }
 
     /// `poller:` settings.
@@ -182,6 +192,7 @@ impl AppBuilder {
             deployer,
             scheduler,
             relay,
+            database: crate::actors::database::start(db.clone(), self.cluster, self.clock.clone(), ticking),
             poller: poller::start(
                 crate::poll::sweep::PollDeps {
                     db: db.clone(),

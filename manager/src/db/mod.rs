@@ -1,24 +1,21 @@
 //! The database: embedded or external PostgreSQL, the r2d2 pool, and the embedded migrations.
 
+pub mod health;
 pub mod models;
+pub mod pool;
 
 pub mod schema;
+
+pub use pool::{PgPool, PgPooled};
 
 use crate::config::ManagerConfig;
 use crate::error::ManagerError;
 use crate::postgres::EmbeddedPostgres;
-use diesel::r2d2::{ConnectionManager, PooledConnection};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
-use std::time::Duration;
 
 /// The migrations of `migrations/`, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
-
-/// A pool of PostgreSQL connections.
-pub type PgPool = r2d2::Pool<ConnectionManager<PgConnection>>;
-/// One connection out of the pool.
-pub type PgPooled = PooledConnection<ConnectionManager<PgConnection>>;
 
 /// An open, migrated database; owns the embedded cluster (if any), which stops when this is dropped.
 #[derive(Debug)]
@@ -48,9 +45,7 @@ impl Database {
 
     /// A connection from the pool.
     pub fn conn(&self) -> Result<PgPooled, ManagerError> {
-        self.pool
-            .get()
-            .map_err(|e| ManagerError::Database(format!("cannot connect: {e}")))
+        self.pool.get()
     }
 
     /// A handle on the pool (cheap to clone).
@@ -62,15 +57,16 @@ impl Database {
     pub fn is_embedded(&self) -> bool {
         self.embedded.is_some()
     }
+
+    /// What the supervisor needs to watch and restart the embedded cluster (none with `database.url`).
+    pub fn cluster(&self) -> Option<crate::postgres::Cluster> {
+        self.embedded.as_ref().map(EmbeddedPostgres::cluster)
+    }
 }
 
 /// A lazy pool: no connection is made until one is asked for.
 pub fn pool(url: &str) -> PgPool {
-    r2d2::Pool::builder()
-        .max_size(8)
-        .min_idle(Some(0))
-        .connection_timeout(Duration::from_secs(15))
-        .build_unchecked(ConnectionManager::new(url))
+    PgPool::new(url)
 }
 
 /// Applies pending migrations; returns their versions.
@@ -139,4 +135,44 @@ impl Db {
         })
         .await?
     }
+
+    /// Whether the database is there as last seen (never waits): the poller and the deployer pause
+    /// while it is not.
+    pub fn available(&self) -> bool {
+        self.pool.health().available()
+    }
+
+    /// Like [`Db::run`], but while the database is unavailable (down, restarting) waits and tries again,
+    /// every second for up to [`PATIENCE`]: for writes that must not be lost to the manager's own outage
+    /// (results already fetched from agents, jobs already sent). Other errors return at once.
+    pub async fn run_patient<T, F>(&self, what: &str, f: F) -> Result<T, ManagerError>
+    where
+        F: Fn(&mut PgConnection) -> Result<T, ManagerError> + Send + Sync + 'static,
+        T: Send + 'static,
+    {
+        let f = std::sync::Arc::new(f);
+        let started = std::time::Instant::now();
+        let mut told = false;
+        loop {
+            let g = f.clone();
+            match self.run(move |c| g(c)).await {
+                Err(ManagerError::Unavailable(e)) if started.elapsed() < PATIENCE => {
+                    if !told {
+                        log::warn!("{what}: the database is unavailable ({e}); waiting for it");
+                        told = true;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                }
+                r => {
+                    if told && r.is_ok() {
+                        log::info!("{what}: written after the database came back");
+                    }
+                    return r;
+                }
+            }
+        }
+    }
 }
+
+/// Longest [`Db::run_patient`] waits for the database.
+pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(600);

@@ -169,7 +169,9 @@ impl Engine {
         for (host, fp) in self
             .deps
             .db
-            .run(move |c| Ok(Certificate::agent_pins(c, &ids, now)?))
+            .run_patient("deployer: reading the hosts' certificates", move |c| {
+                Ok(Certificate::agent_pins(c, &ids, now)?)
+            })
             .await?
         {
             pins.entry(host).or_default().push(fp);
@@ -205,10 +207,13 @@ impl Engine {
         }
         touched.sort_unstable();
         touched.dedup();
+        // The jobs are with the agents now: what became of them is written even if the database is away
+        // for a while (waiting for it), so no target is lost or sent again because of the manager's outage.
+        let results = std::sync::Arc::new(results);
         self.deps
             .db
-            .run(move |c| {
-                for (claimed, outcome) in &results {
+            .run_patient("deployer: recording what the agents answered", move |c| {
+                for (claimed, outcome) in results.iter() {
                     claims::record(c, &owner, claimed.id, outcome, now)?;
                     if let (Outcome::Ended { state, .. }, "rollback") = (outcome, claimed.operation.as_str())
                     {
@@ -223,6 +228,11 @@ impl Engine {
                 Ok(())
             })
             .await
+    }
+
+    /// Whether the database is there (rounds pause while it is not).
+    pub fn db_available(&self) -> bool {
+        self.deps.db.available()
     }
 }
 

@@ -66,9 +66,9 @@ fn json_error(req: &actix_web::HttpRequest, e: &ManagerError) -> HttpResponse {
         .map(|s| s.now())
         .unwrap_or(chrono::DateTime::UNIX_EPOCH);
     let mut r = HttpResponse::build(e.status_code()).json(e.envelope(request_id_of(req), now));
-    if matches!(e, ManagerError::TooMany(_)) || e.status_code().as_u16() == 503 {
+    if let Some(secs) = e.retry_after() {
         r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
     r
 }
@@ -131,12 +131,15 @@ pub async fn ui_errors(
             r
         }
         _ => {
-            if e.status_code().is_server_error() {
+            if e.is_noisy() {
                 log::error!("{} {}: {e}", req.method(), req.path());
             }
             let signed = req.extensions().get::<Signed>().cloned();
             let status = e.status_code();
-            let title = status.canonical_reason().unwrap_or("Error");
+            let title = match &e {
+                ManagerError::Unavailable(_) => "Database unavailable",
+                _ => status.canonical_reason().unwrap_or("Error"),
+            };
             let page = match &signed {
                 Some(s) => Page::signed(title, s, ""),
                 None => Page::anonymous(title, ""),
@@ -148,9 +151,11 @@ pub async fn ui_errors(
             }
             .render()
             .unwrap_or_else(|_| e.public_message());
-            HttpResponse::build(status)
-                .content_type("text/html; charset=utf-8")
-                .body(body)
+            let mut r = HttpResponse::build(status);
+            if let Some(secs) = e.retry_after() {
+                r.insert_header((header::RETRY_AFTER, secs));
+            }
+            r.content_type("text/html; charset=utf-8").body(body)
         }
     };
     Ok(ServiceResponse::new(req, r).map_into_right_body())

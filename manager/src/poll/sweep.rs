@@ -39,6 +39,7 @@ pub struct Engine {
     /// What `GET /api/v1/poller` shows.
     pub status: RefCell<PollerStatus>,
     sweeping: Cell<bool>,
+    paused: Cell<bool>,
     last_trust_error: Cell<Option<DateTime<Utc>>>,
 }
 
@@ -54,8 +55,22 @@ impl Engine {
             concurrency,
             status: RefCell::new(PollerStatus::default()),
             sweeping: Cell::new(false),
+            paused: Cell::new(false),
             last_trust_error: Cell::new(None),
         })
+    }
+
+    /// Whether sweeps pause: the manager's own database is away (said once per change).
+    pub fn paused(&self) -> bool {
+        let away = !self.state.db.available();
+        if self.paused.replace(away) != away {
+            if away {
+                log::warn!("poller: paused while the database is unavailable (no host is marked for it)");
+            } else {
+                log::info!("poller: the database is back; sweeping again");
+            }
+        }
+        away
     }
 
     /// Whether a manager client certificate is loaded.
@@ -231,7 +246,10 @@ impl Engine {
         let now = self.now();
         match self
             .state
-            .db(move |c| Ok(crate::db::models::Certificate::agent_pins(c, &ids, now)?))
+            .db
+            .run_patient("poller: reading the hosts' certificates", move |c| {
+                Ok(crate::db::models::Certificate::agent_pins(c, &ids, now)?)
+            })
             .await
         {
             Ok(pairs) => {

@@ -100,10 +100,14 @@ pub struct WriterStats {
 async fn flush_async(db: &Db, batch: Batch, stats: &mut WriterStats) {
     let n = batch.len();
     let b = std::sync::Arc::new(batch);
-    // A host removed during the sweep can fail a statement once; the retry skips it.
+    // A host removed during the sweep can fail a statement once; the retry skips it. While the database
+    // is away the results wait for it (they are the agents' answers: no host is blamed for our outage).
     for attempt in 0..2 {
         let b = b.clone();
-        match db.run(move |c| flush(c, &b)).await {
+        match db
+            .run_patient("poller: writing results", move |c| flush(c, &b))
+            .await
+        {
             Ok(()) => {
                 stats.written += n;
                 stats.flushes += 1;

@@ -1,5 +1,9 @@
 //! The embedded default database: a private PostgreSQL cluster under `<data_dir>/postgres`, Unix socket only.
 
+mod cluster;
+
+pub use cluster::Cluster;
+
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -12,11 +16,7 @@ pub const SUPERUSER: &str = "postgres";
 /// A running private cluster; stopped (`pg_ctl stop -m fast`) on drop if this process started it.
 #[derive(Debug)]
 pub struct EmbeddedPostgres {
-    pgdata: PathBuf,
-    socket_dir: PathBuf,
-    bindir: PathBuf,
-    run_as: Option<String>,
-    owned: bool,
+    cl: Cluster,
 }
 
 /// Why the private cluster could not be set up, started or stopped.
@@ -64,42 +64,15 @@ impl EmbeddedPostgres {
                     .map_err(|e| err(format!("cannot give {} to {SUPERUSER}: {e}", d.display())))?;
             }
         }
-        let mut pg = Self {
-            pgdata,
-            socket_dir,
-            bindir,
-            run_as: owner.map(|(name, _, _)| name),
-            owned: false,
+        let pg = Self {
+            cl: Cluster::new(pgdata, socket_dir, bindir, owner.map(|(name, _, _)| name)),
         };
-        if !pg.pgdata.join("PG_VERSION").exists() {
+        if !pg.cl.pgdata.join("PG_VERSION").exists() {
             pg.initdb()?;
         }
         pg.write_settings()?;
-        if !pg.running() {
-            let log = pg.pgdata.join("server.log");
-            let out = pg.run(
-                "pg_ctl",
-                &[
-                    "start".as_ref(),
-                    "-w".as_ref(),
-                    "-t".as_ref(),
-                    "60".as_ref(),
-                    "-D".as_ref(),
-                    pg.pgdata.as_os_str(),
-                    "-l".as_ref(),
-                    log.as_os_str(),
-                ],
-            )?;
-            if !out.status.success() {
-                let tail = std::fs::read_to_string(&log).unwrap_or_default();
-                let tail: Vec<&str> = tail.lines().rev().take(5).collect();
-                return Err(err(format!(
-                    "pg_ctl start failed: {}; server log: {}",
-                    String::from_utf8_lossy(&out.stderr).trim(),
-                    tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
-                )));
-            }
-            pg.owned = true;
+        if !pg.cl.running() {
+            pg.cl.start()?;
         }
         Ok(pg)
     }
@@ -108,40 +81,23 @@ impl EmbeddedPostgres {
     pub fn url(&self, database: &str) -> String {
         format!(
             "postgresql://{SUPERUSER}@/{database}?host={}",
-            percent_encode(&self.socket_dir.to_string_lossy())
+            percent_encode(&self.cl.socket_dir.to_string_lossy())
         )
     }
 
     /// The directory holding the cluster's Unix socket.
     pub fn socket_dir(&self) -> &Path {
-        &self.socket_dir
+        &self.cl.socket_dir
     }
 
     /// Stops the cluster if this process started it (`pg_ctl stop -m fast`, waiting for the shutdown).
     pub fn stop(&mut self) -> Result<(), EmbeddedError> {
-        if !self.owned {
-            return Ok(());
-        }
-        self.owned = false;
-        let out = self.run(
-            "pg_ctl",
-            &[
-                "stop".as_ref(),
-                "-w".as_ref(),
-                "-m".as_ref(),
-                "fast".as_ref(),
-                "-D".as_ref(),
-                self.pgdata.as_os_str(),
-            ],
-        )?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(err(format!(
-                "pg_ctl stop failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            )))
-        }
+        self.cl.stop()
+    }
+
+    /// A handle for the supervisor (liveness, restart); shares whether we own the server.
+    pub fn cluster(&self) -> Cluster {
+        self.cl.clone()
     }
 
     fn initdb(&self) -> Result<(), EmbeddedError> {
@@ -149,7 +105,7 @@ impl EmbeddedPostgres {
             "initdb",
             &[
                 "-D".as_ref(),
-                self.pgdata.as_os_str(),
+                self.cl.pgdata.as_os_str(),
                 "-U".as_ref(),
                 SUPERUSER.as_ref(),
                 "-E".as_ref(),
@@ -163,11 +119,11 @@ impl EmbeddedPostgres {
         if !out.status.success() {
             return Err(err(format!(
                 "initdb {} failed: {}",
-                self.pgdata.display(),
+                self.cl.pgdata.display(),
                 String::from_utf8_lossy(&out.stderr).trim()
             )));
         }
-        let conf = self.pgdata.join("postgresql.conf");
+        let conf = self.cl.pgdata.join("postgresql.conf");
         let mut text = std::fs::read_to_string(&conf)
             .map_err(|e| err(format!("cannot read {}: {e}", conf.display())))?;
         text.push_str("\n# linux-patch-manager: no TCP, socket in the manager's data directory\ninclude = 'manager.conf'\n");
@@ -176,8 +132,8 @@ impl EmbeddedPostgres {
 
     /// (Re)writes `manager.conf` so the socket follows the data directory if it moved.
     fn write_settings(&self) -> Result<(), EmbeddedError> {
-        let dir = self.socket_dir.to_string_lossy().replace('\'', "''");
-        let file = self.pgdata.join("manager.conf");
+        let dir = self.cl.socket_dir.to_string_lossy().replace('\'', "''");
+        let file = self.cl.pgdata.join("manager.conf");
         std::fs::write(
             &file,
             // jit off: LLVM JIT needs writable+executable memory, which the hardened unit denies
@@ -187,29 +143,8 @@ impl EmbeddedPostgres {
         .map_err(|e| err(format!("cannot write {}: {e}", file.display())))
     }
 
-    fn running(&self) -> bool {
-        let status = ["status".as_ref(), "-D".as_ref(), self.pgdata.as_os_str()];
-        matches!(self.run("pg_ctl", &status), Ok(o) if o.status.success())
-    }
-
-    /// Runs a PostgreSQL tool with argv (never a shell), as the cluster's user when we are root.
     fn run(&self, tool: &str, args: &[&std::ffi::OsStr]) -> Result<Output, EmbeddedError> {
-        let program = self.bindir.join(tool);
-        let mut cmd = match &self.run_as {
-            Some(user) => {
-                let mut c = Command::new("runuser");
-                c.args(["-u", user, "--"]).arg(&program);
-                c
-            }
-            None => Command::new(&program),
-        };
-        cmd.args(args)
-            .current_dir(&self.pgdata)
-            .env("LC_ALL", "C")
-            .env_remove("PGDATA")
-            .stdin(Stdio::null());
-        cmd.output()
-            .map_err(|e| err(format!("cannot run {}: {e}", program.display())))
+        self.cl.run(tool, args)
     }
 }
 
