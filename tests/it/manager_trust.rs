@@ -13,6 +13,7 @@ use std::process::{Child, Command, Stdio};
 
 mod enrolment_flood;
 mod enrolment_hijack;
+mod flash_from_url;
 mod lockout;
 mod poller_identity;
 mod session_lifetime;

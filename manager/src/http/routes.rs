@@ -2,7 +2,7 @@
 //! `/api/v1/...` (JSON envelope errors), then the console's pages (HTML errors, silent session refresh).
 //! Each line names the handler; handlers parse, call one service and render.
 
-use super::{api, assets, identity, middleware, ui};
+use super::{api, assets, flash, identity, middleware, ui};
 use crate::error::ManagerError;
 use actix_web::middleware::from_fn;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -26,6 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .service(
                     web::scope("")
+                        .wrap(from_fn(flash::carry))
                         .wrap(from_fn(middleware::ui_errors))
                         .wrap(from_fn(identity::silent_refresh))
                         .configure(console_routes)

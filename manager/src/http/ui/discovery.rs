@@ -45,11 +45,11 @@ crate::has_csrf!(StartForm, RegisterForm);
 pub(crate) async fn page(
     state: web::Data<AppContext>,
     who: Signed,
-    flash: web::Query<Flash>,
+    flash: Flash,
 ) -> Result<HttpResponse, ManagerError> {
     let scans = state.discovery.list(who.user.id, who.scope, state.now());
     html(&DiscoveryPage {
-        page: flash.into_inner().apply(Page::signed("Discovery", &who, "hosts")),
+        page: flash.apply(Page::signed("Discovery", &who, "hosts")),
         scans,
         scan: None,
         range: String::new(),
@@ -90,14 +90,12 @@ pub(crate) async fn scan(
     state: web::Data<AppContext>,
     who: Signed,
     id: web::Path<String>,
-    flash: web::Query<Flash>,
+    flash: Flash,
 ) -> Result<HttpResponse, ManagerError> {
     let v = services::discovery::view(&state, &who.as_actor(), services::discovery::scan_id(&id)?).await?;
     let scans = state.discovery.list(who.user.id, who.scope, state.now());
     html(&DiscoveryPage {
-        page: flash
-            .into_inner()
-            .apply(Page::signed(&format!("Discovery of {}", v.range), &who, "hosts")),
+        page: flash.apply(Page::signed(&format!("Discovery of {}", v.range), &who, "hosts")),
         range: v.range.clone(),
         port: v.port,
         scans,

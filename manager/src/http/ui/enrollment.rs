@@ -41,7 +41,7 @@ fn ago(now: DateTime<Utc>, t: DateTime<Utc>) -> String {
 pub(crate) async fn list(
     state: web::Data<AppContext>,
     who: Signed,
-    flash: web::Query<Flash>,
+    flash: Flash,
 ) -> Result<HttpResponse, ManagerError> {
     who.require_admin()?;
     let now = state.now();
@@ -52,9 +52,7 @@ pub(crate) async fn list(
         e,
     };
     html(&EnrollmentPage {
-        page: flash
-            .into_inner()
-            .apply(Page::signed("Enrolment", &who, "enrollment")),
+        page: flash.apply(Page::signed("Enrolment", &who, "enrollment")),
         pending: pending.into_iter().map(row).collect(),
         decided: decided.into_iter().map(row).collect(),
     })
