@@ -19,6 +19,7 @@ mod poller_identity;
 mod session_lifetime;
 mod session_prune;
 mod stale_challenge;
+mod stolen_session;
 
 fn json_post(uri: &str, csrf: &str, body: serde_json::Value) -> TestRequest {
     TestRequest::post()

@@ -231,7 +231,26 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
         // account
         .route("/account", web::get().to(ui::account::page))
         .route("/account/theme", web::post().to(ui::account::theme))
-        .route("/account/recovery-codes", web::post().to(ui::account::new_codes));
+        .route(
+            "/account/password",
+            web::post().to(ui::account_security::password),
+        )
+        .route(
+            "/account/recovery-codes",
+            web::post().to(ui::account_security::new_codes),
+        )
+        .route(
+            "/account/totp/start",
+            web::post().to(ui::account_security::totp_start),
+        )
+        .route(
+            "/account/totp/add",
+            web::post().to(ui::account_security::totp_add),
+        )
+        .route(
+            "/account/factors/remove",
+            web::post().to(ui::account_security::remove_factor),
+        );
 }
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ManagerError> {

@@ -1,6 +1,7 @@
 //! The console's pages (server-rendered with Askama): the page context every template shares and the routes.
 
 pub mod account;
+pub mod account_security;
 pub mod admin_groups;
 pub mod admin_users;
 pub mod audit;
