@@ -20,6 +20,7 @@ mod session_lifetime;
 mod session_prune;
 mod stale_challenge;
 mod stolen_session;
+mod ws_after_reload;
 
 fn json_post(uri: &str, csrf: &str, body: serde_json::Value) -> TestRequest {
     TestRequest::post()
