@@ -11,6 +11,7 @@ use linux_patch_tests::signin::{ready_user, sign_in};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
+mod discovery_limits;
 mod enrolment_flood;
 mod enrolment_hijack;
 mod flash_from_url;

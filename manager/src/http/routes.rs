@@ -58,6 +58,12 @@ fn api_routes(cfg: &mut web::ServiceConfig) {
         // discovery
         .route("/discovery", web::get().to(api::discovery::list))
         .route("/discovery", web::post().to(api::discovery::start))
+        .route("/discovery/ranges", web::get().to(api::discovery::ranges))
+        .route("/discovery/ranges", web::post().to(api::discovery::allow_range))
+        .route(
+            "/discovery/ranges/{id}",
+            web::delete().to(api::discovery::remove_range),
+        )
         .route("/discovery/{id}", web::get().to(api::discovery::get))
         .route(
             "/discovery/{id}/register",
@@ -192,6 +198,11 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
         // discovery
         .route("/discovery", web::get().to(ui::discovery::page))
         .route("/discovery", web::post().to(ui::discovery::start))
+        .route("/discovery/ranges", web::post().to(ui::discovery::allow_range))
+        .route(
+            "/discovery/ranges/{id}/delete",
+            web::post().to(ui::discovery::remove_range),
+        )
         .route("/discovery/{id}", web::get().to(ui::discovery::scan))
         .route(
             "/discovery/{id}/register",
