@@ -20,4 +20,5 @@ pub mod http;
 pub mod paths;
 pub mod poll;
 pub mod postgres;
+pub mod secrets;
 pub mod services;

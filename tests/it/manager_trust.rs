@@ -15,6 +15,7 @@ mod discovery_limits;
 mod enrolment_flood;
 mod enrolment_hijack;
 mod flash_from_url;
+mod jwt_keys_at_rest;
 mod lockout;
 mod poller_identity;
 mod session_lifetime;
