@@ -62,6 +62,8 @@ impl SecretsKey {
                 Ok(Self { key })
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(data_dir)
+                    .map_err(|e| cfg(format!("cannot create its directory: {e}")))?;
                 let mut key = [0u8; KEY_LEN];
                 openssl::rand::rand_bytes(&mut key).map_err(|e| cfg(format!("no random bytes: {e}")))?;
                 let mut f = std::fs::OpenOptions::new()
@@ -138,6 +140,14 @@ impl SecretsKey {
 mod tests {
     use super::*;
 
+    struct DataDir(PathBuf);
+
+    impl DataDir {
+        fn path(&self) -> &Path {
+            &self.0
+        }
+    }
+
     #[test]
     fn sealed_values_open_only_with_the_same_key_and_context() {
         let k = SecretsKey::from_bytes([7; KEY_LEN]);
@@ -164,8 +174,11 @@ mod tests {
 
     #[test]
     fn the_key_file_is_created_once_with_mode_0600() {
-        let dir = tempfile::tempdir().unwrap();
-        let a = SecretsKey::load_or_create(dir.path()).unwrap();
+        let top = tempfile::tempdir().unwrap();
+        // The data directory need not exist yet (first start with an external database).
+        let dir = top.path().join("var/lib/linux_patch_manager");
+        let a = SecretsKey::load_or_create(&dir).unwrap();
+        let dir = DataDir(dir);
         let mode = std::fs::metadata(path_in(dir.path()))
             .unwrap()
             .permissions()
