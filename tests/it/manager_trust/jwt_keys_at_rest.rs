@@ -90,11 +90,18 @@ async fn signing_key_private_part_readable_in_the_database() {
     let upgraded = app(manager(&db, dir.path(), &clock)).await;
     clock.advance(chrono::Duration::seconds(31));
     let mut j = sign_in(&upgraded, &clock, "alice", &secret).await;
-    assert_eq!(send(&upgraded, &mut j, TestRequest::get().uri("/hosts")).await.status, 200);
+    assert_eq!(
+        send(&upgraded, &mut j, TestRequest::get().uri("/hosts"))
+            .await
+            .status,
+        200
+    );
     let after = rows(&db);
     assert_eq!(after.len(), 2);
     assert!(
-        after.iter().all(|(_, p)| p.starts_with("enc:v1:") && !p.contains("BEGIN")),
+        after
+            .iter()
+            .all(|(_, p)| p.starts_with("enc:v1:") && !p.contains("BEGIN")),
         "a plaintext row survived the upgrade: {after:?}"
     );
 }

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
+mod provider;
 mod store;
 #[cfg(test)]
 mod tests;
@@ -121,6 +122,7 @@ impl KeyRing {
     /// An empty ring; keys are loaded (or created) from the database on first use, their private parts
     /// encrypted with `secrets` (rows still in plaintext from before are encrypted when first loaded).
     pub fn new(secrets: Arc<SecretsKey>) -> Self {
+        provider::install();
         Self {
             inner: Arc::new(Inner {
                 verify: RwLock::default(),
@@ -219,6 +221,7 @@ fn sign(
     user_id: i64,
     session_id: &str,
 ) -> Result<(String, DateTime<Utc>), ManagerError> {
+    provider::install();
     let exp = (now + ACCESS_TTL).timestamp();
     let expires_at = DateTime::from_timestamp(exp, 0)
         .ok_or_else(|| ManagerError::Internal("access token expiry out of range".into()))?;
@@ -242,6 +245,7 @@ fn check(
     now: DateTime<Utc>,
     lookup: impl FnOnce(&str) -> Result<VerifyKey, TokenRejection>,
 ) -> Result<Claims, TokenRejection> {
+    provider::install();
     if token.len() > MAX_TOKEN_LEN {
         return Err(TokenRejection::Malformed);
     }
