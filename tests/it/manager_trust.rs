@@ -17,6 +17,7 @@ mod enrolment_hijack;
 mod flash_from_url;
 mod jwt_keys_at_rest;
 mod lockout;
+mod pending_list;
 mod poller_identity;
 mod session_lifetime;
 mod session_prune;

@@ -129,17 +129,28 @@ pub(crate) async fn status(
     }
 }
 
+/// `?after=ID&limit=N` of the pending list.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PendingPage {
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
 pub(crate) async fn list(
     state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
+    q: web::Query<PendingPage>,
 ) -> Result<HttpResponse, ManagerError> {
     who.require_admin()?;
-    let (pending, decided): (Vec<Enrollment>, Vec<Enrollment>) = state.db(enrollment::listing).await?;
+    let (after, limit) = (q.after, q.limit.unwrap_or(enrollment::PAGE));
+    let (pending, next_after, decided): (Vec<Enrollment>, Option<i64>, Vec<Enrollment>) =
+        state.db(move |c| enrollment::page(c, after, limit)).await?;
     Ok(ok_json(
         &req,
         state.now(),
-        serde_json::json!({"pending": pending, "decided": decided}),
+        serde_json::json!({"pending": pending, "next_after": next_after, "decided": decided}),
     ))
 }
 
