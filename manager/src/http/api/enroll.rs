@@ -3,7 +3,6 @@
 
 use super::{created_json, ok_json};
 use crate::app::AppContext;
-use crate::db::models::enrollment::Enrollment;
 use crate::enrollment::validate;
 use crate::error::ManagerError;
 use crate::http::identity::{source_ip, Signed};
@@ -145,12 +144,11 @@ pub(crate) async fn list(
 ) -> Result<HttpResponse, ManagerError> {
     who.require_admin()?;
     let (after, limit) = (q.after, q.limit.unwrap_or(enrollment::PAGE));
-    let (pending, next_after, decided): (Vec<Enrollment>, Option<i64>, Vec<Enrollment>) =
-        state.db(move |c| enrollment::page(c, after, limit)).await?;
+    let p = state.db(move |c| enrollment::page(c, after, limit)).await?;
     Ok(ok_json(
         &req,
         state.now(),
-        serde_json::json!({"pending": pending, "next_after": next_after, "decided": decided}),
+        serde_json::json!({"pending": p.pending, "next_after": p.next_after, "decided": p.decided}),
     ))
 }
 

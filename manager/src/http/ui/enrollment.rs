@@ -57,7 +57,11 @@ pub(crate) async fn list(
     who.require_admin()?;
     let now = state.now();
     let after = q.after;
-    let (pending, next_after, decided) = state
+    let enrollment::PendingPage {
+        pending,
+        next_after,
+        decided,
+    } = state
         .db(move |c| enrollment::page(c, after, enrollment::PAGE))
         .await?;
     let row = |e: Enrollment| Row {
