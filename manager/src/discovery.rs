@@ -2,6 +2,7 @@
 //! `GET /api/v1/health` (64 at a time, 2 s each); results are kept in memory for an hour, visible to the
 //! user who started the scan (and administrators), and listed for one-click registration.
 
+pub mod ranges;
 pub mod store;
 mod view;
 

@@ -21,5 +21,6 @@ pub mod paths;
 pub mod poll;
 pub mod postgres;
 pub mod relay;
+pub mod secrets;
 pub mod services;
 pub mod supervise;

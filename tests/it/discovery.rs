@@ -182,7 +182,17 @@ async fn a_slash_28_with_three_agents() {
         .json();
     assert_eq!(list["data"].as_array().unwrap().len(), 0);
 
-    // Their own scan: .2 visible (ungrouped), .5 registered outside their groups (no name), .9 free.
+    // Their own scan (inside a range an administrator allowed): .2 visible (ungrouped), .5 registered
+    // outside their groups (no name), .9 free.
+    let r = call(
+        &app,
+        &admin,
+        TestRequest::post()
+            .uri("/api/v1/discovery/ranges")
+            .set_json(json!({"range": "127.0.3.0/24"})),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
     let r = call(
         &app,
         &op,

@@ -12,6 +12,11 @@ use linux_patch_tests::pg::TestDb;
 use openssl::base64::{decode_block, encode_block};
 use std::sync::Barrier;
 
+/// The secrets key every ring of these tests shares (like managers sharing `secrets.key`).
+fn secrets() -> std::sync::Arc<linux_patch_manager::secrets::SecretsKey> {
+    std::sync::Arc::new(linux_patch_manager::secrets::SecretsKey::from_bytes([3; 32]))
+}
+
 fn t0() -> DateTime<Utc> {
     "2026-03-01T08:00:00Z".parse().unwrap()
 }
@@ -76,7 +81,7 @@ fn access_token_round_trip_and_refusals() {
     let db = TestDb::new();
     let mut conn = db.conn();
     let uid = user(&mut conn, "alice");
-    let keys = KeyRing::new();
+    let keys = KeyRing::new(secrets());
     let (token, expires_at) = keys.issue(&mut conn, t0(), uid, "sid-1").unwrap();
     assert_eq!(expires_at, t0() + Duration::minutes(15));
     let kid = kid_of(&token);
@@ -95,7 +100,7 @@ fn access_token_round_trip_and_refusals() {
     );
     // Another ring (another worker, a restart) loads the key from the database.
     assert_eq!(
-        KeyRing::new()
+        KeyRing::new(secrets())
             .verify(&mut conn, &token, t0() + Duration::minutes(14))
             .unwrap(),
         claims
@@ -130,7 +135,7 @@ fn access_token_round_trip_and_refusals() {
         None,
     );
     for forged in [hs, none] {
-        let r = KeyRing::new().verify(&mut conn, &forged, t0());
+        let r = KeyRing::new(secrets()).verify(&mut conn, &forged, t0());
         assert!(
             matches!(r, Err(TokenRejection::Malformed | TokenRejection::BadSignature)),
             "{r:?}"
@@ -158,7 +163,7 @@ fn signing_keys_rotate_after_90_days_with_a_24_hour_overlap() {
     let mut conn = db.conn();
     let uid = user(&mut conn, "alice");
     let clock = ManualClock::new(t0());
-    let keys = KeyRing::new();
+    let keys = KeyRing::new(secrets());
     let first = kid_of(&keys.issue(&mut conn, clock.now(), uid, "s").unwrap().0);
     clock.advance(Duration::days(90) - Duration::minutes(1));
     let (old_token, _) = keys.issue(&mut conn, clock.now(), uid, "s").unwrap();
@@ -179,7 +184,7 @@ fn signing_keys_rotate_after_90_days_with_a_24_hour_overlap() {
     assert_eq!(kids(&mut conn), vec![first.clone(), second.clone()]);
 
     clock.advance(Duration::minutes(4)); // T+90d+10min: the old key no longer signs but still verifies
-    for ring in [keys.clone(), KeyRing::new()] {
+    for ring in [keys.clone(), KeyRing::new(secrets())] {
         assert!(ring.verify(&mut conn, &old_token, clock.now()).is_ok());
         assert!(ring.verify(&mut conn, &new_token, clock.now()).is_ok());
     }
@@ -190,16 +195,18 @@ fn signing_keys_rotate_after_90_days_with_a_24_hour_overlap() {
         .execute(&mut conn)
         .unwrap();
     assert_eq!(
-        KeyRing::new().verify(&mut conn, &old_token, clock.now()),
+        KeyRing::new(secrets()).verify(&mut conn, &old_token, clock.now()),
         Err(TokenRejection::UnknownKey)
     );
-    assert!(KeyRing::new().verify(&mut conn, &new_token, clock.now()).is_ok());
+    assert!(KeyRing::new(secrets())
+        .verify(&mut conn, &new_token, clock.now())
+        .is_ok());
 
     let after_overlap = t0() + Duration::days(91) + Duration::minutes(1);
     assert_eq!(jwt::prune_keys(&mut conn, after_overlap).unwrap(), 1);
     assert_eq!(kids(&mut conn), vec![second]);
     assert_eq!(
-        KeyRing::new().verify(&mut conn, &old_token, clock.now()),
+        KeyRing::new(secrets()).verify(&mut conn, &old_token, clock.now()),
         Err(TokenRejection::UnknownKey)
     );
 }
@@ -215,7 +222,12 @@ fn concurrent_first_issues_create_one_key() {
                 s.spawn(|| {
                     let mut conn = db.conn();
                     barrier.wait();
-                    kid_of(&KeyRing::new().issue(&mut conn, t0(), uid, "s").unwrap().0)
+                    kid_of(
+                        &KeyRing::new(secrets())
+                            .issue(&mut conn, t0(), uid, "s")
+                            .unwrap()
+                            .0,
+                    )
                 })
             })
             .collect();
@@ -235,7 +247,7 @@ fn refresh_rotates_and_reuse_revokes_the_family() {
     let db = TestDb::new();
     let mut conn = db.conn();
     let uid = user(&mut conn, "alice");
-    let keys = KeyRing::new();
+    let keys = KeyRing::new(secrets());
     let s = tokens::start(&mut conn, &keys, t0(), uid, "10.0.0.7", "test-agent").unwrap();
     assert!(s.session_id.len() >= 22 && s.csrf_token.len() >= 22);
     assert_eq!(
@@ -282,7 +294,7 @@ fn idle_sessions_end_and_refreshing_slides_the_window() {
     let db = TestDb::new();
     let mut conn = db.conn();
     let uid = user(&mut conn, "alice");
-    let keys = KeyRing::new();
+    let keys = KeyRing::new(secrets());
     let idle = tokens::start(&mut conn, &keys, t0(), uid, "10.0.0.7", "ua").unwrap();
     assert!(
         tokens::active(&mut conn, &idle.session_id, t0() + Duration::minutes(59))
@@ -329,7 +341,7 @@ fn revoking_users_and_disabling_accounts_end_sessions() {
     let db = TestDb::new();
     let mut conn = db.conn();
     let (alice, bob) = (user(&mut conn, "alice"), user(&mut conn, "bob"));
-    let keys = KeyRing::new();
+    let keys = KeyRing::new(secrets());
     let a1 = tokens::start(&mut conn, &keys, t0(), alice, "10.0.0.1", "ua").unwrap();
     let a2 = tokens::start(
         &mut conn,
@@ -383,7 +395,7 @@ fn concurrent_refreshes_of_one_token_let_exactly_one_succeed() {
     let db = TestDb::new();
     let mut conn = db.conn();
     let uid = user(&mut conn, "alice");
-    let keys = KeyRing::new();
+    let keys = KeyRing::new(secrets());
     let s = tokens::start(&mut conn, &keys, t0(), uid, "10.0.0.7", "ua").unwrap();
     let now = t0() + Duration::minutes(10);
     let barrier = Barrier::new(2);
@@ -408,7 +420,7 @@ fn the_database_stores_only_refresh_token_hashes() {
     let db = TestDb::new();
     let mut conn = db.conn();
     let uid = user(&mut conn, "alice");
-    let keys = KeyRing::new();
+    let keys = KeyRing::new(secrets());
     let s = tokens::start(&mut conn, &keys, t0(), uid, "10.0.0.7", "ua").unwrap();
     let r = refresh_ok(&mut conn, &keys, t0() + Duration::minutes(5), &s.refresh_token);
     let mut stored: Vec<String> = refresh_tokens::table

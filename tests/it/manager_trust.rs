@@ -11,13 +11,19 @@ use linux_patch_tests::signin::{ready_user, sign_in};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
+mod discovery_limits;
 mod enrolment_flood;
 mod enrolment_hijack;
+mod flash_from_url;
+mod jwt_keys_at_rest;
 mod lockout;
+mod pending_list;
 mod poller_identity;
 mod session_lifetime;
 mod session_prune;
 mod stale_challenge;
+mod stolen_session;
+mod ws_after_reload;
 
 fn json_post(uri: &str, csrf: &str, body: serde_json::Value) -> TestRequest {
     TestRequest::post()

@@ -71,6 +71,31 @@ impl Resp {
         Some(self.body[i..].split('"').next()?.to_owned())
     }
 
+    /// The flash message this response leaves for the next page (`("notice" | "error", text)`), decoded
+    /// from the sealed `__Host-lpm_flash` cookie (tests read the payload; only the manager can seal one).
+    pub fn flash(&self) -> Option<(String, String)> {
+        use base64::Engine;
+        let v = self.set_cookies.get("__Host-lpm_flash")?;
+        let payload = v.strip_prefix("v1.")?.split('.').next()?;
+        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .ok()?;
+        let f: serde_json::Value = serde_json::from_slice(&json).ok()?;
+        ["notice", "error"]
+            .into_iter()
+            .find_map(|k| Some((k.to_owned(), f.get(k)?.as_str()?.to_owned())))
+    }
+
+    /// The notice this response leaves for the next page.
+    pub fn notice(&self) -> Option<String> {
+        self.flash().filter(|(k, _)| k == "notice").map(|(_, m)| m)
+    }
+
+    /// The error this response leaves for the next page.
+    pub fn flash_error(&self) -> Option<String> {
+        self.flash().filter(|(k, _)| k == "error").map(|(_, m)| m)
+    }
+
     /// The text inside the element with this id (up to the next `<`).
     pub fn text_of(&self, id: &str) -> Option<String> {
         let needle = format!("id=\"{id}\"");

@@ -1,9 +1,12 @@
 //! WebSocket session of `GET /ws/jobs`: job events as JSON text messages (one job, or all).
 
 use super::job_manager::{JobEventMsg, JobManager, Subscribe, Unsubscribe};
+use crate::net::listener::EdgeState;
 use actix::prelude::*;
 use actix_web_actors::ws;
 use linux_patch_shared::api::jobs::JobEventKind;
+use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How often the server pings; a client silent for three intervals is dropped.
@@ -12,6 +15,9 @@ const HEARTBEAT: Duration = Duration::from_secs(20);
 /// Events queued for one client before it counts as too slow.
 const MAILBOX: usize = 1024;
 
+/// How often an open session re-checks that its client's address is still on the (reloadable) allow-list.
+pub const ALLOW_CHECK: Duration = Duration::from_secs(1);
+
 /// One WebSocket client.
 #[derive(Debug)]
 pub struct JobEventsSession {
@@ -19,6 +25,7 @@ pub struct JobEventsSession {
     job: Option<String>,
     subscription: Option<u64>,
     last_seen: std::time::Instant,
+    guard: Option<(Arc<EdgeState>, IpAddr)>,
 }
 
 impl JobEventsSession {
@@ -29,7 +36,15 @@ impl JobEventsSession {
             job,
             subscription: None,
             last_seen: std::time::Instant::now(),
+            guard: None,
         }
+    }
+
+    /// Closes the session (policy violation) as soon as `peer` is no longer on `edge`'s allow-list, e.g.
+    /// after the config watcher reloaded `whitelist.yaml` without it.
+    pub fn guarded(mut self, edge: Arc<EdgeState>, peer: IpAddr) -> Self {
+        self.guard = Some((edge, peer));
+        self
     }
 }
 
@@ -54,6 +69,21 @@ impl Actor for JobEventsSession {
                 fut::ready(())
             })
             .wait(ctx);
+        if self.guard.is_some() {
+            ctx.run_interval(ALLOW_CHECK, |act, ctx| {
+                let Some((edge, peer)) = &act.guard else {
+                    return;
+                };
+                if !edge.allows(*peer) {
+                    log::info!("closing the job-events WebSocket of {peer}: no longer on the allow-list");
+                    ctx.close(Some(ws::CloseReason {
+                        code: ws::CloseCode::Policy,
+                        description: Some("this address is no longer on the allow-list".into()),
+                    }));
+                    ctx.stop();
+                }
+            });
+        }
         ctx.run_interval(HEARTBEAT, |act, ctx| {
             if act.last_seen.elapsed() > HEARTBEAT * 3 {
                 ctx.stop();

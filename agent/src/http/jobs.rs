@@ -99,7 +99,10 @@ pub async fn ws(
             return Err(not_found(id));
         }
     }
-    let session = JobEventsSession::new(ctx.state.actors.jobs.clone(), q.job.clone());
+    let mut session = JobEventsSession::new(ctx.state.actors.jobs.clone(), q.job.clone());
+    if let Some(peer) = req.peer_addr() {
+        session = session.guarded(ctx.state.edge.clone(), peer.ip());
+    }
     actix_web_actors::ws::start(session, &req, stream)
         .map_err(|e| AgentError::invalid("NOT_A_WEBSOCKET", format!("WebSocket upgrade refused: {e}")))
 }

@@ -160,6 +160,7 @@ impl AppBuilder {
             Duration::from_secs(self.poller.timeout_secs.max(1)),
         );
         let ca_pem = Arc::new(self.ca.cert_pem());
+        let secrets = Arc::new(crate::secrets::SecretsKey::load_or_create(&self.data_dir)?);
         let ca_fingerprint = Arc::new(self.ca.fingerprint_sha256());
         let ca = Arc::new(self.ca);
         let data_dir = Arc::new(self.data_dir);
@@ -224,7 +225,7 @@ impl AppBuilder {
         Ok(AppContext {
             pool: self.pool,
             clock: self.clock,
-            keys: KeyRing::new(),
+            keys: KeyRing::new(secrets),
             webauthn: Arc::new(webauthn),
             ca_pem,
             ca_fingerprint,

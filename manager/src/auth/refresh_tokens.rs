@@ -304,6 +304,24 @@ pub fn revoke_user(
     .execute(conn)
 }
 
+/// Revokes every live session of a user except `keep` (the user's own password change); returns how many.
+pub fn revoke_others(
+    conn: &mut PgConnection,
+    user_id: i64,
+    keep: &str,
+    now: DateTime<Utc>,
+    reason: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::id.ne(keep))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set((sessions::revoked_at.eq(now), sessions::revoked_reason.eq(reason)))
+    .execute(conn)
+}
+
 /// Every session of a user, revoked ones included, newest first.
 pub fn for_user(conn: &mut PgConnection, user_id: i64) -> QueryResult<Vec<Session>> {
     sessions::table

@@ -238,6 +238,8 @@ fn run(args: &Args, serve: ServeFn) -> Result<i32, ManagerError> {
             if !applied.is_empty() {
                 log::info!("applied migrations: {}", applied.join(", "));
             }
+            let secrets = crate::secrets::SecretsKey::load_or_create(&cfg.data_dir)?;
+            crate::auth::jwt::seal_plaintext_keys(&mut *db.conn()?, &secrets)?;
             if crate::db::models::User::count(&mut *db.conn()?)? == 0 {
                 log::warn!(
                     "no accounts yet: create the first administrator with `linux-patch-manager user create --admin NAME`"

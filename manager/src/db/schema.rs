@@ -155,6 +155,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    discovery_ranges (id) {
+        id -> Int8,
+        cidr -> Text,
+        created_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     enrollments (id) {
         id -> Int8,
         token_hash -> Text,
@@ -310,6 +319,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     certificates,
     deployment_targets,
     deployments,
+    discovery_ranges,
     enrollments,
     groups,
     host_groups,

@@ -17,6 +17,8 @@ pub const KEEP: Duration = Duration::hours(1);
 pub const MAX_SCANS: usize = 64;
 /// Scans running at the same time at most.
 pub const MAX_RUNNING: usize = 4;
+/// Scans one user may have running at the same time (so one user cannot take every slot).
+pub const MAX_RUNNING_PER_USER: usize = 1;
 
 /// What one address said.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,7 +136,8 @@ impl DiscoveryStore {
         map.retain(|_, s| s.started_at + KEEP > now);
     }
 
-    /// Records a new running scan; refused while [`MAX_RUNNING`] scans run.
+    /// Records a new running scan; refused while the owner has [`MAX_RUNNING_PER_USER`] running, or while
+    /// [`MAX_RUNNING`] run in all.
     pub fn begin(
         &self,
         owner_id: i64,
@@ -145,7 +148,19 @@ impl DiscoveryStore {
     ) -> Result<Ulid, ManagerError> {
         let mut map = self.lock();
         Self::expire(&mut map, now);
-        if map.values().filter(|s| s.finished_at.is_none()).count() >= MAX_RUNNING {
+        let running = |s: &&Scan| s.finished_at.is_none();
+        if map
+            .values()
+            .filter(running)
+            .filter(|s| s.owner_id == owner_id)
+            .count()
+            >= MAX_RUNNING_PER_USER
+        {
+            return Err(ManagerError::TooMany(format!(
+                "you already have {MAX_RUNNING_PER_USER} discovery scan running; start another when it has finished"
+            )));
+        }
+        if map.values().filter(running).count() >= MAX_RUNNING {
             return Err(ManagerError::TooMany(format!(
                 "{MAX_RUNNING} discovery scans are running; start another when one has finished"
             )));
@@ -251,9 +266,23 @@ mod tests {
     fn running_scans_are_bounded() {
         let s = DiscoveryStore::new();
         for i in 0..MAX_RUNNING {
-            s.begin(1, "a", net(), 1, t(i64::try_from(i).unwrap())).unwrap();
+            let n = i64::try_from(i).unwrap();
+            s.begin(n, "a", net(), 1, t(n)).unwrap();
         }
-        let e = s.begin(1, "a", net(), 1, t(10)).unwrap_err();
+        let e = s.begin(99, "b", net(), 1, t(10)).unwrap_err();
         assert!(matches!(e, ManagerError::TooMany(_)), "{e}");
+    }
+
+    #[test]
+    fn one_user_cannot_take_every_slot() {
+        let s = DiscoveryStore::new();
+        let first = s.begin(1, "busy", net(), 1, t(0)).unwrap();
+        let e = s.begin(1, "busy", net(), 1, t(1)).unwrap_err();
+        assert!(e.to_string().contains("you already have"), "{e}");
+        s.begin(2, "other", net(), 1, t(2))
+            .expect("another user still scans");
+        s.finish(first, Vec::new(), t(3));
+        s.begin(1, "busy", net(), 1, t(4))
+            .expect("free again once the first ended");
     }
 }

@@ -11,6 +11,8 @@ pub const REFRESH: &str = "__Host-lpm_refresh";
 pub const LOGIN: &str = "__Host-lpm_login";
 /// The CSRF token of the login form (before there is a session).
 pub const PRELOGIN: &str = "__Host-lpm_pre";
+/// A one-line message for the next page after a redirect (signed with the session's secret; shown once).
+pub const FLASH: &str = "__Host-lpm_flash";
 
 /// A session cookie (no Max-Age: it ends with the browser; the server enforces the real lifetimes).
 pub fn make(name: &'static str, value: String) -> Cookie<'static> {

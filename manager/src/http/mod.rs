@@ -5,6 +5,7 @@ pub mod api;
 pub mod assets;
 pub mod cookies;
 pub mod edge;
+pub mod flash;
 pub mod form;
 pub mod identity;
 pub mod login_challenge;

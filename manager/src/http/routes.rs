@@ -2,7 +2,7 @@
 //! views under `/ws/...`, then `/api/v1/...` (JSON envelope errors), then the console's pages (HTML errors, silent session refresh).
 //! Each line names the handler; handlers parse, call one service and render.
 
-use super::{api, assets, identity, middleware, ui};
+use super::{api, assets, flash, identity, middleware, ui};
 use crate::error::ManagerError;
 use actix_web::middleware::from_fn;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -33,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .service(
                     web::scope("")
+                        .wrap(from_fn(flash::carry))
                         .wrap(from_fn(middleware::ui_errors))
                         .wrap(from_fn(identity::silent_refresh))
                         .configure(console_routes)
@@ -64,6 +65,12 @@ fn api_routes(cfg: &mut web::ServiceConfig) {
         // discovery
         .route("/discovery", web::get().to(api::discovery::list))
         .route("/discovery", web::post().to(api::discovery::start))
+        .route("/discovery/ranges", web::get().to(api::discovery::ranges))
+        .route("/discovery/ranges", web::post().to(api::discovery::allow_range))
+        .route(
+            "/discovery/ranges/{id}",
+            web::delete().to(api::discovery::remove_range),
+        )
         .route("/discovery/{id}", web::get().to(api::discovery::get))
         .route(
             "/discovery/{id}/register",
@@ -199,6 +206,11 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
         // discovery
         .route("/discovery", web::get().to(ui::discovery::page))
         .route("/discovery", web::post().to(ui::discovery::start))
+        .route("/discovery/ranges", web::post().to(ui::discovery::allow_range))
+        .route(
+            "/discovery/ranges/{id}/delete",
+            web::post().to(ui::discovery::remove_range),
+        )
         .route("/discovery/{id}", web::get().to(ui::discovery::scan))
         .route(
             "/discovery/{id}/register",
@@ -238,7 +250,26 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
         // account
         .route("/account", web::get().to(ui::account::page))
         .route("/account/theme", web::post().to(ui::account::theme))
-        .route("/account/recovery-codes", web::post().to(ui::account::new_codes));
+        .route(
+            "/account/password",
+            web::post().to(ui::account_security::password),
+        )
+        .route(
+            "/account/recovery-codes",
+            web::post().to(ui::account_security::new_codes),
+        )
+        .route(
+            "/account/totp/start",
+            web::post().to(ui::account_security::totp_start),
+        )
+        .route(
+            "/account/totp/add",
+            web::post().to(ui::account_security::totp_add),
+        )
+        .route(
+            "/account/factors/remove",
+            web::post().to(ui::account_security::remove_factor),
+        );
 }
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ManagerError> {

@@ -4,10 +4,12 @@
 use super::hosts;
 use crate::app::AppContext;
 use crate::audit::Actor;
+use crate::db::models::discovery_range::DiscoveryRange;
 use crate::db::models::Host;
+use crate::discovery::ranges::{self, MAX_ALLOWED};
 use crate::discovery::{addresses, parse_range, probe_all, registered_marks, Scan, ScanView, PROBE_TIMEOUT};
 use crate::error::ManagerError;
-use diesel::PgConnection;
+use diesel::{Connection, PgConnection};
 use std::net::Ipv4Addr;
 
 /// Starts a scan of `range` on `port` for `who` (audited `discovery.scan`); with `wait` it returns after
@@ -24,6 +26,24 @@ pub async fn start(
         return Err(ManagerError::Invalid(
             "the agent port must be between 1 and 65535".into(),
         ));
+    }
+    if !who.scope.is_admin() {
+        let allowed: Vec<String> = ctx
+            .db(|c| Ok(DiscoveryRange::all(c)?))
+            .await?
+            .into_iter()
+            .map(|r| r.cidr)
+            .collect();
+        if !ranges::covered(net, &allowed) {
+            let which = if allowed.is_empty() {
+                "none is allowed yet".to_owned()
+            } else {
+                format!("allowed: {}", allowed.join(", "))
+            };
+            return Err(ManagerError::Forbidden(format!(
+                "{net} is not inside a range an administrator allowed for discovery ({which})"
+            )));
+        }
     }
     let client = ctx.agents.client_with_timeout(PROBE_TIMEOUT).map_err(|_| {
         ManagerError::Refused(
@@ -63,6 +83,61 @@ pub async fn start(
         actix_web::rt::spawn(run);
     }
     Ok(id)
+}
+
+/// The ranges operators may scan (everyone signed in may read them).
+pub async fn allowed_ranges(ctx: &AppContext) -> Result<Vec<DiscoveryRange>, ManagerError> {
+    ctx.db(|c| Ok(DiscoveryRange::all(c)?)).await
+}
+
+/// Allows operators to scan inside `range` (administrators only; audited `discovery.range_allowed`).
+pub fn allow_range(
+    conn: &mut PgConnection,
+    now: chrono::DateTime<chrono::Utc>,
+    who: &Actor,
+    range: &str,
+) -> Result<DiscoveryRange, ManagerError> {
+    who.require_admin()?;
+    let net = ranges::parse_allowed(range).map_err(ManagerError::Invalid)?;
+    conn.transaction(|c| {
+        if DiscoveryRange::count(c)? >= MAX_ALLOWED {
+            return Err(ManagerError::Refused(format!(
+                "at most {MAX_ALLOWED} ranges can be allowed; remove one or allow a wider range"
+            )));
+        }
+        let row = DiscoveryRange::insert(c, &net.to_string(), &who.name, now)?
+            .ok_or_else(|| ManagerError::Refused(format!("{net} is already allowed")))?;
+        who.audit(
+            c,
+            now,
+            "discovery.range_allowed",
+            &format!("range:{net}"),
+            serde_json::json!({"range": net.to_string(), "id": row.id}),
+        )?;
+        Ok(row)
+    })
+}
+
+/// Removes allowed range `id` (administrators only; audited `discovery.range_removed`).
+pub fn remove_range(
+    conn: &mut PgConnection,
+    now: chrono::DateTime<chrono::Utc>,
+    who: &Actor,
+    id: i64,
+) -> Result<DiscoveryRange, ManagerError> {
+    who.require_admin()?;
+    conn.transaction(|c| {
+        let row = DiscoveryRange::delete(c, id)?
+            .ok_or_else(|| ManagerError::NotFound(format!("no allowed range with id {id}")))?;
+        who.audit(
+            c,
+            now,
+            "discovery.range_removed",
+            &format!("range:{}", row.cidr),
+            serde_json::json!({"range": row.cidr, "id": row.id}),
+        )?;
+        Ok(row)
+    })
 }
 
 /// Registers `address` of `scan` (it must have answered and not be registered on that port yet) by IP,

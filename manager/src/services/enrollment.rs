@@ -222,7 +222,46 @@ pub fn deny(
     })
 }
 
-/// What the console lists: pending requests (oldest first) and the 20 most recently decided.
+/// Pending requests per page unless the caller asks for fewer or more.
+pub const PAGE: i64 = 50;
+/// The most a page may hold.
+pub const MAX_PAGE: i64 = 200;
+
+/// One page of what the console and the API list.
+#[derive(Debug, Clone)]
+pub struct PendingPage {
+    /// Pending requests, oldest first.
+    pub pending: Vec<Enrollment>,
+    /// The id to continue after, when there may be more.
+    pub next_after: Option<i64>,
+    /// The 20 most recently decided.
+    pub decided: Vec<Enrollment>,
+}
+
+/// Pending requests after `after` (oldest first, at most `limit`, 1 to [`MAX_PAGE`]) and the recently decided.
+pub fn page(conn: &mut PgConnection, after: Option<i64>, limit: i64) -> Result<PendingPage, ManagerError> {
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ManagerError::Invalid(format!(
+            "limit must be between 1 and {MAX_PAGE}, not {limit}"
+        )));
+    }
+    if after.is_some_and(|a| a < 0) {
+        return Err(ManagerError::Invalid(
+            "after must be an enrolment id (0 or more)".into(),
+        ));
+    }
+    let pending = Enrollment::pending_page(conn, after, limit)?;
+    let next = (i64::try_from(pending.len()).unwrap_or(0) >= limit)
+        .then(|| pending.last().map(|e| e.id))
+        .flatten();
+    Ok(PendingPage {
+        pending,
+        next_after: next,
+        decided: Enrollment::recently_decided(conn, 20)?,
+    })
+}
+
+/// Everything pending (the CLI's `enrollment list` / `approve --all`) and the 20 most recently decided.
 pub fn listing(conn: &mut PgConnection) -> Result<(Vec<Enrollment>, Vec<Enrollment>), ManagerError> {
     Ok((
         Enrollment::with_status(conn, "pending")?,

@@ -11,6 +11,7 @@ pub mod enrollment;
 pub mod fleet;
 pub mod groups;
 pub mod hosts;
+pub mod own_account;
 pub mod users;
 pub mod windows;
 

@@ -186,13 +186,7 @@ async fn a_real_agent_polled_shows_on_every_page_and_lists_its_packages_live() {
         ),
     )
     .await;
-    assert!(
-        r.location
-            .as_deref()
-            .unwrap()
-            .contains("notice=refresh+queued+for+1+hosts"),
-        "{r:?}"
-    );
+    assert_eq!(r.notice().as_deref(), Some("refresh queued for 1 hosts"), "{r:?}");
     assert_eq!(audit_count(&db, "host.refresh"), 1);
 
     // A stopped agent: the reason in words instead of the list.

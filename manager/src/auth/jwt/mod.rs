@@ -1,6 +1,7 @@
 //! Access tokens: EdDSA (Ed25519) JWTs with a `kid`, signing keys in the database rotated every 90 days.
 
 use crate::error::ManagerError;
+use crate::secrets::SecretsKey;
 use chrono::{DateTime, Duration, Utc};
 use diesel::PgConnection;
 use jsonwebtoken::errors::ErrorKind;
@@ -10,11 +11,12 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
+mod provider;
 mod store;
 #[cfg(test)]
 mod tests;
 
-pub use store::prune_keys;
+pub use store::{prune_keys, seal_plaintext_keys};
 
 /// How long an access token is valid.
 pub const ACCESS_TTL: Duration = Duration::minutes(15);
@@ -88,15 +90,16 @@ impl SignKey {
     }
 }
 
-#[derive(Default)]
 struct Inner {
     verify: RwLock<HashMap<String, VerifyKey>>,
     sign: Mutex<Option<SignKey>>,
+    /// Decrypts the private parts (stored encrypted, `secrets.key`).
+    secrets: Arc<SecretsKey>,
 }
 
 /// Keeps decoding keys in memory (kid -> (DecodingKey, verify_until)); reloads from the DB on an unknown kid.
 /// Cheap to clone (Arc inside), Send + Sync; shared by all HTTP workers.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct KeyRing {
     inner: Arc<Inner>,
 }
@@ -116,9 +119,17 @@ impl fmt::Debug for KeyRing {
 }
 
 impl KeyRing {
-    /// An empty ring; keys are loaded (or created) from the database on first use.
-    pub fn new() -> Self {
-        Self::default()
+    /// An empty ring; keys are loaded (or created) from the database on first use, their private parts
+    /// encrypted with `secrets` (rows still in plaintext from before are encrypted when first loaded).
+    pub fn new(secrets: Arc<SecretsKey>) -> Self {
+        provider::install();
+        Self {
+            inner: Arc::new(Inner {
+                verify: RwLock::default(),
+                sign: Mutex::default(),
+                secrets,
+            }),
+        }
     }
 
     /// Signs an access token for (user, session) at `now`, with the current signing key; creates a new Ed25519 key
@@ -153,12 +164,14 @@ impl KeyRing {
         if let Some(k) = cached.as_ref().filter(|k| k.signs_at(now)) {
             return Ok(k.clone());
         }
-        let row = store::current_or_create(conn, now)?;
+        let secrets = &self.inner.secrets;
+        let row = store::current_or_create(conn, secrets, now)?;
+        let pem = store::private_pem(conn, secrets, &row)?;
         let unusable =
             |e: jsonwebtoken::errors::Error| ManagerError::Internal(format!("signing key {}: {e}", row.kid));
         let key = SignKey {
             kid: row.kid.clone(),
-            key: EncodingKey::from_ed_pem(row.private_pem.as_bytes()).map_err(unusable)?,
+            key: EncodingKey::from_ed_pem(pem.as_bytes()).map_err(unusable)?,
             created_at: row.created_at,
             sign_until: row.sign_until,
         };
@@ -208,6 +221,7 @@ fn sign(
     user_id: i64,
     session_id: &str,
 ) -> Result<(String, DateTime<Utc>), ManagerError> {
+    provider::install();
     let exp = (now + ACCESS_TTL).timestamp();
     let expires_at = DateTime::from_timestamp(exp, 0)
         .ok_or_else(|| ManagerError::Internal("access token expiry out of range".into()))?;
@@ -231,6 +245,7 @@ fn check(
     now: DateTime<Utc>,
     lookup: impl FnOnce(&str) -> Result<VerifyKey, TokenRejection>,
 ) -> Result<Claims, TokenRejection> {
+    provider::install();
     if token.len() > MAX_TOKEN_LEN {
         return Err(TokenRejection::Malformed);
     }

@@ -1,8 +1,10 @@
-//! `signing_keys`: loading, creating (serialised by an advisory lock) and pruning the Ed25519 signing keys.
+//! `signing_keys`: loading, creating (serialised by an advisory lock) and pruning the Ed25519 signing keys; the
+//! private parts are stored encrypted with the manager's `secrets.key` (`enc:v1:...`, bound to the `kid`).
 
 use super::{KEY_OVERLAP_HOURS, KEY_SIGNS_FOR_DAYS};
 use crate::db::schema::signing_keys;
 use crate::error::ManagerError;
+use crate::secrets::SecretsKey;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 
@@ -31,7 +33,11 @@ pub(super) fn find(conn: &mut PgConnection, kid: &str) -> QueryResult<Option<Key
 }
 
 /// The newest key that signs at `now`, created (exactly once, even with concurrent callers) if none does.
-pub(super) fn current_or_create(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<KeyRow, ManagerError> {
+pub(super) fn current_or_create(
+    conn: &mut PgConnection,
+    secrets: &SecretsKey,
+    now: DateTime<Utc>,
+) -> Result<KeyRow, ManagerError> {
     if let Some(row) = current(conn, now)? {
         return Ok(row);
     }
@@ -41,7 +47,7 @@ pub(super) fn current_or_create(conn: &mut PgConnection, now: DateTime<Utc>) -> 
             .execute(conn)?;
         match current(conn, now)? {
             Some(row) => Ok(row),
-            None => create(conn, now),
+            None => create(conn, secrets, now),
         }
     })
 }
@@ -71,12 +77,13 @@ pub(super) fn generate_pems() -> Result<(String, String), ManagerError> {
 }
 
 /// Generates and stores a new key signing from `now` for [`KEY_SIGNS_FOR_DAYS`].
-fn create(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<KeyRow, ManagerError> {
+fn create(conn: &mut PgConnection, secrets: &SecretsKey, now: DateTime<Utc>) -> Result<KeyRow, ManagerError> {
     let (private_pem, public_pem) = generate_pems()?;
     let sign_until = now + Duration::days(KEY_SIGNS_FOR_DAYS);
+    let kid = ulid::Ulid::from_datetime(now.into()).to_string();
     let row = KeyRow {
-        kid: ulid::Ulid::from_datetime(now.into()).to_string(),
-        private_pem,
+        private_pem: secrets.seal(&context(&kid), private_pem.as_bytes())?,
+        kid,
         public_pem,
         created_at: now,
         sign_until,
@@ -95,4 +102,48 @@ fn create(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<KeyRow, Manager
 /// Deletes keys whose `verify_until` is before `now`; returns how many.
 pub fn prune_keys(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<usize> {
     diesel::delete(signing_keys::table.filter(signing_keys::verify_until.lt(now))).execute(conn)
+}
+
+/// The associated data binding an encrypted private part to its row.
+fn context(kid: &str) -> String {
+    format!("signing_keys:{kid}")
+}
+
+/// The private PEM of `row`, decrypted; a row still in plaintext (from before encryption) is used as is and
+/// every such row is encrypted now.
+pub(super) fn private_pem(
+    conn: &mut PgConnection,
+    secrets: &SecretsKey,
+    row: &KeyRow,
+) -> Result<String, ManagerError> {
+    if !SecretsKey::is_sealed(&row.private_pem) {
+        seal_plaintext_keys(conn, secrets)?;
+        return Ok(row.private_pem.clone());
+    }
+    let plain = secrets.open(&context(&row.kid), &row.private_pem)?;
+    String::from_utf8(plain).map_err(|e| ManagerError::Internal(format!("signing key {}: {e}", row.kid)))
+}
+
+/// Encrypts every private part still stored in plaintext (the upgrade step; run at `serve` start and when
+/// such a row is first loaded); returns how many rows it encrypted.
+pub fn seal_plaintext_keys(conn: &mut PgConnection, secrets: &SecretsKey) -> Result<usize, ManagerError> {
+    let plain: Vec<(String, String)> = signing_keys::table
+        .filter(signing_keys::private_pem.not_like(format!("{}%", crate::secrets::PREFIX)))
+        .select((signing_keys::kid, signing_keys::private_pem))
+        .load(conn)?;
+    let mut sealed = 0;
+    for (kid, pem) in plain {
+        let enc = secrets.seal(&context(&kid), pem.as_bytes())?;
+        sealed += diesel::update(
+            signing_keys::table
+                .find(&kid)
+                .filter(signing_keys::private_pem.eq(&pem)),
+        )
+        .set(signing_keys::private_pem.eq(enc))
+        .execute(conn)?;
+    }
+    if sealed > 0 {
+        log::info!("encrypted {sealed} access-token signing keys with secrets.key");
+    }
+    Ok(sealed)
 }

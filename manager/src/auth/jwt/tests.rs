@@ -11,6 +11,7 @@ fn t0() -> DateTime<Utc> {
 }
 
 fn keypair(kid: &str, verify_until: DateTime<Utc>) -> (SignKey, VerifyKey) {
+    provider::install();
     let (private_pem, public_pem) = store::generate_pems().unwrap();
     (
         SignKey {
@@ -99,12 +100,18 @@ fn other_algorithms_missing_kid_and_garbage_are_malformed() {
         B64.encode(r#"{"alg":"none","typ":"JWT","kid":"k1"}"#)
     );
     assert_eq!(check(&none, t0(), lookup(&vk)), Err(TokenRejection::Malformed));
-    // HS256 keyed with the public key (algorithm confusion).
-    let mut hs = Header::new(Algorithm::HS256);
-    hs.kid = Some("k1".into());
+    // HS256 keyed with the public key (algorithm confusion), made by hand: our provider signs EdDSA only.
     let claims: Claims = jsonwebtoken::dangerous::insecure_decode_claims(&token).unwrap();
-    let secret = EncodingKey::from_secret(b"public key bytes");
-    let hs_token = jsonwebtoken::encode(&hs, &claims, &secret).unwrap();
+    let signed = format!(
+        "{}.{payload}",
+        B64.encode(r#"{"alg":"HS256","typ":"JWT","kid":"k1"}"#)
+    );
+    let key = openssl::pkey::PKey::hmac(b"public key bytes").unwrap();
+    let mut mac = openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &key).unwrap();
+    let hs_token = format!(
+        "{signed}.{}",
+        B64.encode(mac.sign_oneshot_to_vec(signed.as_bytes()).unwrap())
+    );
     assert_eq!(
         check(&hs_token, t0(), lookup(&vk)),
         Err(TokenRejection::Malformed)

@@ -157,6 +157,21 @@ impl Enrollment {
             .load(conn)
     }
 
+    /// One page of pending requests, oldest first (by id): those after `after`, at most `limit`.
+    pub fn pending_page(
+        conn: &mut PgConnection,
+        after: Option<i64>,
+        limit: i64,
+    ) -> QueryResult<Vec<Enrollment>> {
+        enrollments::table
+            .filter(enrollments::status.eq("pending"))
+            .filter(enrollments::id.gt(after.unwrap_or(0)))
+            .order(enrollments::id.asc())
+            .limit(limit)
+            .select(Enrollment::as_select())
+            .load(conn)
+    }
+
     /// The most recently decided requests (approved or denied), newest first.
     pub fn recently_decided(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<Enrollment>> {
         enrollments::table

@@ -74,6 +74,17 @@ impl TotpFactor {
     pub fn delete_for_user(conn: &mut PgConnection, user_id: i64) -> QueryResult<usize> {
         diesel::delete(totp_factors::table.filter(totp_factors::user_id.eq(user_id))).execute(conn)
     }
+
+    /// Removes one TOTP factor of the user; whether it existed.
+    pub fn delete_one(conn: &mut PgConnection, user_id: i64, id: i64) -> QueryResult<bool> {
+        diesel::delete(
+            totp_factors::table
+                .filter(totp_factors::user_id.eq(user_id))
+                .filter(totp_factors::id.eq(id)),
+        )
+        .execute(conn)
+        .map(|n| n > 0)
+    }
 }
 
 /// One row of `recovery_codes`.
@@ -174,6 +185,17 @@ impl WebauthnCredential {
             .order(webauthn_credentials::id)
             .select(WebauthnCredential::as_select())
             .load(conn)
+    }
+
+    /// Removes one key of the user; whether it existed.
+    pub fn delete_one(conn: &mut PgConnection, user_id: i64, id: i64) -> QueryResult<bool> {
+        diesel::delete(
+            webauthn_credentials::table
+                .filter(webauthn_credentials::user_id.eq(user_id))
+                .filter(webauthn_credentials::id.eq(id)),
+        )
+        .execute(conn)
+        .map(|n| n > 0)
     }
 
     /// Stores a newly registered key; a credential id already stored (for anyone) is a unique violation.

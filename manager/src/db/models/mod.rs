@@ -4,6 +4,7 @@ pub mod certificate;
 pub mod challenge;
 pub mod deployment;
 pub mod deployment_claims;
+pub mod discovery_range;
 pub mod enrollment;
 pub mod fleet_view;
 pub mod group;

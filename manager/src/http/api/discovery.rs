@@ -27,6 +27,12 @@ fn default_port() -> u16 {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub(crate) struct RangeBody {
+    range: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct RegisterBody {
     address: String,
 }
@@ -85,4 +91,42 @@ pub(crate) async fn register(
         .db(move |c| crate::services::discovery::register(c, now, &a, &reserved, &scan, &address))
         .await?;
     Ok(created_json(&req, now, host))
+}
+
+/// `GET /discovery/ranges`: the ranges operators may scan.
+pub(crate) async fn ranges(
+    state: web::Data<AppContext>,
+    req: HttpRequest,
+    _who: Signed,
+) -> Result<HttpResponse, ManagerError> {
+    let v = services::discovery::allowed_ranges(&state).await?;
+    Ok(ok_json(&req, state.now(), v))
+}
+
+/// `POST /discovery/ranges` (administrators).
+pub(crate) async fn allow_range(
+    state: web::Data<AppContext>,
+    req: HttpRequest,
+    who: Signed,
+    body: web::Json<RangeBody>,
+) -> Result<HttpResponse, ManagerError> {
+    let (now, a, range) = (state.now(), who.as_actor(), body.into_inner().range);
+    let row = state
+        .db(move |c| services::discovery::allow_range(c, now, &a, &range))
+        .await?;
+    Ok(created_json(&req, now, row))
+}
+
+/// `DELETE /discovery/ranges/{id}` (administrators).
+pub(crate) async fn remove_range(
+    state: web::Data<AppContext>,
+    req: HttpRequest,
+    who: Signed,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ManagerError> {
+    let (now, a, id) = (state.now(), who.as_actor(), id.into_inner());
+    let row = state
+        .db(move |c| services::discovery::remove_range(c, now, &a, id))
+        .await?;
+    Ok(ok_json(&req, now, row))
 }

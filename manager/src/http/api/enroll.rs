@@ -3,7 +3,6 @@
 
 use super::{created_json, ok_json};
 use crate::app::AppContext;
-use crate::db::models::enrollment::Enrollment;
 use crate::enrollment::validate;
 use crate::error::ManagerError;
 use crate::http::identity::{source_ip, Signed};
@@ -156,17 +155,27 @@ pub(crate) async fn status(
     }
 }
 
+/// `?after=ID&limit=N` of the pending list.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PendingPage {
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
 pub(crate) async fn list(
     state: web::Data<AppContext>,
     req: HttpRequest,
     who: Signed,
+    q: web::Query<PendingPage>,
 ) -> Result<HttpResponse, ManagerError> {
     who.require_admin()?;
-    let (pending, decided): (Vec<Enrollment>, Vec<Enrollment>) = state.db(enrollment::listing).await?;
+    let (after, limit) = (q.after, q.limit.unwrap_or(enrollment::PAGE));
+    let p = state.db(move |c| enrollment::page(c, after, limit)).await?;
     Ok(ok_json(
         &req,
         state.now(),
-        serde_json::json!({"pending": pending, "decided": decided}),
+        serde_json::json!({"pending": p.pending, "next_after": p.next_after, "decided": p.decided}),
     ))
 }
 

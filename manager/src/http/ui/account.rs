@@ -1,10 +1,9 @@
-//! The signed-in user's own account: theme, second factors, recovery codes, sessions.
+//! The signed-in user's own account: theme, password, second factors, recovery codes, sessions (the
+//! security forms' handlers are in `account_security.rs`).
 
-use super::login::CsrfOnly;
-use super::{html, see_other, Page};
+use super::{html, see_other, Flash, Page};
 use crate::app::AppContext;
-use crate::audit::{self, Entry};
-use crate::auth::{recovery, refresh_tokens};
+use crate::auth::refresh_tokens;
 use crate::db::models::mfa::{RecoveryCode, TotpFactor, WebauthnCredential};
 use crate::db::models::User;
 use crate::error::ManagerError;
@@ -13,17 +12,36 @@ use crate::http::identity::Signed;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 #[derive(Template)]
 #[template(path = "console/account.html")]
 struct AccountPage {
     page: Page,
-    totp: usize,
-    keys: Vec<String>,
+    totps: Vec<(i64, DateTime<Utc>)>,
+    keys: Vec<(i64, String)>,
     recovery_left: i64,
     sessions: Vec<refresh_tokens::Session>,
     new_codes: Vec<String>,
+    enrol: Option<Enrol>,
+}
+
+/// A new authenticator app being added: its QR code and secret, and the sealed grant that proves the user
+/// just proved a current factor.
+#[derive(Debug, Clone)]
+pub(crate) struct Enrol {
+    pub(crate) qr_svg: String,
+    pub(crate) secret: String,
+    pub(crate) grant: String,
+}
+
+/// What the account page shows besides the stored state.
+#[derive(Debug, Default)]
+pub(crate) struct Extra {
+    pub(crate) flash: Flash,
+    pub(crate) new_codes: Vec<String>,
+    pub(crate) enrol: Option<Enrol>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -34,19 +52,22 @@ pub(crate) struct ThemeForm {
 }
 crate::has_csrf!(ThemeForm);
 
-async fn render(
+pub(crate) async fn render(
     state: &AppContext,
     who: &Signed,
-    new_codes: Vec<String>,
+    extra: Extra,
 ) -> Result<HttpResponse, ManagerError> {
     let uid = who.user.id;
-    let (totp, keys, left, sess) = state
+    let (totps, keys, left, sess) = state
         .db(move |c| {
             Ok((
-                TotpFactor::for_user(c, uid)?.len(),
+                TotpFactor::for_user(c, uid)?
+                    .into_iter()
+                    .map(|t| (t.id, t.created_at))
+                    .collect(),
                 WebauthnCredential::for_user(c, uid)?
                     .into_iter()
-                    .map(|k| k.name)
+                    .map(|k| (k.id, k.name))
                     .collect(),
                 RecoveryCode::remaining(c, uid)?,
                 refresh_tokens::for_user(c, uid)?
@@ -57,17 +78,26 @@ async fn render(
         })
         .await?;
     html(&AccountPage {
-        page: Page::signed("Account", who, "account"),
-        totp,
+        page: extra.flash.apply(Page::signed("Account", who, "account")),
+        totps,
         keys,
         recovery_left: left,
         sessions: sess,
-        new_codes,
+        new_codes: extra.new_codes,
+        enrol: extra.enrol,
     })
 }
 
-pub(crate) async fn page(state: web::Data<AppContext>, who: Signed) -> Result<HttpResponse, ManagerError> {
-    render(&state, &who, Vec::new()).await
+pub(crate) async fn page(
+    state: web::Data<AppContext>,
+    who: Signed,
+    flash: Flash,
+) -> Result<HttpResponse, ManagerError> {
+    let extra = Extra {
+        flash,
+        ..Extra::default()
+    };
+    render(&state, &who, extra).await
 }
 
 pub(crate) async fn theme(
@@ -93,31 +123,4 @@ pub(crate) async fn theme(
         .filter(|p| p.starts_with('/') && !p.starts_with("//"))
         .unwrap_or_else(|| "/".to_owned());
     Ok(see_other(&back))
-}
-
-pub(crate) async fn new_codes(
-    state: web::Data<AppContext>,
-    f: SignedForm<CsrfOnly>,
-) -> Result<HttpResponse, ManagerError> {
-    let codes = recovery::generate();
-    let hashes: Vec<String> = codes.iter().map(|c| recovery::hash(c)).collect();
-    let now = state.now();
-    let who = f.who.clone();
-    state
-        .db(move |c| {
-            RecoveryCode::replace_for_user(c, who.user.id, &hashes)?;
-            audit::append(
-                c,
-                now,
-                &Entry {
-                    actor: who.actor(),
-                    action: "mfa.recovery_codes_regenerated",
-                    target: &format!("user:{}", who.user.username),
-                    details: serde_json::json!({"count": hashes.len()}),
-                },
-            )?;
-            Ok(())
-        })
-        .await?;
-    render(&state, &f.who, codes).await
 }

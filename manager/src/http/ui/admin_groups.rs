@@ -51,12 +51,12 @@ crate::has_csrf!(NameForm, MembersForm);
 pub(crate) async fn list(
     state: web::Data<AppContext>,
     who: Signed,
-    flash: web::Query<Flash>,
+    flash: Flash,
 ) -> Result<HttpResponse, ManagerError> {
     who.require_admin()?;
     let groups = state.db(|c| Ok(Group::summaries(c)?)).await?;
     html(&GroupsPage {
-        page: flash.into_inner().apply(Page::signed("Groups", &who, "groups")),
+        page: flash.apply(Page::signed("Groups", &who, "groups")),
         groups,
     })
 }
@@ -83,7 +83,7 @@ pub(crate) async fn detail(
     state: web::Data<AppContext>,
     who: Signed,
     id: web::Path<i64>,
-    flash: web::Query<Flash>,
+    flash: Flash,
 ) -> Result<HttpResponse, ManagerError> {
     who.require_admin()?;
     let id = id.into_inner();
@@ -109,9 +109,7 @@ pub(crate) async fn detail(
         })
         .await?;
     html(&GroupPage {
-        page: flash
-            .into_inner()
-            .apply(Page::signed(&group.name, &who, "groups")),
+        page: flash.apply(Page::signed(&group.name, &who, "groups")),
         group,
         users,
         hosts,

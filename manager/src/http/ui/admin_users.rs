@@ -93,9 +93,9 @@ async fn page(
 pub(crate) async fn list(
     state: web::Data<AppContext>,
     who: Signed,
-    flash: web::Query<Flash>,
+    flash: Flash,
 ) -> Result<HttpResponse, ManagerError> {
-    page(&state, &who, flash.into_inner(), None).await
+    page(&state, &who, flash, None).await
 }
 
 pub(crate) async fn create(

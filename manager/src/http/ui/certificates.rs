@@ -78,14 +78,12 @@ pub fn rows(list: Vec<(Certificate, Option<String>)>, now: DateTime<Utc>) -> Vec
 pub(crate) async fn page(
     state: web::Data<AppContext>,
     who: Signed,
-    flash: web::Query<Flash>,
+    flash: Flash,
 ) -> Result<HttpResponse, ManagerError> {
     let list = certificates::list(&state, who.scope).await?;
     let now = state.now();
     html(&CertificatesPage {
-        page: flash
-            .into_inner()
-            .apply(Page::signed("Certificates", &who, "certificates")),
+        page: flash.apply(Page::signed("Certificates", &who, "certificates")),
         rows: rows(list, now),
         now,
     })

@@ -71,7 +71,7 @@ pub fn severity_parts(d: &Dashboard) -> Vec<Part<'static>> {
 pub(crate) async fn page(
     state: web::Data<AppContext>,
     who: Signed,
-    flash: web::Query<Flash>,
+    flash: Flash,
 ) -> Result<HttpResponse, ManagerError> {
     let d = fleet::dashboard(&state, &who.as_actor()).await?;
     let state_chart = svg::donut("chart-states", "Hosts by state", &state_parts(&d));
@@ -81,9 +81,7 @@ pub(crate) async fn page(
         &severity_parts(&d),
     );
     html(&DashboardPage {
-        page: flash
-            .into_inner()
-            .apply(Page::signed("Dashboard", &who, "dashboard")),
+        page: flash.apply(Page::signed("Dashboard", &who, "dashboard")),
         d,
         state_chart,
         severity_chart,

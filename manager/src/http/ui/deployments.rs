@@ -100,23 +100,13 @@ fn names_of(text: &str) -> Vec<String> {
 pub(crate) struct Cursor {
     before: Option<i64>,
     after: Option<i64>,
-    notice: Option<String>,
-    error: Option<String>,
-}
-
-impl Cursor {
-    fn flash(&self) -> Flash {
-        Flash {
-            notice: self.notice.clone(),
-            error: self.error.clone(),
-        }
-    }
 }
 
 pub(crate) async fn jobs(
     state: web::Data<AppContext>,
     who: Signed,
     q: web::Query<Cursor>,
+    flash: Flash,
 ) -> Result<HttpResponse, ManagerError> {
     let rows = deployments::list(&state, &who.as_actor(), q.before, PAGE).await?;
     let next_before = (rows.len() as i64 >= PAGE)
@@ -126,7 +116,7 @@ pub(crate) async fn jobs(
         .iter()
         .any(|r| r.deployment.status == "active" && r.deployment.finished_at.is_none());
     html(&JobsPage {
-        page: q.flash().apply(Page::signed("Jobs", &who, "jobs")),
+        page: flash.apply(Page::signed("Jobs", &who, "jobs")),
         rows,
         next_before,
         live,
@@ -137,10 +127,10 @@ pub(crate) async fn new_page(
     state: web::Data<AppContext>,
     who: Signed,
     req: HttpRequest,
+    flash: Flash,
 ) -> Result<HttpResponse, ManagerError> {
     let choice: Choice = serde_html_form::from_str(req.query_string())
         .map_err(|e| ManagerError::Invalid(format!("invalid selection: {e}")))?;
-    let flash: Flash = serde_html_form::from_str(req.query_string()).unwrap_or_default();
     let scope = who.scope;
     let groups = state
         .db(move |c| Ok(fleet_view::groups_in_scope(c, scope)?))
@@ -282,6 +272,7 @@ pub(crate) async fn detail(
     who: Signed,
     id: web::Path<i64>,
     q: web::Query<Cursor>,
+    flash: Flash,
 ) -> Result<HttpResponse, ManagerError> {
     let (d, targets) = deployments::detail(&state, &who.as_actor(), id.into_inner(), q.after, PAGE).await?;
     let next_after = (targets.len() as i64 >= PAGE)
@@ -291,7 +282,7 @@ pub(crate) async fn detail(
     let shown: Vec<String> = targets.iter().map(|t| t.id.to_string()).collect();
     let ws = format!("/ws/deployments/{}?targets={}", d.deployment.id, shown.join(","));
     html(&DetailPage {
-        page: q.flash().apply(Page::signed(
+        page: flash.apply(Page::signed(
             &format!("Deployment #{}", d.deployment.id),
             &who,
             "jobs",

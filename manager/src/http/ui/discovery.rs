@@ -3,6 +3,7 @@
 
 use super::{flash_error, html, see_other, see_other_with, Flash, Page, Shown};
 use crate::app::AppContext;
+use crate::db::models::discovery_range::DiscoveryRange;
 use crate::discovery::{self, ScanSummary, ScanView};
 use crate::error::ManagerError;
 use crate::http::form::SignedForm;
@@ -20,6 +21,7 @@ struct DiscoveryPage {
     scan: Option<ScanView>,
     range: String,
     port: u16,
+    allowed: Vec<DiscoveryRange>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -40,20 +42,29 @@ pub(crate) struct RegisterForm {
     address: String,
 }
 
-crate::has_csrf!(StartForm, RegisterForm);
+#[derive(Debug, Deserialize)]
+pub(crate) struct RangeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    range: String,
+}
+
+crate::has_csrf!(StartForm, RegisterForm, RangeForm);
 
 pub(crate) async fn page(
     state: web::Data<AppContext>,
     who: Signed,
-    flash: web::Query<Flash>,
+    flash: Flash,
 ) -> Result<HttpResponse, ManagerError> {
     let scans = state.discovery.list(who.user.id, who.scope, state.now());
     html(&DiscoveryPage {
-        page: flash.into_inner().apply(Page::signed("Discovery", &who, "hosts")),
+        page: flash.apply(Page::signed("Discovery", &who, "hosts")),
         scans,
         scan: None,
         range: String::new(),
         port: discovery::DEFAULT_PORT,
+        allowed: services::discovery::allowed_ranges(&state).await?,
     })
 }
 
@@ -90,18 +101,17 @@ pub(crate) async fn scan(
     state: web::Data<AppContext>,
     who: Signed,
     id: web::Path<String>,
-    flash: web::Query<Flash>,
+    flash: Flash,
 ) -> Result<HttpResponse, ManagerError> {
     let v = services::discovery::view(&state, &who.as_actor(), services::discovery::scan_id(&id)?).await?;
     let scans = state.discovery.list(who.user.id, who.scope, state.now());
     html(&DiscoveryPage {
-        page: flash
-            .into_inner()
-            .apply(Page::signed(&format!("Discovery of {}", v.range), &who, "hosts")),
+        page: flash.apply(Page::signed(&format!("Discovery of {}", v.range), &who, "hosts")),
         range: v.range.clone(),
         port: v.port,
         scans,
         scan: Some(v),
+        allowed: services::discovery::allowed_ranges(&state).await?,
     })
 }
 
@@ -135,5 +145,42 @@ pub(crate) async fn register(
             &format!("host {} registered", h.hostname),
         )),
         Err(e) => flash_error(&back, e, Shown::Mistakes),
+    }
+}
+
+pub(crate) async fn allow_range(
+    state: web::Data<AppContext>,
+    f: SignedForm<RangeForm>,
+) -> Result<HttpResponse, ManagerError> {
+    let (now, a, range) = (state.now(), f.who.as_actor(), f.form.range);
+    match state
+        .db(move |c| services::discovery::allow_range(c, now, &a, &range))
+        .await
+    {
+        Ok(r) => Ok(see_other_with(
+            "/discovery",
+            "notice",
+            &format!("operators may now scan inside {}", r.cidr),
+        )),
+        Err(e) => flash_error("/discovery", e, Shown::MistakesAndMissing),
+    }
+}
+
+pub(crate) async fn remove_range(
+    state: web::Data<AppContext>,
+    f: SignedForm<super::login::CsrfOnly>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ManagerError> {
+    let (now, a, id) = (state.now(), f.who.as_actor(), id.into_inner());
+    match state
+        .db(move |c| services::discovery::remove_range(c, now, &a, id))
+        .await
+    {
+        Ok(r) => Ok(see_other_with(
+            "/discovery",
+            "notice",
+            &format!("{} is no longer allowed", r.cidr),
+        )),
+        Err(e) => flash_error("/discovery", e, Shown::MistakesAndMissing),
     }
 }

@@ -25,6 +25,10 @@ struct EnrollmentPage {
     page: Page,
     pending: Vec<Row>,
     decided: Vec<Row>,
+    /// The id to continue after (more pending requests), when there may be more.
+    next_after: Option<i64>,
+    /// Whether this is a later page (a link back to the first is shown).
+    paged: bool,
 }
 
 /// "3 min", "2 h", "4 d" since `t`.
@@ -38,24 +42,38 @@ fn ago(now: DateTime<Utc>, t: DateTime<Utc>) -> String {
     }
 }
 
+/// `?after=ID`: the next page of pending requests.
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct After {
+    after: Option<i64>,
+}
+
 pub(crate) async fn list(
     state: web::Data<AppContext>,
     who: Signed,
-    flash: web::Query<Flash>,
+    flash: Flash,
+    q: web::Query<After>,
 ) -> Result<HttpResponse, ManagerError> {
     who.require_admin()?;
     let now = state.now();
-    let (pending, decided) = state.db(enrollment::listing).await?;
+    let after = q.after;
+    let enrollment::PendingPage {
+        pending,
+        next_after,
+        decided,
+    } = state
+        .db(move |c| enrollment::page(c, after, enrollment::PAGE))
+        .await?;
     let row = |e: Enrollment| Row {
         age: ago(now, e.created_at),
         polled: ago(now, e.last_polled_at),
         e,
     };
     html(&EnrollmentPage {
-        page: flash
-            .into_inner()
-            .apply(Page::signed("Enrolment", &who, "enrollment")),
+        page: flash.apply(Page::signed("Enrolment", &who, "enrollment")),
         pending: pending.into_iter().map(row).collect(),
+        next_after,
+        paged: after.is_some(),
         decided: decided.into_iter().map(row).collect(),
     })
 }

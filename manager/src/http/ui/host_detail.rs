@@ -92,7 +92,7 @@ pub(crate) async fn page(
     state: web::Data<AppContext>,
     who: Signed,
     id: web::Path<i64>,
-    flash: web::Query<Flash>,
+    flash: Flash,
 ) -> Result<HttpResponse, ManagerError> {
     let id = id.into_inner();
     let d = fleet::load(&state, &who.as_actor(), id).await?;
@@ -130,9 +130,7 @@ pub(crate) async fn page(
     html(&HostPage {
         jobs,
         windows,
-        page: flash
-            .into_inner()
-            .apply(Page::signed(&d.host.hostname, &who, "hosts")),
+        page: flash.apply(Page::signed(&d.host.hostname, &who, "hosts")),
         d,
         strip,
         strip_text,

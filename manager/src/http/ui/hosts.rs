@@ -100,7 +100,7 @@ crate::has_csrf!(AddForm, GroupsForm, BulkForm);
 pub(crate) async fn list(
     state: web::Data<AppContext>,
     who: Signed,
-    flash: web::Query<Flash>,
+    flash: Flash,
     q: web::Query<FilterQuery>,
     p: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ManagerError> {
@@ -113,7 +113,7 @@ pub(crate) async fn list(
             ))
         })
         .await?;
-    let mut page = flash.into_inner().apply(Page::signed("Hosts", &who, "hosts"));
+    let mut page = flash.apply(Page::signed("Hosts", &who, "hosts"));
     let checked = match fleet::checked_filter(&state, &who.as_actor(), &q).await {
         Ok(f) => fleet::checked_page(&p, PAGE_LIMIT).map(|s| (f, s)),
         Err(e) => Err(e),

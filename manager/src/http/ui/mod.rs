@@ -1,6 +1,7 @@
 //! The console's pages (server-rendered with Askama): the page context every template shares and the routes.
 
 pub mod account;
+pub mod account_security;
 pub mod admin_groups;
 pub mod admin_users;
 pub mod audit;
@@ -18,6 +19,7 @@ pub mod svg;
 pub mod webauthn;
 pub mod windows;
 
+pub use super::flash::Flash;
 use super::identity::Signed;
 use crate::error::ManagerError;
 use actix_web::http::header;
@@ -125,11 +127,10 @@ pub fn see_other(to: &str) -> HttpResponse {
         .finish()
 }
 
-/// A redirect carrying a one-line message for the next page (`?notice=` / `?error=`).
+/// A redirect carrying a one-line message (`key` = `notice` or `error`) for the next page: sealed into the
+/// session's flash cookie, never put in the URL (see [`crate::http::flash`]).
 pub fn see_other_with(to: &str, key: &str, message: &str) -> HttpResponse {
-    let q: String = serde_html_form::to_string([(key, message)]).unwrap_or_default();
-    let sep = if to.contains('?') { '&' } else { '?' };
-    see_other(&format!("{to}{sep}{q}"))
+    super::flash::redirect(to, Flash::one(key, message))
 }
 
 /// Which failures a form shows as a message on the page it returns to (the rest are error pages).
@@ -141,7 +142,7 @@ pub enum Shown {
     MistakesAndMissing,
 }
 
-/// A form's failure: a user mistake (per `shown`) becomes `?error=` on `to`; anything else propagates.
+/// A form's failure: a user mistake (per `shown`) becomes an error flash on `to`; anything else propagates.
 pub fn flash_error(to: &str, e: ManagerError, shown: Shown) -> Result<HttpResponse, ManagerError> {
     let on_page = match e {
         ManagerError::Invalid(_) | ManagerError::Refused(_) | ManagerError::TooMany(_) => true,
@@ -155,7 +156,7 @@ pub fn flash_error(to: &str, e: ManagerError, shown: Shown) -> Result<HttpRespon
     }
 }
 
-/// A form's outcome: `Ok(notice)` becomes `?notice=` on `to`, a failure as [`flash_error`] says.
+/// A form's outcome: `Ok(notice)` becomes a notice flash on `to`, a failure as [`flash_error`] says.
 pub fn flash_result(
     to: &str,
     r: Result<String, ManagerError>,
@@ -164,28 +165,6 @@ pub fn flash_result(
     match r {
         Ok(notice) => Ok(see_other_with(to, "notice", &notice)),
         Err(e) => flash_error(to, e, shown),
-    }
-}
-
-/// `?notice=...&error=...` of a page after a redirect.
-#[derive(Debug, serde::Deserialize, Default)]
-pub struct Flash {
-    /// Success message.
-    pub notice: Option<String>,
-    /// Error message.
-    pub error: Option<String>,
-}
-
-impl Flash {
-    /// Keeps messages short and single-line.
-    fn clean(s: Option<String>) -> Option<String> {
-        s.map(|m| m.chars().filter(|c| !c.is_control()).take(300).collect())
-    }
-
-    /// Applies to a page.
-    pub fn apply(self, page: Page) -> Page {
-        page.notice(Self::clean(self.notice))
-            .error(Self::clean(self.error))
     }
 }
 

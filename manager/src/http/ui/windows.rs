@@ -42,8 +42,6 @@ struct WindowsPage {
 struct Query {
     after: Option<i64>,
     tz: Option<String>,
-    notice: Option<String>,
-    error: Option<String>,
 }
 
 fn describe(kind: &WindowKind) -> String {
@@ -76,6 +74,7 @@ pub(crate) async fn page(
     state: web::Data<AppContext>,
     who: Signed,
     req: HttpRequest,
+    flash: Flash,
 ) -> Result<HttpResponse, ManagerError> {
     let q: Query = serde_html_form::from_str(req.query_string()).unwrap_or_default();
     let manager_zone = crate::deploy::local_zone::manager_time_zone();
@@ -121,10 +120,6 @@ pub(crate) async fn page(
     let groups = state
         .db(move |c| Ok(crate::db::models::fleet_view::groups_in_scope(c, scope)?))
         .await?;
-    let flash = Flash {
-        notice: q.notice,
-        error: q.error,
-    };
     html(&WindowsPage {
         page: flash.apply(Page::signed("Maintenance windows", &who, "windows")),
         rows,
