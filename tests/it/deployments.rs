@@ -2,6 +2,7 @@
 //! deployments with one failing host retried once then named, windows that open when the clock says and
 //! a missed cut-off, exactly-once dispatch when a manager dies mid-POST, and RBAC on every path.
 
+mod browser;
 mod bulk;
 mod cli;
 mod console;
