@@ -4,6 +4,7 @@
 
 mod browser;
 mod bulk;
+mod claims;
 mod cli;
 mod console;
 mod kit;
