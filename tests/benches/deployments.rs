@@ -15,6 +15,7 @@
 
 use diesel::prelude::*;
 use linux_patch_manager::db::schema::{deployment_targets as dt, deployments as d, hosts};
+use linux_patch_tests::agent::wait_a_little;
 use linux_patch_tests::scale::{median_p95, ScaleRig};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -118,7 +119,9 @@ fn run(rt: &tokio::runtime::Runtime, rig: &ScaleRig, hosts_n: usize) -> Run {
                 "deployment #{id} not finished: {counts:?}; manager log:\n{}",
                 rig.manager.stderr()
             );
-            std::thread::sleep(Duration::from_millis(200));
+            for _ in 0..8 {
+                wait_a_little(); // 200 ms between looks
+            }
         };
         stop.store(true, Ordering::Relaxed);
         let during = pages.join().unwrap();

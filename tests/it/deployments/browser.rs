@@ -24,6 +24,9 @@ fn one_id(c: &mut diesel::PgConnection, q: &str) -> i64 {
     diesel::sql_query(q).get_result::<Id>(c).unwrap().id
 }
 
+/// A pending update: name, installed, candidate, security, severity (SQL), CVEs, on hosts (indexes).
+type PatchSeed<'a> = (&'a str, &'a str, &'a str, bool, &'a str, &'a str, &'a [usize]);
+
 /// What the pages are checked against.
 struct Seeded {
     /// Hosts of group `web` (the review page's selection).
@@ -67,7 +70,7 @@ fn seed(db: &TestDb, now: DateTime<Utc>, admin: &str) -> Seeded {
         ids.push(h.id);
     }
     // name, (installed, candidate), security, severity, CVEs, on hosts (indexes)
-    let patches: [(&str, &str, &str, bool, &str, &str, &[usize]); 6] = [
+    let patches: [PatchSeed; 6] = [
         (
             "openssl",
             "3.0.15-1",

@@ -2,11 +2,12 @@
 //! `record_all` land on their own rows, a row whose lease another process took over is left alone, and a
 //! follow round claims each running target once (`after`), not the first batch again.
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use diesel::prelude::*;
 use linux_patch_manager::db::models::deployment_claims::{claim_due, claim_running, record_all, Outcome};
 use linux_patch_manager::db::models::Host;
 use linux_patch_manager::db::schema::deployment_targets as dt;
+use linux_patch_shared::clock::{Clock, SystemClock};
 use linux_patch_tests::pg::TestDb;
 
 type Row = (
@@ -37,7 +38,7 @@ fn row(c: &mut PgConnection, id: i64) -> Row {
 fn record_all_writes_each_outcome_on_its_row_and_only_under_its_lease() {
     let db = TestDb::new();
     let mut c = db.conn();
-    let now = Utc::now();
+    let now = SystemClock.now();
     let hosts: Vec<i64> = (0..6)
         .map(|i| {
             Host::insert(
