@@ -62,13 +62,15 @@ demo-stop:
 	done
 
 ## make bench: figures (not assertions) for the read API on this machine's real dpkg database, the manager polling
-## a simulated fleet (sweeps, page times, RSS at 2,500 and 10,000 hosts), and the
-## fleet simulator's start time and memory at 2,500 and 10,000 hosts.
+## a simulated fleet (sweeps, page times, RSS at 2,500 and 10,000 hosts), the fleet simulator's start time and
+## memory at 2,500 and 10,000 hosts, and a security-only deployment to 2,500 and 10,000 simulated hosts
+## (dispatch and finish times, console page times during the run vs idle, RSS).
 bench: prereqs
 	$(CARGO) build --release --workspace --bins
 	$(CARGO) bench -p linux-patch-tests --bench agent_read
 	$(CARGO) bench -p linux-patch-tests --bench fleet
 	$(CARGO) bench -p linux-patch-tests --bench manager_fleet
+	$(CARGO) bench -p linux-patch-tests --bench deployments
 	$(CARGO) bench -p linux-patch-tests --bench relay
 
 clean:

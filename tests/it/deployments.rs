@@ -3,6 +3,8 @@
 //! a missed cut-off, exactly-once dispatch when a manager dies mid-POST, and RBAC on every path.
 
 mod browser;
+mod bulk;
+mod claims;
 mod cli;
 mod console;
 mod kit;
@@ -11,5 +13,6 @@ mod now;
 mod reboot;
 mod restart;
 mod scope;
+mod screenshots;
 mod two_managers;
 mod windows;

@@ -29,6 +29,8 @@ pub struct ConfigFile {
     pub poller: PollerSection,
     /// Self-enrolment of agents.
     pub enrollment: EnrollmentSection,
+    /// How the deployer sends jobs.
+    pub deployments: DeploymentsSection,
 }
 
 impl Default for ConfigFile {
@@ -45,7 +47,22 @@ impl Default for ConfigFile {
             public_url: None,
             poller: PollerSection::default(),
             enrollment: EnrollmentSection::default(),
+            deployments: DeploymentsSection::default(),
         }
+    }
+}
+
+/// `deployments:`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeploymentsSection {
+    /// Agents the deployer calls at the same time (default 64, 1..4096).
+    pub concurrency: usize,
+}
+
+impl Default for DeploymentsSection {
+    fn default() -> Self {
+        Self { concurrency: 64 }
     }
 }
 
@@ -217,6 +234,12 @@ pub fn validate(file: &Path, text: &str, cfg: &ConfigFile) -> Result<Checked, Co
     if p.concurrency == 0 || p.concurrency > 4096 {
         return Err(field("poller.concurrency", "must be between 1 and 4096".into()));
     }
+    if cfg.deployments.concurrency == 0 || cfg.deployments.concurrency > 4096 {
+        return Err(field(
+            "deployments.concurrency",
+            "must be between 1 and 4096".into(),
+        ));
+    }
     if p.retries == 0 {
         return Err(field("poller.retries", "must be at least 1".into()));
     }
@@ -331,6 +354,7 @@ audit: { retention_days: 183 }
             ("public_url: http://x:8443\n", "public_url"),
             ("public_url: \"https://u@x\"\n", "public_url"),
             ("poller: { concurrency: 0 }\n", "poller.concurrency"),
+            ("deployments: { concurrency: 5000 }\n", "deployments.concurrency"),
             (
                 "poller:\n  health_interval_secs: 0\n",
                 "poller.health_interval_secs",

@@ -19,6 +19,9 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+/// Targets claimed per batch, in multiples of the concurrency.
+const CLAIM_WAVES: usize = 4;
+
 /// What the engine needs, passed in explicitly.
 #[derive(Clone)]
 pub struct DispatchDeps {
@@ -122,7 +125,10 @@ impl Engine {
             report.skipped = Some(why);
             return Ok(report);
         }
-        let limit = i64::try_from(self.deps.concurrency.max(1)).unwrap_or(64);
+        // Claim a few times the concurrency at once so the calls stay `concurrency` deep while slow agents
+        // finish (a batch of exactly `concurrency` waits for its slowest call before the next claim). Worst
+        // case CLAIM_WAVES x the agent timeout must stay inside the lease: 4 x 10 s < 60 s.
+        let limit = i64::try_from(self.deps.concurrency.max(1) * CLAIM_WAVES).unwrap_or(256);
         for _ in 0..if follow_only { 0 } else { 1000 } {
             let (owner, now) = (self.deps.owner.clone(), self.now());
             let batch = self
@@ -137,17 +143,20 @@ impl Engine {
                 break;
             }
         }
+        // Each running target once per round, in id order (a job still running stays claimable by this
+        // process, so without `after` the same first batch would be looked at again and again).
+        let mut after = 0;
         for _ in 0..1000 {
             let (owner, now) = (self.deps.owner.clone(), self.now());
             let batch = self
                 .deps
                 .db
-                .run(move |c| Ok(claims::claim_running(c, &owner, now, now + LEASE, limit)?))
+                .run(move |c| Ok(claims::claim_running(c, &owner, now, now + LEASE, after, limit)?))
                 .await?;
             let n = batch.len();
             report.followed += n;
+            after = batch.iter().map(|t| t.id).max().unwrap_or(after);
             self.work(batch, &mut report, Step::Follow).await?;
-            // Running targets stay claimed by this process; stop when a batch added nothing new.
             if i64::try_from(n).unwrap_or(0) < limit || report.followed > 100_000 {
                 break;
             }
@@ -213,8 +222,9 @@ impl Engine {
         self.deps
             .db
             .run_patient("deployer: recording what the agents answered", move |c| {
+                let outcomes: Vec<(i64, &Outcome)> = results.iter().map(|(t, o)| (t.id, o)).collect();
+                claims::record_all(c, &owner, &outcomes, now)?;
                 for (claimed, outcome) in results.iter() {
-                    claims::record(c, &owner, claimed.id, outcome, now)?;
                     if let (Outcome::Ended { state, .. }, "rollback") = (outcome, claimed.operation.as_str())
                     {
                         if *state == "succeeded" {

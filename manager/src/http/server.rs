@@ -104,6 +104,7 @@ pub fn serve(paths: &Paths, cfg: &ManagerConfig, db: Database) -> Result<(), Man
         .poller(cfg.file.poller.clone())
         .enrollment(cfg.file.enrollment.clone())
         .audit_retention_days(cfg.file.audit.retention_days)
+        .deploy_concurrency(cfg.file.deployments.concurrency)
         .renew_web(matches!(cfg.file.tls, TlsSection::InternalCa {}))
         .cluster(db.cluster())
         .mode(ActorMode::Ticking);

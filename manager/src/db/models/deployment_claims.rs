@@ -6,7 +6,7 @@
 use crate::db::schema::{deployment_targets as dt, deployments as d};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Jsonb, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Integer, Jsonb, Nullable, Text, Timestamptz};
 
 /// A claimed target with what dispatching or following it needs.
 #[derive(Debug, Clone, PartialEq, QueryableByName)]
@@ -82,7 +82,7 @@ ORDER BY u.id";
 const CLAIM_RUNNING: &str = "
 WITH c AS (
   SELECT t.id FROM deployment_targets t
-  WHERE t.state = 'running' AND (t.lease_until < $2 OR t.lease_owner = $1)
+  WHERE t.state = 'running' AND (t.lease_until < $2 OR t.lease_owner = $1) AND t.id > $5
   ORDER BY t.id
   LIMIT $4
   FOR UPDATE OF t SKIP LOCKED
@@ -107,33 +107,30 @@ pub fn claim_due(
     lease_until: DateTime<Utc>,
     limit: i64,
 ) -> QueryResult<Vec<Claimed>> {
-    claim(conn, CLAIM_DUE, owner, now, lease_until, limit)
+    diesel::sql_query(CLAIM_DUE)
+        .bind::<Text, _>(owner)
+        .bind::<Timestamptz, _>(now)
+        .bind::<Timestamptz, _>(lease_until)
+        .bind::<BigInt, _>(limit)
+        .load(conn)
 }
 
-/// Claims up to `limit` running targets whose lease ended or that `owner` already follows.
+/// Claims up to `limit` running targets with an id above `after` whose lease ended or that `owner` already
+/// follows.
 pub fn claim_running(
     conn: &mut PgConnection,
     owner: &str,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
+    after: i64,
     limit: i64,
 ) -> QueryResult<Vec<Claimed>> {
-    claim(conn, CLAIM_RUNNING, owner, now, lease_until, limit)
-}
-
-fn claim(
-    conn: &mut PgConnection,
-    sql: &str,
-    owner: &str,
-    now: DateTime<Utc>,
-    lease_until: DateTime<Utc>,
-    limit: i64,
-) -> QueryResult<Vec<Claimed>> {
-    diesel::sql_query(sql)
+    diesel::sql_query(CLAIM_RUNNING)
         .bind::<Text, _>(owner)
         .bind::<Timestamptz, _>(now)
         .bind::<Timestamptz, _>(lease_until)
         .bind::<BigInt, _>(limit)
+        .bind::<BigInt, _>(after)
         .load(conn)
 }
 
@@ -180,72 +177,133 @@ pub enum Outcome {
     },
 }
 
-/// Writes `outcome` for target `id` and releases the lease (only if `owner` still holds it).
-pub fn record(
+/// Writes the outcome of every target of one round's batch and releases the leases, in one statement per
+/// kind of outcome (at most four, whatever the batch size); rows whose lease `owner` no longer holds are left
+/// alone. Answers how many rows were written.
+pub fn record_all(
     conn: &mut PgConnection,
     owner: &str,
-    id: i64,
-    outcome: &Outcome,
+    outcomes: &[(i64, &Outcome)],
     now: DateTime<Utc>,
-) -> QueryResult<bool> {
-    let mine = dt::table.find(id).filter(dt::lease_owner.eq(owner));
-    let n = match outcome {
-        Outcome::Dispatched { job_id, status } => diesel::update(mine)
-            .set((
-                dt::state.eq("running"),
-                dt::agent_job_id.eq(Some(job_id)),
-                dt::agent_status.eq(status),
-                dt::dispatch_failures.eq(0),
-                dt::error.eq(""),
-                dt::updated_at.eq(now),
-            ))
-            .execute(conn)?,
-        Outcome::Progress { status, output_tail } => diesel::update(mine)
-            .set((
-                dt::agent_status.eq(status),
-                dt::output_tail.eq(output_tail),
-                dt::lease_until.eq(Some(now)),
-                dt::updated_at.eq(now),
-            ))
-            .execute(conn)?,
-        Outcome::Again {
-            state,
-            due_at,
-            error,
-            dispatch_failures,
-        } => diesel::update(mine)
-            .set((
-                dt::state.eq(*state),
-                dt::due_at.eq(Some(*due_at)),
-                dt::error.eq(error),
-                dt::dispatch_failures.eq(*dispatch_failures),
-                dt::agent_job_id.eq(None::<String>),
-                dt::lease_owner.eq(None::<String>),
-                dt::lease_until.eq(None::<DateTime<Utc>>),
-                dt::updated_at.eq(now),
-            ))
-            .execute(conn)?,
-        Outcome::Ended {
-            state,
-            error,
-            agent_status,
-            change_set,
-            output_tail,
-        } => diesel::update(mine)
-            .set((
-                dt::state.eq(*state),
-                dt::error.eq(error),
-                dt::agent_status.eq(agent_status),
-                dt::change_set.eq(change_set),
-                dt::output_tail.eq(output_tail),
-                dt::finished_at.eq(Some(now)),
-                dt::lease_owner.eq(None::<String>),
-                dt::lease_until.eq(None::<DateTime<Utc>>),
-                dt::updated_at.eq(now),
-            ))
-            .execute(conn)?,
-    };
-    Ok(n == 1)
+) -> QueryResult<usize> {
+    let mut dispatched = (Vec::new(), Vec::new(), Vec::new());
+    let mut progress = (Vec::new(), Vec::new(), Vec::new());
+    let mut again = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut ended = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
+    for (id, o) in outcomes {
+        match o {
+            Outcome::Dispatched { job_id, status } => {
+                dispatched.0.push(*id);
+                dispatched.1.push(job_id.as_str());
+                dispatched.2.push(status.as_str());
+            }
+            Outcome::Progress { status, output_tail } => {
+                progress.0.push(*id);
+                progress.1.push(status.as_str());
+                progress.2.push(output_tail);
+            }
+            Outcome::Again {
+                state,
+                due_at,
+                error,
+                dispatch_failures,
+            } => {
+                again.0.push(*id);
+                again.1.push(*state);
+                again.2.push(*due_at);
+                again.3.push(error.as_str());
+                again.4.push(*dispatch_failures);
+            }
+            Outcome::Ended {
+                state,
+                error,
+                agent_status,
+                change_set,
+                output_tail,
+            } => {
+                ended.0.push(*id);
+                ended.1.push(*state);
+                ended.2.push(error.as_str());
+                ended.3.push(agent_status.as_str());
+                ended.4.push(change_set.as_ref());
+                ended.5.push(output_tail);
+            }
+        }
+    }
+    let mut n = 0;
+    if !dispatched.0.is_empty() {
+        n += diesel::sql_query(
+            "UPDATE deployment_targets t SET state = 'running', agent_job_id = v.job, agent_status = v.status, \
+             dispatch_failures = 0, error = '', updated_at = $2 \
+             FROM unnest($3::bigint[], $4::text[], $5::text[]) AS v(id, job, status) \
+             WHERE t.id = v.id AND t.lease_owner = $1",
+        )
+        .bind::<Text, _>(owner)
+        .bind::<Timestamptz, _>(now)
+        .bind::<Array<BigInt>, _>(&dispatched.0)
+        .bind::<Array<Text>, _>(&dispatched.1)
+        .bind::<Array<Text>, _>(&dispatched.2)
+        .execute(conn)?;
+    }
+    if !progress.0.is_empty() {
+        n += diesel::sql_query(
+            "UPDATE deployment_targets t SET agent_status = v.status, output_tail = v.tail, lease_until = $2, \
+             updated_at = $2 \
+             FROM unnest($3::bigint[], $4::text[], $5::jsonb[]) AS v(id, status, tail) \
+             WHERE t.id = v.id AND t.lease_owner = $1",
+        )
+        .bind::<Text, _>(owner)
+        .bind::<Timestamptz, _>(now)
+        .bind::<Array<BigInt>, _>(&progress.0)
+        .bind::<Array<Text>, _>(&progress.1)
+        .bind::<Array<Jsonb>, _>(&progress.2)
+        .execute(conn)?;
+    }
+    if !again.0.is_empty() {
+        n += diesel::sql_query(
+            "UPDATE deployment_targets t SET state = v.state, due_at = v.due, error = v.error, \
+             dispatch_failures = v.failures, agent_job_id = NULL, lease_owner = NULL, lease_until = NULL, \
+             updated_at = $2 \
+             FROM unnest($3::bigint[], $4::text[], $5::timestamptz[], $6::text[], $7::int[]) \
+               AS v(id, state, due, error, failures) \
+             WHERE t.id = v.id AND t.lease_owner = $1",
+        )
+        .bind::<Text, _>(owner)
+        .bind::<Timestamptz, _>(now)
+        .bind::<Array<BigInt>, _>(&again.0)
+        .bind::<Array<Text>, _>(&again.1)
+        .bind::<Array<Timestamptz>, _>(&again.2)
+        .bind::<Array<Text>, _>(&again.3)
+        .bind::<Array<Integer>, _>(&again.4)
+        .execute(conn)?;
+    }
+    if !ended.0.is_empty() {
+        n += diesel::sql_query(
+            "UPDATE deployment_targets t SET state = v.state, error = v.error, agent_status = v.status, \
+             change_set = v.change_set, output_tail = v.tail, finished_at = $2, lease_owner = NULL, \
+             lease_until = NULL, updated_at = $2 \
+             FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::jsonb[]) \
+               AS v(id, state, error, status, change_set, tail) \
+             WHERE t.id = v.id AND t.lease_owner = $1",
+        )
+        .bind::<Text, _>(owner)
+        .bind::<Timestamptz, _>(now)
+        .bind::<Array<BigInt>, _>(&ended.0)
+        .bind::<Array<Text>, _>(&ended.1)
+        .bind::<Array<Text>, _>(&ended.2)
+        .bind::<Array<Text>, _>(&ended.3)
+        .bind::<Array<Nullable<Jsonb>>, _>(&ended.4)
+        .bind::<Array<Jsonb>, _>(&ended.5)
+        .execute(conn)?;
+    }
+    Ok(n)
 }
 
 /// Marks the targets of the deployment `undone` on `host` rolled back by `job` (a rollback succeeded).

@@ -1,5 +1,6 @@
 //! Hosts page: the fleet in keyset pages (RBAC-scoped, filtered in SQL, total counted), bulk refresh / add
-//! to group on the ticked rows, registration by name or address, removal and group membership of one host.
+//! to group / deploy on the ticked rows, registration by name or address, removal and group membership of one
+//! host.
 
 use super::{html, html_status, see_other_with, Flash, Page};
 use crate::app::AppContext;
@@ -174,6 +175,18 @@ fn hosts_url(back: &str) -> String {
     }
 }
 
+/// The Patch Deployment review page of hosts `ids` (`/deployments/new?host=1&host=2`), if any is given.
+fn deploy_url(ids: &[i64]) -> Option<String> {
+    if ids.is_empty() {
+        return None;
+    }
+    let pairs: Vec<(&str, i64)> = ids.iter().map(|id| ("host", *id)).collect();
+    Some(format!(
+        "/deployments/new?{}",
+        serde_html_form::to_string(pairs).unwrap_or_default()
+    ))
+}
+
 /// A user mistake becomes a message on `to`; other errors propagate.
 fn flash_result(to: &str, r: Result<String, ManagerError>) -> Result<HttpResponse, ManagerError> {
     super::flash_result(to, r, super::Shown::MistakesAndMissing)
@@ -186,6 +199,13 @@ pub(crate) async fn bulk(
     let to = hosts_url(&f.form.back);
     let who = f.who;
     let form = f.form;
+    if form.action == "deploy" {
+        // The Patch Deployment review of the ticked hosts (it checks each is in the user's scope: 404).
+        return Ok(match deploy_url(&form.ids) {
+            Some(url) => super::see_other(&url),
+            None => see_other_with(&to, "error", "select the hosts to deploy to"),
+        });
+    }
     let r = match form.action.as_str() {
         "refresh" => fleet::refresh(&state, &who.as_actor(), &form.ids)
             .await
@@ -256,6 +276,16 @@ pub(crate) async fn set_groups(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deploy_selected_goes_to_the_review_of_those_hosts() {
+        assert_eq!(deploy_url(&[]), None);
+        assert_eq!(deploy_url(&[7]).as_deref(), Some("/deployments/new?host=7"));
+        assert_eq!(
+            deploy_url(&[3, 12, 5]).as_deref(),
+            Some("/deployments/new?host=3&host=12&host=5")
+        );
+    }
 
     #[test]
     fn bulk_redirects_keep_only_checked_filters() {

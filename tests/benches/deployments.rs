@@ -1,0 +1,227 @@
+//! `make bench`: a deployment of security-only patches, mode `now`, to every host of a simulated fleet
+//! (2,500 and 10,000 fleet-sim hosts on loopback, certificates from the manager's CA, simulated job durations
+//! at `--time-scale 1`), created through `POST /api/v1/deployments` with the host ids, on the real release
+//! manager with its own PostgreSQL cluster: time to dispatch every target (none left queued or dispatching),
+//! time until every target ended, the console's Dashboard, Jobs (`/deployments`) and Deployment detail
+//! (`/deployments/{id}`) server time (`Server-Timing`) during the run vs idle (after it), and manager RSS.
+//! Targets (issue 12; figures, not assertions): 10,000 dispatched within 60 s, page p95 during the run within
+//! 2x idle, RSS under 300 MiB.
+//!
+//! RELAY FAN-OUT (to be added by the WebSocket relay's author): "relay fan-out to 100 browser sockets
+//! watching" belongs in the per-size loop of `main`, between the run and the idle timings — 100 sockets
+//! subscribed to the deployment while it runs, figure = delay from a target's state change to the 100th
+//! socket receiving it (median / p95), printed as one more row of the table.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use diesel::prelude::*;
+use linux_patch_manager::db::schema::{deployment_targets as dt, deployments as d, hosts};
+use linux_patch_tests::agent::wait_a_little;
+use linux_patch_tests::scale::{median_p95, ScaleRig};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// Target states that still wait to be sent to an agent.
+const UNSENT: [&str; 3] = ["queued", "waiting_window", "dispatching"];
+
+fn rss_mib(pid: u32, field: &str) -> f64 {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    text.lines()
+        .find(|l| l.starts_with(&format!("{field}:")))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse::<f64>().ok())
+        .map_or(f64::NAN, |kib| kib / 1024.0)
+}
+
+fn states(c: &mut PgConnection, id: i64) -> BTreeMap<String, i64> {
+    dt::table
+        .filter(dt::deployment_id.eq(id))
+        .group_by(dt::state)
+        .select((dt::state, diesel::dsl::count_star()))
+        .load::<(String, i64)>(c)
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
+const PAGES: [(&str, &str); 3] = [
+    ("Dashboard", "/"),
+    ("Jobs", "/deployments"),
+    ("Deployment", "/deployments/{id}"),
+];
+
+fn page_path(path: &str, id: i64) -> String {
+    path.replace("{id}", &id.to_string())
+}
+
+/// What one run measured.
+struct Run {
+    post: Duration,
+    dispatched: Duration,
+    finished: Duration,
+    counts: BTreeMap<String, i64>,
+    during: Vec<Vec<f64>>,
+    idle: Vec<Vec<f64>>,
+    rss_peak_sampled: f64,
+}
+
+fn run(rt: &tokio::runtime::Runtime, rig: &ScaleRig, hosts_n: usize) -> Run {
+    let mut conn = rig.manager.db().conn();
+    let ids: Vec<i64> = hosts::table.select(hosts::id).load(&mut conn).unwrap();
+    assert_eq!(ids.len(), hosts_n);
+    let pid = rig.manager.pid().unwrap_or(0);
+
+    let t0 = Instant::now();
+    let r = rt.block_on(rig.post_json(
+        "/api/v1/deployments",
+        &serde_json::json!({"host_ids": ids, "operation": "security_only", "mode": "now"}),
+    ));
+    let post = t0.elapsed();
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let id = r.json()["data"]["id"].as_i64().unwrap();
+
+    let stop = AtomicBool::new(false);
+    let (dispatched, finished, rss_peak_sampled, during) = std::thread::scope(|s| {
+        // The console's pages, one after the other, while the deployment runs.
+        let pages = s.spawn(|| {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let mut times: Vec<Vec<f64>> = vec![Vec::new(); PAGES.len()];
+            rt.block_on(async {
+                while !stop.load(Ordering::Relaxed) {
+                    for (i, (_, path)) in PAGES.iter().enumerate() {
+                        let (r, t) = rig.timed_get(&page_path(path, id), 1).await;
+                        assert_eq!(r.status, 200, "{path}");
+                        times[i].extend(t);
+                    }
+                }
+            });
+            times
+        });
+        let mut dispatched = None;
+        let mut rss_peak: f64 = 0.0;
+        let deadline = Instant::now() + Duration::from_secs(1800);
+        let finished = loop {
+            rss_peak = rss_peak.max(rss_mib(pid, "VmRSS"));
+            let counts = states(&mut conn, id);
+            let unsent: i64 = UNSENT.iter().filter_map(|s| counts.get(*s)).sum();
+            if dispatched.is_none() && unsent == 0 {
+                dispatched = Some(t0.elapsed());
+            }
+            let status: String = d::table.find(id).select(d::status).first(&mut conn).unwrap();
+            if status == "finished" {
+                break t0.elapsed();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "deployment #{id} not finished: {counts:?}; manager log:\n{}",
+                rig.manager.stderr()
+            );
+            for _ in 0..8 {
+                wait_a_little(); // 200 ms between looks
+            }
+        };
+        stop.store(true, Ordering::Relaxed);
+        let during = pages.join().unwrap();
+        (dispatched.unwrap_or(finished), finished, rss_peak, during)
+    });
+    let idle = PAGES
+        .iter()
+        .map(|(_, path)| rt.block_on(rig.timed_get(&page_path(path, id), 30)).1)
+        .collect();
+    Run {
+        post,
+        dispatched,
+        finished,
+        counts: states(&mut conn, id),
+        during,
+        idle,
+        rss_peak_sampled,
+    }
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    println!(
+        "deployment benchmark (release build; fleet-sim on loopback, every host healthy, simulated job \
+         durations at --time-scale 1; deployer concurrency {}; poller intervals 1 h so no sweep runs during the \
+         deployment)",
+        linux_patch_manager::app::DEFAULT_DEPLOY_CONCURRENCY
+    );
+    // The first sweeps (health and patch data of every host) end before the deployment starts.
+    let cfg = "poller: { concurrency: 64, timeout_secs: 10, health_interval_secs: 3600, patch_interval_secs: 3600 }\n";
+    let mut rows = Vec::new();
+    for (hosts_n, base) in [(2_500usize, "127.0.64.1"), (10_000, "127.0.96.1")] {
+        let rig = ScaleRig::start(hosts_n, base, cfg, &["--time-scale", "1"]);
+        let all = hosts_n as i64;
+        rig.wait_for("health_checked_at", all, Duration::from_secs(900));
+        rig.wait_for("patches_checked_at", all, Duration::from_secs(1800));
+        let r = run(&rt, &rig, hosts_n);
+        let pid = rig.manager.pid().unwrap_or(0);
+        let (rss, hwm) = (rss_mib(pid, "VmRSS"), rss_mib(pid, "VmHWM"));
+        println!("  {hosts_n} hosts:");
+        println!(
+            "    POST /api/v1/deployments ({hosts_n} host ids)  {:>8.2} s",
+            r.post.as_secs_f64()
+        );
+        println!(
+            "    all dispatched (none queued)            {:>8.2} s   ({:.0} targets/s)",
+            r.dispatched.as_secs_f64(),
+            hosts_n as f64 / r.dispatched.as_secs_f64()
+        );
+        println!(
+            "    all finished                            {:>8.2} s   targets {:?}",
+            r.finished.as_secs_f64(),
+            r.counts
+        );
+        for (i, (name, path)) in PAGES.iter().enumerate() {
+            let (dm, dp) = median_p95(&r.during[i]);
+            let (im, ip) = median_p95(&r.idle[i]);
+            println!(
+                "    {name:<10} {path:<18} during run median {dm:>7.1} ms p95 {dp:>7.1} ms (n={:>3})   idle median \
+                 {im:>7.1} ms p95 {ip:>7.1} ms   p95 ratio {:>5.2}x",
+                r.during[i].len(),
+                dp / ip
+            );
+        }
+        println!(
+            "    manager RSS after {rss:>7.1} MiB, highest sampled during run {:.1} MiB, VmHWM {hwm:.1} MiB",
+            r.rss_peak_sampled
+        );
+        rows.push((hosts_n, r, hwm));
+        drop(rig);
+    }
+    println!();
+    println!(
+        "| hosts | POST | all dispatched | all finished | Dashboard p95 run / idle | Jobs p95 run / idle | \
+         Deployment p95 run / idle | RSS peak (VmHWM) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for (n, r, hwm) in &rows {
+        let p = |i: usize| {
+            format!(
+                "{:.1} / {:.1} ms",
+                median_p95(&r.during[i]).1,
+                median_p95(&r.idle[i]).1
+            )
+        };
+        println!(
+            "| {n} | {:.2} s | {:.2} s | {:.2} s | {} | {} | {} | {hwm:.0} MiB |",
+            r.post.as_secs_f64(),
+            r.dispatched.as_secs_f64(),
+            r.finished.as_secs_f64(),
+            p(0),
+            p(1),
+            p(2)
+        );
+    }
+    println!(
+        "(targets: 10,000 dispatched within 60 s; page p95 during the run within 2x idle; RSS under 300 MiB)"
+    );
+}
