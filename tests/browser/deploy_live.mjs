@@ -35,6 +35,9 @@ main(async (t) => {
   const password = t.env('PASSWORD');
   const browser = await t.launch({ caPem });
   const page = await newPage(browser, { colorScheme: 'light' });
+  // Generous waits: this runs beside other suites on two cores.
+  page.setDefaultTimeout(90_000);
+  page.setDefaultNavigationTimeout(90_000);
   await signIn(t, page, base, t.env('OPERATOR'), password, t.env('OPERATOR_TOTP'), clockMs);
 
   t.step('review the group\'s pending updates');
@@ -47,7 +50,7 @@ main(async (t) => {
   await page.click('#deploy-submit');
   await page.waitForURL(/\/deployments\/\d+/);
   const deployment = new URL(page.url()).pathname.split('/').pop();
-  await page.waitForSelector('#live-status[data-live="on"]', { timeout: 30_000 });
+  await page.waitForSelector('#live-status[data-live="on"]', { timeout: 90_000 });
   const queued = await page.locator('#targets-table tr[data-target]').evaluateAll((rows) => rows.map((r) => r.dataset.state));
   // A marker a reload would lose: the page must change in place.
   await page.evaluate(() => { window.__noReload = true; });
@@ -69,7 +72,7 @@ main(async (t) => {
   await first.locator('button.rollback').click();
   await page.waitForURL((u) => /\/deployments\/\d+/.test(u.pathname) && !u.pathname.endsWith(`/${deployment}`));
   const rollback = new URL(page.url()).pathname.split('/').pop();
-  await page.waitForSelector('#live-status[data-live="on"]', { timeout: 30_000 });
+  await page.waitForSelector('#live-status[data-live="on"]', { timeout: 90_000 });
   await until(page, () => {
     const rows = [...document.querySelectorAll('#targets-table tr[data-target]')];
     return rows.length === 1 && rows[0].dataset.state === 'succeeded';
@@ -82,6 +85,8 @@ main(async (t) => {
 
   t.step('another group\'s operator');
   const other = await newPage(browser, { colorScheme: 'light' });
+  other.setDefaultTimeout(90_000);
+  other.setDefaultNavigationTimeout(90_000);
   await signIn(t, other, base, t.env('OTHER'), password, t.env('OTHER_TOTP'), Number(t.env('LATER_MS')));
   const pageStatus = (await other.goto(`${base}/deployments/${deployment}`)).status();
   const apiStatus = await other.evaluate(async (id) => (await fetch(`/api/v1/deployments/${id}`)).status, deployment);

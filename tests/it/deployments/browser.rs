@@ -80,7 +80,7 @@ async fn an_operator_queues_for_the_window_watches_it_live_and_rolls_one_host_ba
             break;
         }
         assert!(
-            !script.is_finished() && started.elapsed() < Duration::from_secs(120),
+            !script.is_finished() && started.elapsed() < Duration::from_secs(170),
             "no deployment watched in time"
         );
         actix_web::rt::time::sleep(Duration::from_millis(200)).await;
