@@ -24,27 +24,29 @@ pub const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 /// The agent port unless another is given.
 pub const DEFAULT_PORT: u16 = crate::agents::DEFAULT_PORT;
 
-/// Parses an IPv4 CIDR (or a single address) of at most [`MIN_PREFIX`]; host bits are cleared.
-pub fn parse_range(text: &str) -> Result<Ipv4Net, String> {
+/// Parses an IPv4 CIDR or a single address (as a /32), host bits as given; errors name `example` (a range
+/// in CIDR form) as the expected form.
+pub fn parse_cidr(text: &str, example: &str) -> Result<Ipv4Net, String> {
     let t = text.trim();
     if t.is_empty() {
-        return Err("give an IPv4 range in CIDR form, e.g. 10.20.0.0/24".into());
+        return Err(format!("give an IPv4 range in CIDR form, e.g. {example}"));
     }
     if t.contains(':') {
         return Err(format!("`{}`: IPv6 ranges are not supported", t.escape_default()));
     }
-    let net = match t.parse::<Ipv4Net>() {
-        Ok(n) => n,
-        Err(_) => match t.parse::<Ipv4Addr>() {
-            Ok(a) => Ipv4Net::from(a),
-            Err(_) => {
-                return Err(format!(
-                    "`{}` is not an IPv4 range in CIDR form (e.g. 10.20.0.0/24)",
-                    t.chars().take(64).collect::<String>().escape_default()
-                ))
-            }
-        },
-    };
+    t.parse::<Ipv4Net>()
+        .or_else(|_| t.parse::<Ipv4Addr>().map(Ipv4Net::from))
+        .map_err(|_| {
+            format!(
+                "`{}` is not an IPv4 range in CIDR form (e.g. {example})",
+                t.chars().take(64).collect::<String>().escape_default()
+            )
+        })
+}
+
+/// Parses an IPv4 CIDR (or a single address) of at most [`MIN_PREFIX`]; host bits are cleared.
+pub fn parse_range(text: &str) -> Result<Ipv4Net, String> {
+    let net = parse_cidr(text, "10.20.0.0/24")?;
     if net.prefix_len() < MIN_PREFIX {
         let size = 1u64 << (32 - u32::from(net.prefix_len()));
         return Err(format!(

@@ -3,7 +3,6 @@
 //! [`MAX_ALLOWED`] of them).
 
 use ipnet::Ipv4Net;
-use std::net::Ipv4Addr;
 
 /// Allowed ranges kept at most (the list is shown whole on the Discovery page).
 pub const MAX_ALLOWED: i64 = 64;
@@ -12,25 +11,7 @@ pub const WIDEST_ALLOWED: u8 = 8;
 
 /// Parses a range to allow: an IPv4 CIDR (or one address) no wider than a /8; host bits cleared.
 pub fn parse_allowed(text: &str) -> Result<Ipv4Net, String> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Err("give an IPv4 range in CIDR form, e.g. 10.20.0.0/16".into());
-    }
-    if t.contains(':') {
-        return Err(format!("`{}`: IPv6 ranges are not supported", t.escape_default()));
-    }
-    let net = match t.parse::<Ipv4Net>() {
-        Ok(n) => n,
-        Err(_) => match t.parse::<Ipv4Addr>() {
-            Ok(a) => Ipv4Net::from(a),
-            Err(_) => {
-                return Err(format!(
-                    "`{}` is not an IPv4 range in CIDR form (e.g. 10.20.0.0/16)",
-                    t.chars().take(64).collect::<String>().escape_default()
-                ))
-            }
-        },
-    };
+    let net = super::parse_cidr(text, "10.20.0.0/16")?;
     if net.prefix_len() < WIDEST_ALLOWED {
         return Err(format!(
             "{net} is wider than a /{WIDEST_ALLOWED}; allow smaller ranges"

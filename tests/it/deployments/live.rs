@@ -74,14 +74,6 @@ async fn read_until(ws: &mut Ws, done: impl Fn(&Value) -> bool) -> Vec<Value> {
     panic!("the expected message never came; got {seen:#?}");
 }
 
-fn bearer(token: &str) -> String {
-    if token.starts_with("Bearer ") {
-        token.to_owned()
-    } else {
-        format!("Bearer {token}")
-    }
-}
-
 #[actix_web::test]
 async fn two_scripts_watch_a_deployment_live_through_the_relay() {
     let db = TestDb::new();
@@ -89,7 +81,7 @@ async fn two_scripts_watch_a_deployment_live_through_the_relay() {
     let fleet = agents(&st, &db, &clock, 1);
     let host = fleet[0].1.id;
     let app = app(st.clone()).await;
-    let admin = bearer(&token(&app, &db, &clock, "root", Role::Admin).await);
+    let admin = token(&app, &db, &clock, "root", Role::Admin).await;
     let live = LiveConsole::start(&st, &clock);
 
     let r = call(
@@ -187,8 +179,8 @@ async fn strangers_other_groups_and_other_sites_cannot_watch() {
     let db = TestDb::new();
     let (st, clock) = ctx(&db);
     let app = app(st.clone()).await;
-    let admin = bearer(&token(&app, &db, &clock, "root", Role::Admin).await);
-    let other = bearer(&token(&app, &db, &clock, "otto", Role::Operator).await);
+    let admin = token(&app, &db, &clock, "root", Role::Admin).await;
+    let other = token(&app, &db, &clock, "otto", Role::Operator).await;
     let now = clock.now();
     let mut c = db.conn();
     let h =
