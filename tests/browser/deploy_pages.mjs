@@ -4,8 +4,7 @@
 // Env: BASE_URL, CA_PEM, USERNAME, PASSWORD (the admin's one-time password), OUT_DIR, SCREENSHOT_DIR,
 // REVIEW_QUERY (`host=1&host=2...` for the review page), DEPLOYMENT_ID (the deployment whose detail is shown).
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { main, newPage } from './lib.mjs';
+import { main, newPage, shootBoth } from './lib.mjs';
 import { consoleEnv, enrollTotp, firstLogin, takeRecoveryCodes } from './console.mjs';
 
 main(async (t) => {
@@ -15,16 +14,7 @@ main(async (t) => {
   const deploymentId = t.env('DEPLOYMENT_ID');
   mkdirSync(dir, { recursive: true });
   const shots = {};
-  const shot = async (page, name) => {
-    for (const scheme of ['light', 'dark']) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.evaluate(() => document.activeElement?.blur());
-      const path = join(dir, `${name}-${scheme}.png`);
-      await page.screenshot({ path, fullPage: true });
-      shots[`${name}-${scheme}`] = path;
-    }
-    await page.emulateMedia({ colorScheme: 'light' });
-  };
+  const shot = (page, name) => shootBoth(page, dir, name, shots);
 
   t.step('launch');
   const browser = await t.launch({ caPem });

@@ -217,3 +217,16 @@ export async function expectUrl(page, pathRe, what) {
     throw new Error(`${what}: expected ${pathRe} but at ${page.url()}${alert.length ? ` (alert: ${alert.join(' | ')})` : ''}`);
   }
 }
+
+// Screenshots of `page` in light and dark as `${dir}/${name}-{light,dark}.png`, recorded in `shots`
+// (name-scheme -> path); leaves the page light.
+export async function shootBoth(page, dir, name, shots) {
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.evaluate(() => document.activeElement?.blur());
+    const path = join(dir, `${name}-${scheme}.png`);
+    await page.screenshot({ path, fullPage: true });
+    shots[`${name}-${scheme}`] = path;
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
