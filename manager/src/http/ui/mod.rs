@@ -80,7 +80,7 @@ impl Page {
                 is_admin: who.scope.is_admin(),
                 next_theme: if theme == "dark" { "light" } else { "dark" },
             }),
-            csrf: who.session.csrf_token.clone(),
+            csrf: who.csrf_token().to_owned(),
             theme,
             current,
             ..Page::default()
