@@ -176,6 +176,23 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
             "/account/totp/add",
             web::post().to(ui::account_security::totp_add),
         )
+        // api_tokens (the user's own; administrators: every token and the service accounts)
+        .route("/account/tokens", web::get().to(ui::api_tokens::own_page))
+        .route("/account/tokens", web::post().to(ui::api_tokens::create_own))
+        .route(
+            "/account/tokens/{id}/revoke",
+            web::post().to(ui::api_tokens::revoke_own),
+        )
+        .route("/tokens", web::get().to(ui::api_tokens::admin_page))
+        .route("/tokens", web::post().to(ui::api_tokens::create_admin))
+        .route(
+            "/tokens/service-accounts",
+            web::post().to(ui::api_tokens::create_service_account),
+        )
+        .route(
+            "/tokens/{id}/revoke",
+            web::post().to(ui::api_tokens::revoke_admin),
+        )
         .route(
             "/account/factors/remove",
             web::post().to(ui::account_security::remove_factor),

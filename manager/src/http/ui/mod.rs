@@ -4,6 +4,7 @@ pub mod account;
 pub mod account_security;
 pub mod admin_groups;
 pub mod admin_users;
+pub mod api_tokens;
 pub mod audit;
 pub mod certificates;
 pub mod dashboard;
