@@ -31,6 +31,7 @@ mod manager_housekeeping;
 mod manager_mfa;
 mod manager_openapi;
 mod manager_poller;
+mod manager_script_example;
 mod manager_serve;
 mod manager_sessions;
 mod manager_trust;
