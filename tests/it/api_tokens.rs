@@ -3,6 +3,7 @@
 //! and the attacks (guessing, replay after revoke, expiry, read-only writes, another group's host, the console).
 
 mod attacks;
+mod browser;
 mod pages;
 mod service_accounts;
 
