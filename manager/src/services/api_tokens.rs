@@ -154,7 +154,7 @@ pub async fn revoke(ctx: &AppContext, who: &Actor, id: i64) -> Result<ApiToken, 
                 &format!("token:{}", t.name),
                 serde_json::json!({"token_id": id}),
             )?;
-            Ok(ApiToken::by_id(c, id)?.ok_or_else(missing)?)
+            ApiToken::by_id(c, id)?.ok_or_else(missing)
         })
     })
     .await
