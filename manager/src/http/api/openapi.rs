@@ -145,7 +145,7 @@ fn operation(
             let schema = body(bodies).to_value();
             o.insert(
                 "requestBody".into(),
-                json!({ "required": true, "content": { "application/json": { "schema": schema } } }),
+                json!({ "required": r.body_typed, "content": { "application/json": { "schema": schema } } }),
             );
         }
         if !r.signed {
@@ -182,5 +182,21 @@ mod tests {
         assert_eq!(documented, routes().len());
         assert!(doc["components"]["schemas"]["CreateToken"]["properties"]["code"].is_object());
         assert_eq!(doc["paths"]["/enroll"]["post"]["security"], json!([]));
+        let schemas = &doc["components"]["schemas"];
+        assert!(
+            schemas["FleetRow"]["properties"]["hostname"].is_object(),
+            "{}",
+            schemas["FleetRow"]
+        );
+        assert!(
+            schemas["Summary"]["properties"]["total"].is_object(),
+            "{}",
+            schemas["Summary"]
+        );
+        let host_params = doc["paths"]["/hosts"]["get"]["parameters"].to_string();
+        assert!(
+            host_params.contains("\"after\"") && host_params.contains("\"limit\""),
+            "{host_params}"
+        );
     }
 }

@@ -25,6 +25,8 @@ pub struct ApiRoute {
     pub query: Option<SchemaFn>,
     /// JSON request body.
     pub body: Option<SchemaFn>,
+    /// Whether the body is described field by field (then it is required); otherwise "a JSON object, if any".
+    pub body_typed: bool,
     /// The envelope's `data` on success.
     pub data: SchemaFn,
     /// The success status.
@@ -56,6 +58,7 @@ fn route(method: Method, path: &'static str, summary: &'static str, to: fn(Route
         signed: true,
         query: None,
         body: has_body.then_some(object as SchemaFn),
+        body_typed: false,
         data: any,
         status: 200,
         enveloped: true,
@@ -86,6 +89,7 @@ impl ApiRoute {
     }
     fn body<T: JsonSchema>(mut self) -> Self {
         self.body = Some(schema::<T>);
+        self.body_typed = true;
         self
     }
     fn data<T: JsonSchema>(mut self) -> Self {
@@ -180,6 +184,7 @@ pub fn routes() -> Vec<ApiRoute> {
             r.to(deployments::create)
         })
         .body::<DeploymentRequest>()
+        .data::<crate::services::deployments::Summary>()
         .created(),
         get(
             "/deployments/{id}",
@@ -264,7 +269,9 @@ pub fn routes() -> Vec<ApiRoute> {
             "/hosts",
             "Hosts: filters, keyset pages (`Link: rel=next`, `X-Total-Count`)",
             |r| r.to(hosts_view::list_hosts),
-        ),
+        )
+        .query::<crate::db::models::fleet_view::PageQuery>()
+        .data::<Vec<crate::db::models::fleet_view::FleetRow>>(),
         post("/hosts/refresh", "Poll hosts now", |r| r.to(hosts_view::refresh)),
         get("/hosts/{id}", "One host", |r| r.to(hosts_view::get_host)),
         get("/hosts/{id}/packages", "A host's pending updates", |r| {
