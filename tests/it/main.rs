@@ -1,6 +1,7 @@
 //! Integration tests of the real binaries against real parts (one test binary for link speed).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 mod api;
+mod api_tokens;
 mod apk_backend;
 mod apt_backend;
 mod apt_write;
@@ -28,7 +29,9 @@ mod manager_fleet_pages;
 mod manager_fleet_scale;
 mod manager_housekeeping;
 mod manager_mfa;
+mod manager_openapi;
 mod manager_poller;
+mod manager_script_example;
 mod manager_serve;
 mod manager_sessions;
 mod manager_trust;

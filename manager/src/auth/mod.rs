@@ -1,5 +1,6 @@
 //! Authentication building blocks: passwords, user names, second factors, access tokens and sessions.
 
+pub mod api_tokens;
 pub mod jwt;
 pub mod password;
 pub mod password_check;

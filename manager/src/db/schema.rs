@@ -3,6 +3,24 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    api_tokens (id) {
+        id -> Int8,
+        user_id -> Int8,
+        name -> Text,
+        prefix -> Text,
+        token_hash -> Text,
+        read_only -> Bool,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        last_used_ip -> Nullable<Text>,
+        revoked_at -> Nullable<Timestamptz>,
+        revoked_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     audit_checkpoints (id) {
         id -> Int8,
         created_at -> Timestamptz,
@@ -226,6 +244,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    service_accounts (user_id) {
+        user_id -> Int8,
+        description -> Text,
+        created_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     sessions (id) {
         id -> Text,
         user_id -> Int8,
@@ -303,10 +330,12 @@ diesel::joinable!(certificates -> hosts (host_id));
 diesel::joinable!(deployment_targets -> deployments (deployment_id));
 diesel::joinable!(deployment_targets -> hosts (host_id));
 diesel::joinable!(enrollments -> hosts (host_id));
+diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(login_challenges -> users (user_id));
 diesel::joinable!(maintenance_windows -> hosts (host_id));
 diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::joinable!(service_accounts -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(totp_factors -> users (user_id));
 diesel::joinable!(user_groups -> groups (group_id));
@@ -314,6 +343,7 @@ diesel::joinable!(user_groups -> users (user_id));
 diesel::joinable!(webauthn_credentials -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    api_tokens,
     audit_checkpoints,
     audit_log,
     certificates,
@@ -330,6 +360,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     maintenance_windows,
     recovery_codes,
     refresh_tokens,
+    service_accounts,
     sessions,
     signing_keys,
     totp_factors,

@@ -1,6 +1,7 @@
 //! A deployment request checked before anything is stored: the operation and its packages, the mode, the
 //! reboot option and the stop rule, each with a clear message (the API's 400s). Pure.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Most targets one deployment may name (hosts after groups are resolved).
@@ -9,7 +10,7 @@ pub const MAX_TARGETS: usize = 20_000;
 pub const MAX_PACKAGES: usize = 500;
 
 /// `POST /api/v1/deployments` (and the console's form, parsed into the same shape).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeploymentRequest {
     /// Hosts by id.

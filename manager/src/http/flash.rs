@@ -132,7 +132,7 @@ pub async fn carry(
     let secret = req
         .extensions()
         .get::<Signed>()
-        .map(|s| s.session.csrf_token.clone());
+        .map(|s| s.csrf_token().to_owned());
     let raw = cookies::get(req.request(), cookies::FLASH);
     let mut valid = false;
     if let (Some(secret), Some(raw)) = (&secret, &raw) {

@@ -1,15 +1,17 @@
-//! Who is asking: the access token (bearer header or cookie) checked against its session on every request,
-//! the console's silent refresh, and the CSRF rule for cookie-authenticated requests.
+//! Who is asking: a session's access token (bearer or cookie) or an API token (`/api/v1` only), the console's
+//! silent refresh, and the CSRF rule for cookie-authenticated requests.
 
 use super::cookies;
 use crate::app::AppContext;
 use crate::audit::{self, Entry};
+use crate::auth::api_tokens;
 use crate::auth::jwt::TokenRejection;
 use crate::auth::rbac::Scope;
 use crate::auth::refresh_tokens::{self, Issued, RefreshRejection, Session};
+use crate::db::models::api_token::ApiToken;
 use crate::db::models::User;
 use crate::error::ManagerError;
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
@@ -24,13 +26,22 @@ pub enum Via {
     Bearer,
 }
 
+/// What a signed-in request proved itself with.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    /// A console or script session (password + second factor).
+    Session(Session),
+    /// An API token (`/api/v1` only; never the console).
+    Token(ApiToken),
+}
+
 /// A signed-in request: the user (as stored now), the live session, the RBAC scope.
 #[derive(Debug, Clone)]
 pub struct Signed {
     /// The account.
     pub user: User,
-    /// Its session (refresh-token family).
-    pub session: Session,
+    /// Its session (refresh-token family) or the API token it came with.
+    pub credential: Credential,
     /// What it may reach.
     pub scope: Scope,
     /// Cookie or bearer.
@@ -38,13 +49,36 @@ pub struct Signed {
 }
 
 impl Signed {
+    /// The session, or a refusal for API tokens (what needs a session: the console, sign-out, token creation).
+    pub fn session(&self) -> Result<&Session, ManagerError> {
+        match &self.credential {
+            Credential::Session(s) => Ok(s),
+            Credential::Token(_) => Err(ManagerError::Forbidden(
+                "this needs a signed-in session (password and second factor); API tokens cannot do it".into(),
+            )),
+        }
+    }
+
+    /// The session's CSRF token (empty for API tokens, which never reach forms).
+    pub fn csrf_token(&self) -> &str {
+        self.session().map(|s| s.csrf_token.as_str()).unwrap_or("")
+    }
+
+    /// The API token the request came with, if it came with one.
+    pub fn api_token(&self) -> Option<&ApiToken> {
+        match &self.credential {
+            Credential::Token(t) => Some(t),
+            Credential::Session(_) => None,
+        }
+    }
+
     /// Refuses the request unless `token` is this session's CSRF token (bearer requests need none).
     pub fn check_csrf(&self, token: Option<&str>) -> Result<(), ManagerError> {
         if self.via == Via::Bearer {
             return Ok(());
         }
         match token {
-            Some(t) if secret_eq(t, &self.session.csrf_token) => Ok(()),
+            Some(t) if secret_eq(t, self.csrf_token()) && !self.csrf_token().is_empty() => Ok(()),
             _ => Err(ManagerError::Forbidden(
                 "the form's security token is missing or stale: reload the page and try again".into(),
             )),
@@ -107,14 +141,15 @@ pub async fn authenticate(
             Ok(Ok(Signed {
                 scope: Scope::of(&user),
                 user,
-                session,
+                credential: Credential::Session(session),
                 via,
             }))
         })
         .await
 }
 
-fn bearer(req: &HttpRequest) -> Option<String> {
+/// The `Authorization: Bearer` credential of a request, if any.
+pub fn bearer(req: &HttpRequest) -> Option<String> {
     let h = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)?
@@ -150,6 +185,12 @@ impl FromRequest for Signed {
                     let state = state.ok_or_else(|| ManagerError::Internal("no application state".into()))?;
                     let (token, via) =
                         token.ok_or_else(|| ManagerError::Unauthenticated("sign in first".into()))?;
+                    // API tokens are taken only by `api_token_gate` on `/api/v1`: never the console or `/ws`.
+                    if api_tokens::is_api_token(&token) {
+                        return Err(ManagerError::Unauthenticated(
+                            "API tokens are accepted on /api/v1 only; sign in to use the console".into(),
+                        ));
+                    }
                     authenticate(&state, token, via).await?.map_err(|r| {
                         ManagerError::Unauthenticated(format!(
                             "the access token is not valid ({r}); sign in again"
@@ -252,4 +293,52 @@ pub async fn rotate(
             }
         })
         .await
+}
+
+/// `/api/v1` middleware: a bearer API token is checked here (each use audited by the service), refused with
+/// 401 when unknown, revoked, expired or its owner disabled, and with 403 on any unsafe method when read-only.
+/// The accepted identity is left for [`Signed`]; session tokens and cookies pass through untouched.
+pub async fn api_token_gate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody, BoxBody>>, actix_web::Error> {
+    match token_identity(&req).await {
+        Ok(Some(signed)) => {
+            req.extensions_mut().insert(signed);
+        }
+        Ok(None) => {}
+        // Answered here (the envelope middleware around renders it): the handler never runs.
+        Err(e) => return Ok(req.error_response(e).map_into_right_body()),
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
+/// The identity of a request carrying an API token (`None`: no API token), or why it is refused.
+async fn token_identity(req: &ServiceRequest) -> Result<Option<Signed>, ManagerError> {
+    let presented = bearer(req.request()).filter(|t| api_tokens::is_api_token(t));
+    if let Some(presented) = presented {
+        let state = req
+            .app_data::<web::Data<AppContext>>()
+            .cloned()
+            .ok_or_else(|| ManagerError::Internal("no application state".into()))?;
+        let req = req.request();
+        let (method, path) = (req.method().to_string(), req.path().to_owned());
+        let ip = source_ip(req);
+        let used = crate::services::api_tokens::authenticate(&state, presented, method, path, ip)
+            .await?
+            .map_err(|r| ManagerError::Unauthenticated(format!("{r}; create a new token")))?;
+        if used.token.read_only && !req.method().is_safe() {
+            return Err(ManagerError::Forbidden(format!(
+                "API token `{}` is read-only: it may only read (GET)",
+                used.token.name
+            )));
+        }
+        return Ok(Some(Signed {
+            scope: Scope::of(&used.user),
+            user: used.user,
+            credential: Credential::Token(used.token),
+            via: Via::Bearer,
+        }));
+    }
+    Ok(None)
 }

@@ -1,6 +1,6 @@
-//! Every path of the console and the REST API in one table, read top to bottom: the public files, the live
-//! views under `/ws/...`, then `/api/v1/...` (JSON envelope errors), then the console's pages (HTML errors, silent session refresh).
-//! Each line names the handler; handlers parse, call one service and render.
+//! Every path of the console and the REST API, read top to bottom: the public files, the live views under
+//! `/ws/...`, then `/api/v1/...` (the documented table `api::table`, JSON envelope errors, API tokens), then the
+//! console's pages (HTML errors, silent session refresh). Handlers parse, call one service and render.
 
 use super::{api, assets, flash, identity, middleware, ui};
 use crate::error::ManagerError;
@@ -27,8 +27,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .service(
                     web::scope("/api/v1")
+                        .wrap(from_fn(identity::api_token_gate))
                         .wrap(from_fn(middleware::api_errors))
-                        .configure(api_routes)
+                        .configure(api::table::register)
                         .default_service(web::to(not_found)),
                 )
                 .service(
@@ -40,97 +41,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .default_service(web::to(not_found)),
                 ),
         );
-}
-
-/// `/api/v1/...`: JSON for scripts (bearer tokens) and the console's scripts (cookie + CSRF).
-fn api_routes(cfg: &mut web::ServiceConfig) {
-    cfg
-        // auth
-        .route("/auth/token", web::post().to(api::auth::token))
-        .route("/auth/refresh", web::post().to(api::auth::refresh))
-        .route("/auth/logout", web::post().to(api::auth::logout))
-        .route("/me", web::get().to(api::auth::me))
-        .route("/health", web::get().to(api::auth::health))
-        // certificates
-        .route("/certificates", web::get().to(api::certificates::list))
-        .route(
-            "/certificates/{id}/renew",
-            web::post().to(api::certificates::renew),
-        )
-        .route(
-            "/certificates/{id}/revoke",
-            web::post().to(api::certificates::revoke),
-        )
-        .route("/hosts/{id}/bundle", web::post().to(api::certificates::bundle))
-        // discovery
-        .route("/discovery", web::get().to(api::discovery::list))
-        .route("/discovery", web::post().to(api::discovery::start))
-        .route("/discovery/ranges", web::get().to(api::discovery::ranges))
-        .route("/discovery/ranges", web::post().to(api::discovery::allow_range))
-        .route(
-            "/discovery/ranges/{id}",
-            web::delete().to(api::discovery::remove_range),
-        )
-        .route("/discovery/{id}", web::get().to(api::discovery::get))
-        .route(
-            "/discovery/{id}/register",
-            web::post().to(api::discovery::register),
-        )
-        // deployments and maintenance windows
-        .route("/deployments", web::get().to(api::deployments::list))
-        .route("/deployments", web::post().to(api::deployments::create))
-        .route("/deployments/{id}", web::get().to(api::deployments::detail))
-        .route(
-            "/deployments/{id}/cancel",
-            web::post().to(api::deployments::cancel),
-        )
-        .route(
-            "/deployments/{id}/rollback",
-            web::post().to(api::deployments::rollback),
-        )
-        .route(
-            "/deployments/{id}/targets/{target}/cancel",
-            web::post().to(api::deployments::cancel_target),
-        )
-        .route("/windows", web::get().to(api::deployments::list_windows))
-        .route("/windows", web::post().to(api::deployments::create_window))
-        .route("/windows/{id}", web::delete().to(api::deployments::delete_window))
-        .route(
-            "/hosts/{id}/windows",
-            web::get().to(api::deployments::host_windows),
-        )
-        // enroll (agent enrolment: the agent's request, its status, the approvals)
-        .route("/enroll", web::post().to(api::enroll::enroll))
-        .route("/enroll/status/{token}", web::get().to(api::enroll::status))
-        .route("/enroll/renew", web::post().to(api::enroll::renew))
-        .route("/enrollments", web::get().to(api::enroll::list))
-        .route("/enrollments/{id}/approve", web::post().to(api::enroll::approve))
-        .route("/enrollments/{id}/deny", web::post().to(api::enroll::deny))
-        // fleet
-        // GET /hosts, /hosts/{id}, /hosts/{id}/packages and POST /hosts/refresh: `super::hosts_view`.
-        .route("/hosts", web::post().to(api::fleet::add_host))
-        .route("/hosts/{id}", web::delete().to(api::fleet::remove_host))
-        .route("/users", web::get().to(api::fleet::list_users))
-        .route("/users", web::post().to(api::fleet::create_user))
-        .route(
-            "/users/{id}/revoke-sessions",
-            web::post().to(api::fleet::revoke_sessions),
-        )
-        .route("/users/{id}/unlock", web::post().to(api::fleet::unlock_user))
-        .route("/groups", web::get().to(api::fleet::list_groups))
-        .route("/groups", web::post().to(api::fleet::create_group))
-        .route("/groups/{id}", web::delete().to(api::fleet::delete_group))
-        .route("/audit", web::get().to(api::fleet::audit_rows))
-        .route("/audit/verify", web::get().to(api::fleet::audit_verify))
-        // hosts_view
-        .route("/dashboard", web::get().to(api::hosts_view::get_dashboard))
-        .route("/hosts", web::get().to(api::hosts_view::list_hosts))
-        .route("/hosts/refresh", web::post().to(api::hosts_view::refresh))
-        .route("/hosts/{id}", web::get().to(api::hosts_view::get_host))
-        .route("/hosts/{id}/packages", web::get().to(api::hosts_view::packages))
-        // poller
-        .route("/poller", web::get().to(api::poller::status))
-        .route("/poller/sweep", web::post().to(api::poller::sweep));
 }
 
 /// The console's pages and forms (`/hosts/bulk` before `/hosts/{id}`).
@@ -265,6 +175,23 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/account/totp/add",
             web::post().to(ui::account_security::totp_add),
+        )
+        // api_tokens (the user's own; administrators: every token and the service accounts)
+        .route("/account/tokens", web::get().to(ui::api_tokens::own_page))
+        .route("/account/tokens", web::post().to(ui::api_tokens::create_own))
+        .route(
+            "/account/tokens/{id}/revoke",
+            web::post().to(ui::api_tokens::revoke_own),
+        )
+        .route("/tokens", web::get().to(ui::api_tokens::admin_page))
+        .route("/tokens", web::post().to(ui::api_tokens::create_admin))
+        .route(
+            "/tokens/service-accounts",
+            web::post().to(ui::api_tokens::create_service_account),
+        )
+        .route(
+            "/tokens/{id}/revoke",
+            web::post().to(ui::api_tokens::revoke_admin),
         )
         .route(
             "/account/factors/remove",

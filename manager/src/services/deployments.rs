@@ -19,7 +19,7 @@ use serde::Serialize;
 pub const MAX_PAGE: i64 = 500;
 
 /// A deployment with its targets counted by state.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Summary {
     /// The deployment.
     #[serde(flatten)]

@@ -3,6 +3,7 @@
 //! service and render.
 
 pub mod accounts;
+pub mod api_tokens;
 pub mod audit;
 pub mod certificates;
 pub mod deployments;

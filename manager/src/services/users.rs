@@ -164,6 +164,12 @@ pub fn reset_password(
     conn.transaction(|conn| {
         let user =
             User::by_id(conn, id)?.ok_or_else(|| ManagerError::NotFound(format!("no user with id {id}")))?;
+        if crate::db::models::api_token::ServiceAccount::is(conn, id)? {
+            return Err(ManagerError::Refused(format!(
+                "`{}` is a service account: it has no password and acts only through API tokens",
+                user.username
+            )));
+        }
         User::set_password(conn, id, &hash, true)?;
         let revoked = refresh_tokens::revoke_user(conn, id, now, "password reset")?;
         let ended = LoginChallenge::delete_for_user(conn, id)?;

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 /// One row of `deployments`.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize, schemars::JsonSchema)]
 #[diesel(table_name = d, check_for_backend(diesel::pg::Pg))]
 pub struct Deployment {
     /// Primary key.

@@ -24,7 +24,7 @@ const GROUP_NAMES: &str = "ARRAY(SELECT g.name FROM host_groups hg JOIN groups g
      WHERE hg.host_id = hosts.id ORDER BY g.name)";
 
 /// One row of the fleet table.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, serde::Serialize, schemars::JsonSchema)]
 pub struct FleetRow {
     /// The host.
     #[serde(flatten)]

@@ -9,7 +9,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 
 /// One row of `hosts`.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, serde::Serialize, schemars::JsonSchema)]
 #[diesel(table_name = hosts, check_for_backend(diesel::pg::Pg))]
 pub struct Host {
     /// Primary key.

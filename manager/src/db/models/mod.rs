@@ -1,5 +1,6 @@
 //! Table rows and the queries on them (query functions live on the model).
 
+pub mod api_token;
 pub mod certificate;
 pub mod challenge;
 pub mod deployment;

@@ -115,14 +115,15 @@ pub(crate) async fn logout(
     who: Signed,
 ) -> Result<HttpResponse, ManagerError> {
     let now = state.now();
-    let w = who.clone();
+    let sid = who.session()?.id.clone();
+    let (w, s) = (who.clone(), sid.clone());
     state
-        .db(move |conn| session_lifecycle::end(conn, now, &w.user, &w.session.id, "api"))
+        .db(move |conn| session_lifecycle::end(conn, now, &w.user, &s, "api"))
         .await?;
     Ok(ok_json(
         &req,
         now,
-        serde_json::json!({"session": who.session.id, "revoked": true}),
+        serde_json::json!({"session": sid, "revoked": true}),
     ))
 }
 
@@ -139,7 +140,10 @@ pub(crate) async fn me(
         serde_json::json!({
             "id": who.user.id, "username": who.user.username, "role": who.user.role,
             "groups": groups.into_iter().map(|(id, name)| serde_json::json!({"id": id, "name": name})).collect::<Vec<_>>(),
-            "session": who.session.id, "theme": who.user.theme,
+            "session": who.session().ok().map(|s| s.id.clone()), "theme": who.user.theme,
+            "api_token": who.api_token().map(|t| serde_json::json!({
+                "id": t.id, "name": t.name, "read_only": t.read_only, "expires_at": t.expires_at,
+            })),
         }),
     ))
 }

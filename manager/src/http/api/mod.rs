@@ -7,7 +7,10 @@ pub mod discovery;
 pub mod enroll;
 pub mod fleet;
 pub mod hosts_view;
+pub mod openapi;
 pub mod poller;
+pub mod table;
+pub mod tokens;
 
 pub use super::respond::{created_json, ok_json};
 use crate::error::ManagerError;

@@ -22,7 +22,7 @@ const GRANT_PURPOSE: &str = "totp-enrol";
 fn me(who: &Signed) -> Me {
     Me {
         user: who.user.clone(),
-        session_id: who.session.id.clone(),
+        session_id: who.session().map(|s| s.id.clone()).unwrap_or_default(),
     }
 }
 
@@ -126,7 +126,7 @@ pub(crate) async fn totp_start(
         secret: secret.clone(),
         until: state.now() + ENROL_GRANT,
     };
-    let grant = seal_for(&f.who.session.csrf_token, GRANT_PURPOSE, &grant)
+    let grant = seal_for(f.who.csrf_token(), GRANT_PURPOSE, &grant)
         .ok_or_else(|| ManagerError::Internal("sealing the enrolment grant failed".into()))?;
     let url = totp::otpauth_url(&secret, &f.who.user.username).map_err(ManagerError::Internal)?;
     let extra = Extra {
@@ -148,7 +148,7 @@ pub(crate) async fn totp_add(
     state: web::Data<AppContext>,
     f: SignedForm<AddTotpForm>,
 ) -> Result<HttpResponse, ManagerError> {
-    let grant: Option<Grant> = open_for(&f.who.session.csrf_token, GRANT_PURPOSE, &f.form.grant);
+    let grant: Option<Grant> = open_for(f.who.csrf_token(), GRANT_PURPOSE, &f.form.grant);
     let Some(g) = grant.filter(|g| g.uid == f.who.user.id && g.until > state.now()) else {
         return back(ManagerError::Refused(
             "prove a current factor first (the enrolment expired or was not started here)".into(),

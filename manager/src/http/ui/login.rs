@@ -225,8 +225,9 @@ pub(crate) async fn logout(
 ) -> Result<HttpResponse, ManagerError> {
     let who = form.who;
     let now = state.now();
+    let sid = who.session()?.id.clone();
     state
-        .db(move |conn| session_lifecycle::end(conn, now, &who.user, &who.session.id, "console"))
+        .db(move |conn| session_lifecycle::end(conn, now, &who.user, &sid, "console"))
         .await?;
     let mut r = see_other("/login");
     for c in [cookies::ACCESS, cookies::REFRESH, cookies::LOGIN] {

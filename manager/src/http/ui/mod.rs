@@ -4,6 +4,7 @@ pub mod account;
 pub mod account_security;
 pub mod admin_groups;
 pub mod admin_users;
+pub mod api_tokens;
 pub mod audit;
 pub mod certificates;
 pub mod dashboard;
@@ -80,7 +81,7 @@ impl Page {
                 is_admin: who.scope.is_admin(),
                 next_theme: if theme == "dark" { "light" } else { "dark" },
             }),
-            csrf: who.session.csrf_token.clone(),
+            csrf: who.csrf_token().to_owned(),
             theme,
             current,
             ..Page::default()

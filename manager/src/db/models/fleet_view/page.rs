@@ -16,7 +16,7 @@ pub const MAX_LIMIT: i64 = 1000;
 const MAX_CURSOR: usize = 400;
 
 /// The paging query string as sent (both optional).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 pub struct PageQuery {
     /// A cursor from a previous page (`next` link, `X-Next-After`).
     #[serde(default)]
