@@ -77,15 +77,29 @@ enum Step {
 pub struct Engine {
     deps: DispatchDeps,
     busy: Cell<bool>,
+    concurrency: Cell<usize>,
 }
 
 impl Engine {
     /// An engine with `deps`.
     pub fn new(deps: DispatchDeps) -> Rc<Self> {
+        let concurrency = Cell::new(deps.concurrency.clamp(1, 4096));
         Rc::new(Self {
             deps,
             busy: Cell::new(false),
+            concurrency,
         })
+    }
+
+    /// Agents called at once from the next round on (runtime settings).
+    pub fn set_concurrency(&self, n: usize) {
+        self.concurrency.set(n.clamp(1, 4096));
+        log::info!("deployer: {} agents at once", self.concurrency.get());
+    }
+
+    /// Agents called at once.
+    pub fn concurrency(&self) -> usize {
+        self.concurrency.get()
     }
 
     fn now(&self) -> DateTime<Utc> {
@@ -128,7 +142,7 @@ impl Engine {
         // Claim a few times the concurrency at once so the calls stay `concurrency` deep while slow agents
         // finish (a batch of exactly `concurrency` waits for its slowest call before the next claim). Worst
         // case CLAIM_WAVES x the agent timeout must stay inside the lease: 4 x 10 s < 60 s.
-        let limit = i64::try_from(self.deps.concurrency.max(1) * CLAIM_WAVES).unwrap_or(256);
+        let limit = i64::try_from(self.concurrency.get() * CLAIM_WAVES).unwrap_or(256);
         for _ in 0..if follow_only { 0 } else { 1000 } {
             let (owner, now) = (self.deps.owner.clone(), self.now());
             let batch = self
@@ -198,7 +212,7 @@ impl Engine {
                     (Step::Follow, None) => one::not_followed(c),
                 }
             })
-            .buffer_unordered(self.deps.concurrency.max(1))
+            .buffer_unordered(self.concurrency.get())
             .collect()
             .await;
         let owner = self.deps.owner.clone();

@@ -62,6 +62,9 @@ fn api_routes(cfg: &mut web::ServiceConfig) {
             web::post().to(api::certificates::revoke),
         )
         .route("/hosts/{id}/bundle", web::post().to(api::certificates::bundle))
+        // settings
+        .route("/settings", web::get().to(api::settings::get))
+        .route("/settings", web::put().to(api::settings::put))
         // discovery
         .route("/discovery", web::get().to(api::discovery::list))
         .route("/discovery", web::post().to(api::discovery::start))
@@ -233,6 +236,9 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
         .route("/groups/{id}/members", web::post().to(ui::admin_groups::members))
         // audit
         .route("/audit", web::get().to(ui::audit::page))
+        // settings
+        .route("/settings", web::get().to(ui::settings::page))
+        .route("/settings/{section}", web::post().to(ui::settings::save))
         // certificates
         .route("/certificates", web::get().to(ui::certificates::page))
         .route(

@@ -12,6 +12,7 @@ pub mod fleet;
 pub mod groups;
 pub mod hosts;
 pub mod own_account;
+pub mod settings;
 pub mod users;
 pub mod windows;
 
