@@ -17,6 +17,7 @@ pub mod enrollment;
 pub mod error;
 pub mod housekeeping;
 pub mod http;
+pub mod notify;
 pub mod paths;
 pub mod poll;
 pub mod postgres;

@@ -28,6 +28,7 @@ mod manager_fleet_pages;
 mod manager_fleet_scale;
 mod manager_housekeeping;
 mod manager_mfa;
+mod manager_notify;
 mod manager_poller;
 mod manager_retention;
 mod manager_serve;

@@ -54,6 +54,8 @@ pub struct Actors {
     pub relay: RelayHandle,
     /// Restarts the embedded PostgreSQL, follows whether the database answers.
     pub database: crate::actors::database::DatabaseHandle,
+    /// Delivers the e-mail outbox (retries with backoff).
+    pub notifier: crate::actors::notifier::NotifierHandle,
 }
 
 /// Whether the actors run on their own clock ticks (`serve`) or only when told (tests: `sweep_due`,
@@ -233,6 +235,14 @@ impl AppBuilder {
             vec![relay.round_done()],
         );
         let actors = Actors {
+            notifier: crate::actors::notifier::start(
+                crate::notify::deliver::DeliverDeps {
+                    db: db.clone(),
+                    clock: self.clock.clone(),
+                    secrets: secrets_key.clone(),
+                },
+                ticking.then_some(crate::actors::notifier::TICK),
+            ),
             deployer,
             scheduler,
             relay,

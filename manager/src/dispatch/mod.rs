@@ -239,6 +239,11 @@ impl Engine {
                 let outcomes: Vec<(i64, &Outcome)> = results.iter().map(|(t, o)| (t.id, o)).collect();
                 claims::record_all(c, &owner, &outcomes, now)?;
                 for (claimed, outcome) in results.iter() {
+                    if let Outcome::Ended { state, error, .. } = outcome {
+                        if TargetState::parse(state).is_some_and(TargetState::is_failure) {
+                            crate::notify::emit::target_failed(c, now, claimed.id, error);
+                        }
+                    }
                     if let (Outcome::Ended { state, .. }, "rollback") = (outcome, claimed.operation.as_str())
                     {
                         if *state == "succeeded" {
@@ -289,7 +294,17 @@ fn settle(c: &mut diesel::PgConnection, id: i64, now: DateTime<Utc>) -> Result<(
     let dep = Deployment::find(c, crate::db::models::scope::Scope::All, id)?;
     let pct = dep.as_ref().and_then(|d| d.stop_failed_pct);
     if open == 0 {
-        claims::set_status(c, id, "finished", now)?;
+        if claims::set_status(c, id, "finished", now)? {
+            if let Some(d) = &dep {
+                let e = crate::notify::Event::DeploymentFinished {
+                    deployment: id,
+                    created_by: d.created_by.clone(),
+                    succeeded: total - failed,
+                    failed,
+                };
+                crate::notify::emit(c, now, &e);
+            }
+        }
     } else if dep.is_some_and(|d| d.status == "active") && target::stop_rule_tripped(failed, total, pct) {
         claims::set_status(c, id, "paused", now)?;
         log::warn!("deployment #{id}: {failed} of {total} targets failed, more than {pct:?} %: paused");

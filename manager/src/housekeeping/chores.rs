@@ -73,6 +73,11 @@ impl Chores {
         Ok(match verified.broken {
             Some(b) => {
                 log::error!("audit chain BROKEN at row {}: {}", b.id, b.reason);
+                let e = crate::notify::Event::AuditBroken {
+                    row: b.id,
+                    reason: b.reason.clone(),
+                };
+                self.db.run(move |c| Ok(crate::notify::emit(c, now, &e))).await?;
                 format!(
                     "pruned {}; chain BROKEN at row {}: {}",
                     pruned.rows, b.id, b.reason
@@ -124,6 +129,10 @@ impl Chores {
                 .map_err(ManagerError::Internal)?;
             log::info!("the console's renewed certificate is served from the next connection on");
         }
+        let now = self.ca.now();
+        self.db
+            .run(move |c| Ok(crate::notify::emit::expiring_certificates(c, now)))
+            .await?;
         Ok(format!("{} certificates renewed", renewed.len()))
     }
 }

@@ -65,6 +65,15 @@ fn api_routes(cfg: &mut web::ServiceConfig) {
         // settings
         .route("/settings", web::get().to(api::settings::get))
         .route("/settings", web::put().to(api::settings::put))
+        .route("/settings/smtp/test", web::post().to(api::settings::smtp_test))
+        .route(
+            "/account/notifications",
+            web::get().to(api::settings::my_notifications),
+        )
+        .route(
+            "/account/notifications",
+            web::put().to(api::settings::set_my_notifications),
+        )
         // discovery
         .route("/discovery", web::get().to(api::discovery::list))
         .route("/discovery", web::post().to(api::discovery::start))
@@ -238,7 +247,12 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
         .route("/audit", web::get().to(ui::audit::page))
         // settings
         .route("/settings", web::get().to(ui::settings::page))
+        .route("/settings/smtp/test", web::post().to(ui::settings::smtp_test))
         .route("/settings/{section}", web::post().to(ui::settings::save))
+        .route(
+            "/account/notifications",
+            web::post().to(ui::settings::my_notifications),
+        )
         // certificates
         .route("/certificates", web::get().to(ui::certificates::page))
         .route(

@@ -90,6 +90,7 @@ where
             username: s.username.trim().to_owned(),
             password_sealed,
             from: s.from.trim().to_owned(),
+            ca_pem: s.ca_pem.filter(|p| !p.trim().is_empty()),
         };
         if next.smtp.enabled && next.smtp.username.is_empty() != next.smtp.password_sealed.is_none() {
             return Err("smtp: give both a user name and a password for AUTH, or neither".into());

@@ -113,6 +113,9 @@ pub struct Smtp {
     pub password_sealed: Option<String>,
     /// The From: address.
     pub from: String,
+    /// An extra CA (PEM) trusted for the server's certificate, besides the system's.
+    #[serde(default)]
+    pub ca_pem: Option<String>,
 }
 
 impl Default for Smtp {
@@ -125,6 +128,7 @@ impl Default for Smtp {
             username: String::new(),
             password_sealed: None,
             from: String::new(),
+            ca_pem: None,
         }
     }
 }
@@ -199,6 +203,9 @@ pub struct SmtpChange {
     pub password: Option<String>,
     /// From: address.
     pub from: String,
+    /// An extra CA (PEM) trusted for the server's certificate (absent or empty: the system's only).
+    #[serde(default)]
+    pub ca_pem: Option<String>,
 }
 
 /// The settings in force: the stored document, or `initial`'s when none was saved (or it no longer parses,
@@ -334,6 +341,13 @@ impl Settings {
                     "smtp.from `{}` is not an e-mail address",
                     s.from.escape_default()
                 ));
+            }
+            if let Some(pem) = s.ca_pem.as_deref().filter(|p| !p.trim().is_empty()) {
+                if pem.len() > 64 * 1024
+                    || openssl::x509::X509::stack_from_pem(pem.as_bytes()).map_or(true, |v| v.is_empty())
+                {
+                    return Err("smtp.ca_pem is not a PEM certificate".into());
+                }
             }
             if s.username.len() > 256 || s.password.as_ref().is_some_and(|p| p.len() > 1024) {
                 return Err("smtp.username or smtp.password is too long".into());

@@ -27,6 +27,7 @@ fn smtp(password: Option<&str>) -> SmtpChange {
         username: "pm".into(),
         password: password.map(str::to_owned),
         from: "pm@example.org".into(),
+        ca_pem: None,
     }
 }
 

@@ -12,6 +12,7 @@ pub mod health;
 pub mod host;
 pub mod host_status;
 pub mod mfa;
+pub mod notification;
 pub mod patch;
 pub mod poll_rows;
 pub mod scope;

@@ -22,6 +22,8 @@ struct SettingsPage {
     uploaded: Option<Uploaded>,
     caller: String,
     allow_text: String,
+    unsent: i64,
+    unsent_error: Option<String>,
 }
 
 /// Every field of every section's form (each form sends its own).
@@ -63,6 +65,8 @@ pub(crate) struct SettingsForm {
     remove_password: Option<String>,
     #[serde(default)]
     from: String,
+    #[serde(default)]
+    ca_pem: String,
 }
 
 crate::has_csrf!(SettingsForm);
@@ -74,7 +78,10 @@ pub(crate) async fn page(
     flash: Flash,
 ) -> Result<HttpResponse, ManagerError> {
     let (s, uploaded) = services::settings::page(&state, &who.as_actor()).await?;
+    let (unsent, unsent_error, _) = services::notifications::outbox(&state, &who.as_actor()).await?;
     html(&SettingsPage {
+        unsent,
+        unsent_error,
         page: flash.apply(Page::signed("Settings", &who, "settings")),
         allow_text: s.allow_list.join("\n"),
         s,
@@ -168,6 +175,7 @@ fn change_of(section: &str, f: &SettingsForm) -> Result<Change, ManagerError> {
                 username: f.username.clone(),
                 password,
                 from: f.from.clone(),
+                ca_pem: Some(f.ca_pem.clone()),
             });
         }
         _ => {
@@ -202,5 +210,57 @@ pub(crate) async fn save(
             &format!("Saved and applied: {}.", v.changed.join(", ").replace('_', " ")),
         )),
         Err(e) => flash_error(&anchor, e, Shown::Mistakes),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct TestForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    to: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct PrefsForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    event: Vec<String>,
+}
+
+crate::has_csrf!(TestForm, PrefsForm);
+
+/// "Send test e-mail": the server's answer (or why not) comes back as the page's message.
+pub(crate) async fn smtp_test(
+    state: web::Data<AppContext>,
+    f: SignedForm<TestForm>,
+) -> Result<HttpResponse, ManagerError> {
+    let who = f.who.as_actor();
+    who.require_admin()?;
+    match services::notifications::send_test(&state, &who, &f.form.to).await {
+        Ok(()) => Ok(see_other_with(
+            "/settings#smtp",
+            "notice",
+            &format!("Test e-mail sent to {}.", f.form.to.trim()),
+        )),
+        Err(e) => flash_error("/settings#smtp", e, Shown::Mistakes),
+    }
+}
+
+/// The account page's notification choices (every user, for themselves).
+pub(crate) async fn my_notifications(
+    state: web::Data<AppContext>,
+    f: SignedForm<PrefsForm>,
+) -> Result<HttpResponse, ManagerError> {
+    match services::notifications::set_prefs(&state, &f.who.as_actor(), &f.form.email, &f.form.event).await {
+        Ok(_) => Ok(see_other_with(
+            "/account#notifications",
+            "notice",
+            "Notification choices saved.",
+        )),
+        Err(e) => flash_error("/account#notifications", e, Shown::Mistakes),
     }
 }

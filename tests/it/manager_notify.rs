@@ -1,0 +1,195 @@
+//! E-mail notifications against a real SMTP server (aiosmtpd with STARTTLS and AUTH): the Settings' test
+//! e-mail arrives; a host going red (a real poll of a closed port) is e-mailed to the users who chose it and
+//! may see the host; a wrong password is shown and loses nothing; the server down for a while, then back: the
+//! outbox delivers exactly once after its backoff (manual clock, no sleeping).
+
+use crate::manager_poller::{bearer, state_with};
+use crate::manager_settings::{call, put};
+use actix_web::test::TestRequest;
+use chrono::Duration;
+use linux_patch_manager::config::file::PollerSection;
+use linux_patch_manager::db::models::{Host, Role};
+use linux_patch_shared::clock::Clock;
+use linux_patch_tests::console;
+use linux_patch_tests::pg::TestDb;
+use linux_patch_tests::smtp::SmtpServer;
+use serde_json::{json, Value};
+
+fn smtp(server: &SmtpServer, password: &str) -> Value {
+    json!({"smtp": {"enabled": true, "host": "localhost", "port": server.port, "tls": "starttls",
+        "username": "pm", "password": password, "from": "patch-manager@example.org", "ca_pem": server.ca_pem}})
+}
+
+fn subjects(server: &SmtpServer) -> Vec<(Vec<String>, String)> {
+    server
+        .messages()
+        .iter()
+        .map(|m| {
+            let to = m["to"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t.as_str().unwrap().to_owned())
+                .collect();
+            let subject = m["content"]
+                .as_str()
+                .unwrap()
+                .lines()
+                .find_map(|l| l.strip_prefix("Subject: "))
+                .unwrap_or_default()
+                .to_owned();
+            (to, subject)
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn notifications_reach_a_real_smtp_server_and_survive_its_outage() {
+    let db = TestDb::new();
+    let poller = PollerSection {
+        retries: 1,
+        timeout_secs: 2,
+        ..PollerSection::default()
+    };
+    let (state, clock) = state_with(&db, poller, true);
+    let app = console::app(state.clone()).await;
+    let (_, admin) = bearer(&app, &db, &clock, "root", Role::Admin).await;
+    let (_, operator) = bearer(&app, &db, &clock, "olive", Role::Operator).await;
+    let mut server = SmtpServer::start("pm", "s3cret-pass");
+
+    // Off by default: a red host queues nothing.
+    let notifier = state.actors.notifier.clone();
+    assert_eq!(
+        notifier.run_due().await.unwrap().skipped.as_deref(),
+        Some("e-mail notifications are off")
+    );
+
+    let r = call(&app, &admin, put(smtp(&server, "s3cret-pass"))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let test = TestRequest::post()
+        .uri("/api/v1/settings/smtp/test")
+        .set_json(json!({"to": "root@example.org"}));
+    let r = call(&app, &admin, test).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let got = server.messages();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["to"], json!(["root@example.org"]));
+    assert_eq!(got[0]["from"], "patch-manager@example.org");
+    assert_eq!(got[0]["tls"], true, "STARTTLS was used");
+    assert!(got[0]["content"]
+        .as_str()
+        .unwrap()
+        .contains("This is a test e-mail from Linux Patch Manager, sent by root"));
+    let r = call(
+        &app,
+        &operator,
+        TestRequest::post()
+            .uri("/api/v1/settings/smtp/test")
+            .set_json(json!({"to": "x@example.org"})),
+    )
+    .await;
+    assert_eq!(r.status, 403);
+
+    // Choices: the admin wants red hosts; the operator too, but the host is outside their groups.
+    let prefs = |email: &str, events: Value| {
+        TestRequest::put()
+            .uri("/api/v1/account/notifications")
+            .set_json(json!({"email": email, "events": events}))
+    };
+    let r = call(
+        &app,
+        &admin,
+        prefs("admin@example.org", json!(["host_red", "audit_broken"])),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = call(&app, &operator, prefs("olive@example.org", json!(["host_red"]))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = call(&app, &operator, prefs("olive@example.org", json!(["bogus"]))).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    let r = call(
+        &app,
+        &operator,
+        TestRequest::get().uri("/api/v1/account/notifications"),
+    )
+    .await;
+    let j = r.json();
+    let chosen: Vec<&str> = j["data"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["chosen"] == true)
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(chosen, vec!["host_red"], "the bad change changed nothing");
+
+    // A host on a closed port goes red on its first failed poll: one e-mail, to the admin only.
+    let dead = linux_patch_tests::agent::free_port();
+    Host::insert(&mut db.conn(), "dead-1.test", "127.0.0.1", dead, clock.now()).unwrap();
+    state.actors.poller.sweep_due().await.unwrap();
+    let d = notifier.run_due().await.unwrap();
+    assert_eq!((d.sent, d.failed), (1, 0), "{d:?}");
+    let s = subjects(&server);
+    assert_eq!(s.len(), 2);
+    assert_eq!(
+        s[1],
+        (
+            vec!["admin@example.org".to_owned()],
+            "[Linux Patch Manager] Host dead-1.test is unreachable".to_owned()
+        )
+    );
+    assert_eq!(notifier.run_due().await.unwrap().sent, 0, "sent once");
+
+    // A wrong password: the test e-mail says why; a queued e-mail is kept, not lost.
+    let r = call(&app, &admin, put(smtp(&server, "wrong-password"))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = call(
+        &app,
+        &admin,
+        TestRequest::post()
+            .uri("/api/v1/settings/smtp/test")
+            .set_json(json!({"to": "root@example.org"})),
+    )
+    .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(
+        r.body.contains("the test e-mail was not sent") && r.body.contains("535"),
+        "{}",
+        r.body
+    );
+    Host::insert(&mut db.conn(), "dead-2.test", "127.0.0.2", dead, clock.now()).unwrap();
+    clock.advance(Duration::minutes(10));
+    state.actors.poller.sweep_due().await.unwrap();
+    let d = notifier.run_due().await.unwrap();
+    assert_eq!((d.sent, d.failed), (0, 1), "{d:?}");
+    assert!(d.last_error.unwrap_or_default().contains("535"));
+    assert_eq!(server.messages().len(), 2);
+
+    // The password fixed, but the server down: attempt 2 fails too (refused), then waits 2 minutes.
+    let r = call(&app, &admin, put(smtp(&server, "s3cret-pass"))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    server.stop();
+    clock.advance(Duration::seconds(60));
+    let d = notifier.run_due().await.unwrap();
+    assert_eq!((d.sent, d.failed), (0, 1), "{d:?}");
+    clock.advance(Duration::seconds(60));
+    let d = notifier.run_due().await.unwrap();
+    assert_eq!((d.sent, d.failed), (0, 0), "not due before its backoff: {d:?}");
+
+    // Back: delivered exactly once.
+    server.resume();
+    clock.advance(Duration::seconds(60));
+    let d = notifier.run_due().await.unwrap();
+    assert_eq!((d.sent, d.failed), (1, 0), "{d:?}");
+    clock.advance(Duration::hours(7));
+    assert_eq!(notifier.run_due().await.unwrap().sent, 0);
+    let s = subjects(&server);
+    assert_eq!(s.len(), 3);
+    assert_eq!(
+        s[2],
+        (
+            vec!["admin@example.org".to_owned()],
+            "[Linux Patch Manager] Host dead-2.test is unreachable".to_owned()
+        )
+    );
+}
