@@ -1,6 +1,7 @@
 //! The console's certificate swapped without a restart: a certificate + key uploaded through
 //! `PUT /api/v1/settings` is what the next TLS handshake of a real client (`openssl s_client`) sees; a bad
-//! upload is refused and the old certificate stays; back to the internal CA, its certificate is served again.
+//! upload is refused and the old certificate stays; back to the internal CA, its certificate is served again,
+//! and when housekeeping renews it, the renewed one is served at once (before, it took a restart).
 
 use crate::manager_settings::{call, put};
 use linux_patch_manager::ca::InternalCa;
