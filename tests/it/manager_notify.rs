@@ -193,3 +193,56 @@ async fn notifications_reach_a_real_smtp_server_and_survive_its_outage() {
         )
     );
 }
+
+#[actix_web::test]
+async fn a_broken_audit_chain_is_queued_for_the_admins_who_chose_it() {
+    use diesel::prelude::*;
+    use linux_patch_manager::db::schema::{audit_log, notification_outbox as o};
+    let db = TestDb::new();
+    let (state, clock) = console::state(&db);
+    let app = console::app(state.clone()).await;
+    let (_, admin) = bearer(&app, &db, &clock, "root", Role::Admin).await;
+    let (_, operator) = bearer(&app, &db, &clock, "olive", Role::Operator).await;
+    let on = json!({"smtp": {"enabled": true, "host": "localhost", "port": 2525, "tls": "none", "from": "pm@example.org"}});
+    assert_eq!(call(&app, &admin, put(on)).await.status, 200);
+    let prefs = |email: &str| {
+        TestRequest::put()
+            .uri("/api/v1/account/notifications")
+            .set_json(json!({"email": email, "events": ["audit_broken"]}))
+    };
+    assert_eq!(call(&app, &admin, prefs("admin@example.org")).await.status, 200);
+    assert_eq!(
+        call(&app, &operator, prefs("olive@example.org")).await.status,
+        200
+    );
+
+    // Someone alters a row behind the manager's back; the daily check finds it and queues one e-mail.
+    diesel::sql_query("UPDATE audit_log SET actor = 'mallory' WHERE id = (SELECT min(id) FROM audit_log)")
+        .execute(&mut db.conn())
+        .unwrap();
+    let first: i64 = audit_log::table
+        .select(diesel::dsl::min(audit_log::id))
+        .first::<Option<i64>>(&mut db.conn())
+        .unwrap()
+        .unwrap();
+    let out = state
+        .actors
+        .housekeeping
+        .run_now(linux_patch_manager::housekeeping::Chore::Audit)
+        .await
+        .unwrap();
+    assert!(out.result.as_deref().unwrap().contains("BROKEN"), "{out:?}");
+    let rows: Vec<(String, Value, String)> = o::table
+        .select((o::event, o::recipients, o::subject))
+        .load(&mut db.conn())
+        .unwrap();
+    assert_eq!(
+        rows,
+        vec![(
+            "audit_broken".to_owned(),
+            json!(["admin@example.org"]),
+            "[Linux Patch Manager] The audit chain failed verification".to_owned()
+        )],
+        "admins only (row {first})"
+    );
+}
