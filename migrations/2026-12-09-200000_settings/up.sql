@@ -1,6 +1,6 @@
 -- Runtime settings (DESIGN §5.5): one typed JSON document, secrets inside sealed with data_dir/secrets.key.
 CREATE TABLE runtime_settings (
-    id SMALLINT PRIMARY KEY CHECK (id = 1),
+    id INTEGER PRIMARY KEY CHECK (id = 1),
     doc JSONB NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL,
     updated_by TEXT NOT NULL

@@ -297,7 +297,7 @@ diesel::table! {
 
 diesel::table! {
     runtime_settings (id) {
-        id -> Int2,
+        id -> Int4,
         doc -> Jsonb,
         updated_at -> Timestamptz,
         updated_by -> Text,

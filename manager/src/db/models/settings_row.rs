@@ -32,7 +32,7 @@ pub fn store(
 ) -> QueryResult<()> {
     diesel::insert_into(runtime_settings::table)
         .values((
-            runtime_settings::id.eq(1i16),
+            runtime_settings::id.eq(1i32),
             runtime_settings::doc.eq(doc),
             runtime_settings::updated_at.eq(now),
             runtime_settings::updated_by.eq(by),
