@@ -246,3 +246,67 @@ async fn a_broken_audit_chain_is_queued_for_the_admins_who_chose_it() {
         "admins only (row {first})"
     );
 }
+
+#[actix_web::test]
+async fn a_certificate_expiring_within_30_days_is_queued_once() {
+    use diesel::prelude::*;
+    use linux_patch_manager::db::schema::{certificates as k, notification_outbox as o};
+    use linux_patch_manager::housekeeping::Chore;
+    let db = TestDb::new();
+    let (state, clock) = console::state(&db);
+    let app = console::app(state.clone()).await;
+    let (_, admin) = bearer(&app, &db, &clock, "root", Role::Admin).await;
+    let on = json!({"smtp": {"enabled": true, "host": "localhost", "port": 2525, "tls": "none", "from": "pm@example.org"}});
+    assert_eq!(call(&app, &admin, put(on)).await.status, 200);
+    let prefs = json!({"email": "admin@example.org", "events": ["cert_expiring"]});
+    let r = call(
+        &app,
+        &admin,
+        TestRequest::put()
+            .uri("/api/v1/account/notifications")
+            .set_json(prefs),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // An agent's server certificate (the agent renews those itself) that ends in 10 days, one in 40 days.
+    let now = clock.now();
+    for (serial, days) in [("0a0b", 10), ("0c0d", 40)] {
+        diesel::insert_into(k::table)
+            .values((
+                k::serial.eq(serial),
+                k::kind.eq("agent_server"),
+                k::subject.eq(format!("CN=agent-{serial}")),
+                k::sans.eq(""),
+                k::cert_pem.eq(""),
+                k::key_file.eq(""),
+                k::not_before.eq(now - Duration::days(300)),
+                k::not_after.eq(now + Duration::days(days)),
+                k::created_at.eq(now - Duration::days(300)),
+            ))
+            .execute(&mut db.conn())
+            .unwrap();
+    }
+    for _ in 0..2 {
+        let out = state
+            .actors
+            .housekeeping
+            .run_now(Chore::CertificateRenewal)
+            .await
+            .unwrap();
+        assert!(out.result.is_ok(), "{out:?}");
+    }
+    let rows: Vec<(String, Value, String)> = o::table
+        .select((o::event, o::recipients, o::subject))
+        .load(&mut db.conn())
+        .unwrap();
+    let when = (now + Duration::days(10)).format("%Y-%m-%d");
+    assert_eq!(
+        rows,
+        vec![(
+            "cert_expiring".to_owned(),
+            json!(["admin@example.org"]),
+            format!("[Linux Patch Manager] Certificate CN=agent-0a0b expires on {when}")
+        )],
+        "once, and only the one within 30 days"
+    );
+}
