@@ -103,3 +103,57 @@ async fn an_uploaded_certificate_is_served_on_the_next_handshake() {
     );
     live.stop().await;
 }
+
+/// The real `serve`: `tls: files` from config.yaml is served; after a restart with an uploaded certificate
+/// stored in the runtime settings (key sealed with the manager's secrets.key), the uploaded one is served.
+#[actix_web::test]
+async fn serve_uses_configured_files_then_the_stored_upload_after_a_restart() {
+    use linux_patch_manager::settings::apply::{Initial, WEB_TLS_KEY};
+    use linux_patch_manager::settings::TlsStrategy;
+    use linux_patch_shared::clock::SystemClock;
+    let certs = tempfile::tempdir().unwrap();
+    let issue = |name: &str| {
+        let dir = certs.path().join(name);
+        let ca = InternalCa::load_or_create(&dir, &SystemClock).unwrap();
+        let w = ca
+            .ensure_web_cert(&dir, &[name.to_owned(), "localhost".into()], &[], &SystemClock)
+            .unwrap();
+        (w.cert, w.key)
+    };
+    let (fcert, fkey) = issue("files.test");
+    // Relative paths resolve against config.yaml's directory (under the test's prefix).
+    let extra = "tls: { strategy: files, cert: certs/files.pem, key: certs/files.key }\n";
+    let mut m = linux_patch_tests::manager::ManagerProc::prepare_configured(extra);
+    let dir = m.prefix().join("etc/linux_patch_manager/certs");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&fcert, dir.join("files.pem")).unwrap();
+    std::fs::copy(&fkey, dir.join("files.key")).unwrap();
+    m.launch();
+    let first = served(m.addr.port()).await;
+    assert!(first.contains("files.test"), "{first}");
+
+    m.stop();
+    let (ucert, ukey) = issue("uploaded.test");
+    let key = linux_patch_manager::secrets::SecretsKey::load_or_create(&m.data_dir()).unwrap();
+    let mut s = Initial {
+        poller: Default::default(),
+        concurrency: 64,
+        audit_days: 183,
+        allow: vec!["127.0.0.0/8".parse().unwrap()],
+        internal_ca: false,
+    }
+    .settings();
+    s.web_tls.strategy = TlsStrategy::Uploaded;
+    s.web_tls.cert_pem = Some(std::fs::read_to_string(&ucert).unwrap());
+    s.web_tls.key_sealed = Some(key.seal(WEB_TLS_KEY, &std::fs::read(&ukey).unwrap()).unwrap());
+    linux_patch_manager::db::models::settings_row::store(
+        &mut m.db().conn(),
+        &serde_json::to_value(&s).unwrap(),
+        chrono::Utc::now(),
+        "test",
+    )
+    .unwrap();
+    m.launch();
+    let second = served(m.addr.port()).await;
+    assert!(second.contains("uploaded.test"), "{second}\n{}", m.stderr());
+}
