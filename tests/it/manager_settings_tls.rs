@@ -149,7 +149,7 @@ async fn serve_uses_configured_files_then_the_stored_upload_after_a_restart() {
     linux_patch_manager::db::models::settings_row::store(
         &mut m.db().conn(),
         &serde_json::to_value(&s).unwrap(),
-        chrono::Utc::now(),
+        linux_patch_shared::clock::Clock::now(&SystemClock),
         "test",
     )
     .unwrap();
