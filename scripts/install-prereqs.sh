@@ -17,8 +17,9 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   PKGS="$PKGS nodejs npm"
 fi
 # rsyslog: a private rsyslogd is the collector of the remote-syslog tests (never the system service);
-# python3-venv: the OpenAPI test's Python tools live in a virtualenv (below).
-PKGS="$PKGS rsyslog python3-venv"
+# python3-venv: the OpenAPI test's Python tools live in a virtualenv (below);
+# python3-aiosmtpd: the real SMTP server (STARTTLS + AUTH) the notification tests start and stop.
+PKGS="$PKGS rsyslog python3-venv python3-aiosmtpd"
 
 missing=""
 for p in $PKGS; do

@@ -1,4 +1,4 @@
-// Console screenshots for the docs: login, MFA enrolment and Users, each light and dark, 1280 wide.
+// Console screenshots for the docs: login, MFA enrolment, Users and Settings, each light and dark, 1280 wide.
 //
 // Env: BASE_URL, CA_PEM, USERNAME, PASSWORD (the admin's one-time password), SCREENSHOT_DIR, OUT_DIR.
 // Unauthenticated pages follow the browser's colour scheme (emulated); Users uses the account's theme toggle.
@@ -65,6 +65,18 @@ main(async (t) => {
   const dark = await background(page);
   await shot(page, 'users-dark');
   if (light === dark) throw new Error(`users: same body background (${light}) in the light and dark themes`);
+
+  t.step('settings page');
+  await page.goto(`${base}/settings`);
+  await page.waitForSelector('#smtp-form');
+  const settingsDark = await background(page);
+  await shot(page, 'settings-dark');
+  await setTheme(t, page, 'light');
+  await page.goto(`${base}/settings`);
+  await page.waitForSelector('#smtp-form');
+  const settingsLight = await background(page);
+  await shot(page, 'settings-light');
+  if (settingsLight === settingsDark) throw new Error(`settings: same body background in the light and dark themes`);
 
   return { screenshots: saved };
 });

@@ -9,6 +9,7 @@ mod cli;
 mod console;
 mod kit;
 mod live;
+mod notify;
 mod now;
 mod reboot;
 mod restart;

@@ -78,7 +78,7 @@ fn console_theme_is_remembered_per_user() {
     assert_ne!(v["admin"], v["operator"], "{v}");
 }
 
-/// Login, MFA enrolment and Users, light and dark, 1280 wide: into `target/screenshots/`, or into the repo's
+/// Login, MFA enrolment, Users and Settings, light and dark, 1280 wide: into `target/screenshots/`, or into the repo's
 /// `docs/screenshots/` with `LPM_UPDATE_SCREENSHOTS=1` (so a plain test run leaves the tree unchanged).
 #[test]
 fn console_screenshots_for_the_docs() {
@@ -95,7 +95,7 @@ fn console_screenshots_for_the_docs() {
         &m,
         &[("SCREENSHOT_DIR", dir.to_str().unwrap())],
     );
-    for page in ["login", "enroll", "users"] {
+    for page in ["login", "enroll", "users", "settings"] {
         for scheme in ["light", "dark"] {
             let png = dir.join(format!("{page}-{scheme}.png"));
             let bytes = std::fs::read(&png).unwrap();

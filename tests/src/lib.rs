@@ -21,3 +21,4 @@ pub mod repos;
 pub mod rsyslog;
 pub mod scale;
 pub mod signin;
+pub mod smtp;

@@ -4,7 +4,7 @@
 
 use actix_web::web;
 use linux_patch_manager::app::AppContext;
-use linux_patch_manager::http::edge::{self, Edge};
+use linux_patch_manager::http::edge::Edge;
 use linux_patch_shared::clock::ManualClock;
 use std::net::{IpAddr, Ipv4Addr, TcpListener};
 use std::path::PathBuf;
@@ -34,14 +34,15 @@ impl LiveConsole {
                 clock,
             )
             .unwrap();
-        let tls = edge::server_config(&w.cert, &w.key).unwrap();
-        let allow: Vec<ipnet::Ipv4Net> = vec!["127.0.0.0/8".parse().unwrap()];
+        // The allow-list (127.0.0.0/8 unless the settings say otherwise) and the certificate live in the
+        // context's gate, like `serve`'s: the settings change both without a restart.
+        st.gate.load_cert_files(&w.cert, &w.key).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let server = linux_patch_manager::http::server::listen(
             st.clone(),
             listener,
-            Arc::new(Edge::new(allow, tls)),
+            Arc::new(Edge::new(st.gate.clone()).unwrap()),
             2,
         )
         .unwrap();

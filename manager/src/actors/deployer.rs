@@ -86,6 +86,37 @@ impl Handler<StartRound> for Deployer {
     }
 }
 
+/// Command: agents called at once from the next round on (runtime settings); answers with the value in force.
+struct SetConcurrency(usize);
+
+impl Message for SetConcurrency {
+    type Result = usize;
+}
+
+impl Handler<SetConcurrency> for Deployer {
+    type Result = usize;
+
+    fn handle(&mut self, m: SetConcurrency, _: &mut Self::Context) -> usize {
+        self.engine.set_concurrency(m.0);
+        self.engine.concurrency()
+    }
+}
+
+/// Query: agents called at once now.
+struct GetConcurrency;
+
+impl Message for GetConcurrency {
+    type Result = usize;
+}
+
+impl Handler<GetConcurrency> for Deployer {
+    type Result = usize;
+
+    fn handle(&mut self, _: GetConcurrency, _: &mut Self::Context) -> usize {
+        self.engine.concurrency()
+    }
+}
+
 /// How callers reach the running deployer.
 #[derive(Debug, Clone)]
 pub struct DeployerHandle {
@@ -109,6 +140,22 @@ impl DeployerHandle {
                 Err(e) => log::error!("deployer: not running: {e}"),
             }
         });
+    }
+
+    /// Sets how many agents the next rounds call at once; answers with the value in force.
+    pub async fn set_concurrency(&self, n: usize) -> Result<usize, ManagerError> {
+        self.addr
+            .send(SetConcurrency(n))
+            .await
+            .map_err(|e| ManagerError::Internal(format!("the deployer is not running: {e}")))
+    }
+
+    /// How many agents the next round calls at once.
+    pub async fn concurrency(&self) -> Result<usize, ManagerError> {
+        self.addr
+            .send(GetConcurrency)
+            .await
+            .map_err(|e| ManagerError::Internal(format!("the deployer is not running: {e}")))
     }
 
     /// Runs a round now and answers when it is written.

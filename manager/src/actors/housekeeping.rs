@@ -1,5 +1,5 @@
 //! The `Housekeeping` actor: owns the plan of chores (audit prune + verify, enrolment purge, certificate
-//! renewal) and runs what the Clock says is due, on a real-time tick; callers and tests use
+//! renewal, operational-data prune) and runs what the Clock says is due, on a real-time tick; callers and tests use
 //! [`HousekeepingHandle`] (`run_due`, `run_now`).
 
 use crate::error::ManagerError;
@@ -89,6 +89,21 @@ impl Handler<GetStatus> for Housekeeping {
     }
 }
 
+/// Command: new retention periods (runtime settings) for the next prunes.
+struct SetRetention(crate::settings::Retention);
+
+impl Message for SetRetention {
+    type Result = ();
+}
+
+impl Handler<SetRetention> for Housekeeping {
+    type Result = ();
+
+    fn handle(&mut self, m: SetRetention, _: &mut Self::Context) {
+        self.runner.set_retention(m.0);
+    }
+}
+
 /// How callers reach the running housekeeping actor.
 #[derive(Debug, Clone)]
 pub struct HousekeepingHandle {
@@ -114,6 +129,11 @@ impl HousekeepingHandle {
             .map_err(gone)?;
         out.pop()
             .ok_or_else(|| ManagerError::Internal("the chore did not run".into()))
+    }
+
+    /// Retention periods for the next prunes (runtime settings).
+    pub async fn set_retention(&self, r: crate::settings::Retention) -> Result<(), ManagerError> {
+        self.addr.send(SetRetention(r)).await.map_err(gone)
     }
 
     /// When each chore is next due.
@@ -187,7 +207,12 @@ mod tests {
         let first = h.run_due().await.unwrap();
         assert_eq!(
             chores(&first),
-            vec![Chore::Audit, Chore::EnrolmentPurge, Chore::SessionPrune]
+            vec![
+                Chore::Audit,
+                Chore::EnrolmentPurge,
+                Chore::SessionPrune,
+                Chore::OperationalPrune
+            ]
         );
         assert!(first.iter().all(|o| o.result.is_ok()));
         assert!(h.run_due().await.unwrap().is_empty(), "nothing is due twice");
@@ -207,10 +232,11 @@ mod tests {
                 Chore::Audit,
                 Chore::EnrolmentPurge,
                 Chore::CertificateRenewal,
-                Chore::SessionPrune
+                Chore::SessionPrune,
+                Chore::OperationalPrune
             ]
         );
-        assert_eq!(rec.ran.borrow().len(), 9);
+        assert_eq!(rec.ran.borrow().len(), 11);
     }
 
     #[actix_rt::test]
@@ -232,7 +258,7 @@ mod tests {
         h.run_due().await.unwrap();
         clock.advance(chrono::Duration::days(1));
         let out = h.run_due().await.unwrap();
-        assert_eq!(out.len(), 4);
+        assert_eq!(out.len(), 5);
         let renewal = out.iter().find(|o| o.chore == Chore::CertificateRenewal).unwrap();
         assert!(renewal
             .result

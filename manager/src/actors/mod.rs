@@ -7,6 +7,7 @@
 pub mod database;
 pub mod deployer;
 pub mod housekeeping;
+pub mod notifier;
 pub mod poller;
 pub mod relay;
 pub mod scheduler;

@@ -122,6 +122,27 @@ impl Handler<GetStatus> for Poller {
     }
 }
 
+/// Command: new intervals and health-history retention from the runtime settings.
+struct SetIntervals {
+    health_secs: u64,
+    patch_secs: u64,
+    history_days: u32,
+}
+
+impl Message for SetIntervals {
+    type Result = crate::poll::schedule::Policy;
+}
+
+impl Handler<SetIntervals> for Poller {
+    type Result = MessageResult<SetIntervals>;
+
+    fn handle(&mut self, m: SetIntervals, _: &mut Self::Context) -> Self::Result {
+        self.engine
+            .set_intervals(m.health_secs, m.patch_secs, m.history_days);
+        MessageResult(self.engine.policy())
+    }
+}
+
 /// How callers reach the running poller (it exists from start-up on).
 #[derive(Debug, Clone)]
 pub struct PollerHandle {
@@ -167,6 +188,22 @@ impl PollerHandle {
     /// Sweeps every host now (health, or health and patch data), recorded as a sweep.
     pub async fn sweep_all(&self, what: Refresh) -> Result<SweepReport, ManagerError> {
         self.addr.send(Sweep(Some(what.into()))).await.map_err(gone)?
+    }
+
+    /// Applies new polling intervals (seconds) and health-history retention (days) from the next sweep on;
+    /// answers with the policy now in force.
+    pub async fn set_intervals(
+        &self,
+        health_secs: u64,
+        patch_secs: u64,
+        history_days: u32,
+    ) -> Result<crate::poll::schedule::Policy, ManagerError> {
+        let m = SetIntervals {
+            health_secs,
+            patch_secs,
+            history_days,
+        };
+        self.addr.send(m).await.map_err(gone)
     }
 
     /// The last sweeps, what is running, the last prune.

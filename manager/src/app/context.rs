@@ -59,6 +59,14 @@ pub struct AppContext {
     pub console_names: Arc<crate::ca::ConsoleNames>,
     /// Failed sign-ins per (user, source address) and per source address (in memory).
     pub login_throttle: Arc<crate::auth::throttle::LoginThrottle>,
+    /// The console's live allow-list and certificate (changed by the settings without a restart).
+    pub gate: Arc<crate::settings::gate::ConsoleGate>,
+    /// The key sealing secrets at rest (`data_dir/secrets.key`).
+    pub secrets: Arc<crate::secrets::SecretsKey>,
+    /// The settings `config.yaml` gives (before any runtime change).
+    pub initial_settings: Arc<crate::settings::apply::Initial>,
+    /// The names and addresses an internal-CA console certificate is issued for.
+    pub web_names: Arc<(Vec<String>, Vec<std::net::IpAddr>)>,
 }
 
 impl std::fmt::Debug for AppContext {

@@ -54,6 +54,8 @@ pub struct Actors {
     pub relay: RelayHandle,
     /// Restarts the embedded PostgreSQL, follows whether the database answers.
     pub database: crate::actors::database::DatabaseHandle,
+    /// Delivers the e-mail outbox (retries with backoff).
+    pub notifier: crate::actors::notifier::NotifierHandle,
 }
 
 /// Whether the actors run on their own clock ticks (`serve`) or only when told (tests: `sweep_due`,
@@ -81,6 +83,8 @@ pub struct AppBuilder {
     mode: ActorMode,
     deploy_concurrency: usize,
     cluster: Option<crate::postgres::Cluster>,
+    allow: Vec<ipnet::Ipv4Net>,
+    web_names: (Vec<String>, Vec<std::net::IpAddr>),
 }
 
 impl AppBuilder {
@@ -106,7 +110,26 @@ impl AppBuilder {
             mode: ActorMode::Manual,
             deploy_concurrency: DEFAULT_DEPLOY_CONCURRENCY,
             cluster: None,
+            allow: vec![ipnet::Ipv4Net::new(std::net::Ipv4Addr::LOCALHOST, 8)
+                .map(|n| n.trunc())
+                .unwrap_or_default()],
+            web_names: (
+                vec!["localhost".to_owned()],
+                vec![std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)],
+            ),
         }
+    }
+
+    /// The console allow-list of `config.yaml` (the runtime settings replace it once saved).
+    pub fn allow(mut self, allow: Vec<ipnet::Ipv4Net>) -> Self {
+        self.allow = allow;
+        self
+    }
+
+    /// The names and addresses an internal-CA console certificate is issued for.
+    pub fn web_names(mut self, dns: Vec<String>, ips: Vec<std::net::IpAddr>) -> Self {
+        self.web_names = (dns, ips);
+        self
     }
 
     /// The embedded cluster to supervise (none with `database.url`).
@@ -133,7 +156,7 @@ impl AppBuilder {
         self
     }
 
-    /// Whether housekeeping renews the console's certificate (it is the internal CA's).
+    /// Whether `config.yaml` says the console's certificate is the internal CA's (housekeeping renews it).
     pub fn renew_web(mut self, yes: bool) -> Self {
         self.renew_web = yes;
         self
@@ -152,7 +175,28 @@ impl AppBuilder {
     }
 
     /// The context with its actors running on the current actix arbiter (call it inside the system).
-    pub fn build(self) -> Result<AppContext, ManagerError> {
+    pub fn build(mut self) -> Result<AppContext, ManagerError> {
+        // Runtime settings saved in the database win over `config.yaml` (its values are the initial defaults).
+        let initial = crate::settings::apply::Initial {
+            poller: self.poller.clone(),
+            concurrency: self.deploy_concurrency,
+            audit_days: self.audit_retention_days,
+            allow: self.allow.clone(),
+            internal_ca: self.renew_web,
+        };
+        let effective = {
+            let mut conn = self.pool.get()?;
+            crate::settings::stored(&mut conn, &initial)?
+        };
+        self.poller.health_interval_secs = effective.polling.health_interval_secs;
+        self.poller.patch_interval_secs = effective.polling.patch_interval_secs;
+        self.poller.history_days = effective.retention.operational_days;
+        self.deploy_concurrency = effective.deployments.concurrency;
+        self.audit_retention_days = effective.retention.audit_days;
+        let gate = Arc::new(crate::settings::gate::ConsoleGate::new(
+            crate::settings::parse_allow_list(&effective.allow_list).map_err(ManagerError::Internal)?,
+        ));
+        gate.set_internal_ca(effective.web_tls.strategy == crate::settings::TlsStrategy::InternalCa);
         let webauthn = WebauthnService::new(&self.public_url).map_err(ManagerError::Internal)?;
         let trust = Arc::new(AgentTrust::empty());
         let agents = Agents::new(
@@ -161,6 +205,7 @@ impl AppBuilder {
         );
         let ca_pem = Arc::new(self.ca.cert_pem());
         let secrets = Arc::new(crate::secrets::SecretsKey::load_or_create(&self.data_dir)?);
+        let secrets_key = secrets.clone();
         let ca_fingerprint = Arc::new(self.ca.fingerprint_sha256());
         let ca = Arc::new(self.ca);
         let data_dir = Arc::new(self.data_dir);
@@ -190,6 +235,14 @@ impl AppBuilder {
             vec![relay.round_done()],
         );
         let actors = Actors {
+            notifier: crate::actors::notifier::start(
+                crate::notify::deliver::DeliverDeps {
+                    db: db.clone(),
+                    clock: self.clock.clone(),
+                    secrets: secrets_key.clone(),
+                },
+                ticking.then_some(crate::actors::notifier::TICK),
+            ),
             deployer,
             scheduler,
             relay,
@@ -215,9 +268,9 @@ impl AppBuilder {
                         data_dir: data_dir.clone(),
                         trust: trust.clone(),
                     },
-                    audit_retention_days: self.audit_retention_days,
+                    retention: Rc::new(std::cell::Cell::new(effective.retention)),
                     enrolment_purge_hours: self.enrollment.purge_after_hours,
-                    renew_web: self.renew_web,
+                    gate: gate.clone(),
                 }),
                 ticking.then_some(housekeeping::TICK),
             ),
@@ -245,6 +298,10 @@ impl AppBuilder {
                 &crate::config::host_name(),
             )),
             login_throttle: Arc::new(crate::auth::throttle::LoginThrottle::new()),
+            gate,
+            secrets: secrets_key,
+            initial_settings: Arc::new(initial),
+            web_names: Arc::new(self.web_names),
         })
     }
 }

@@ -8,7 +8,7 @@ pub mod prune;
 pub mod verify;
 
 pub use actor::Actor;
-pub use prune::{prune, Pruned};
+pub use prune::{prune, prune_batch, Pruned};
 pub use verify::{verify, Broken, Verified};
 
 use crate::db::schema::{audit_checkpoints, audit_log};

@@ -17,6 +17,26 @@ pub struct Pruned {
 /// Removes rows with `at` before `now - retention_days`, writes a checkpoint holding the last removed row's
 /// hash, and appends `audit.prune` — all under the append lock, in one transaction.
 pub fn prune(conn: &mut PgConnection, now: DateTime<Utc>, retention_days: u32) -> QueryResult<Pruned> {
+    prune_some(conn, now, retention_days, None)
+}
+
+/// Like [`prune`] but removes at most `limit` of the oldest rows (one short transaction; call it until it
+/// removes fewer), so the append lock is never held for long.
+pub fn prune_batch(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    retention_days: u32,
+    limit: i64,
+) -> QueryResult<Pruned> {
+    prune_some(conn, now, retention_days, Some(limit))
+}
+
+fn prune_some(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    retention_days: u32,
+    limit: Option<i64>,
+) -> QueryResult<Pruned> {
     let cutoff = now - chrono::Duration::days(i64::from(retention_days));
     conn.transaction(|conn| {
         diesel::sql_query("LOCK TABLE audit_log IN EXCLUSIVE MODE").execute(conn)?;
@@ -30,6 +50,13 @@ pub fn prune(conn: &mut PgConnection, now: DateTime<Utc>, retention_days: u32) -
         let mut old = audit_log::table.order(audit_log::id.desc()).into_boxed();
         if let Some(k) = first_kept {
             old = old.filter(audit_log::id.lt(k));
+        }
+        if let Some(n) = limit {
+            // The batch ends at the n-th oldest row (ids grow along the chain).
+            let first: Option<i64> = audit_log::table.select(audit_log::id).order(audit_log::id.asc()).first(conn).optional()?;
+            if let Some(f) = first {
+                old = old.filter(audit_log::id.lt(f + n.max(1)));
+            }
         }
         let last: Option<(i64, String)> = old
             .select((audit_log::id, audit_log::hash))

@@ -82,12 +82,6 @@ pub async fn renewal_pass(cx: &CaContext, web: bool) -> Result<Vec<Renewed>, Man
         .db
         .run(move |c| registry::renew_due(c, &ca, &dir, web, now))
         .await?;
-    if renewed
-        .iter()
-        .any(|r| r.new.kind == crate::db::models::certificate::KIND_WEB)
-    {
-        log::warn!("the console's certificate was renewed; restart the manager to serve it");
-    }
     load_trust(cx).await?;
     log::debug!("certificate check done as {SYSTEM}: {} renewed", renewed.len());
     Ok(renewed)

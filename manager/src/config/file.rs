@@ -266,7 +266,8 @@ pub fn validate(file: &Path, text: &str, cfg: &ConfigFile) -> Result<Checked, Co
     Ok(Checked { listen, allow })
 }
 
-fn parse_allow(item: &str) -> Result<Ipv4Net, String> {
+/// One `allow:` entry (an IPv4 address or CIDR); also the runtime allow-list's parser.
+pub(crate) fn parse_allow(item: &str) -> Result<Ipv4Net, String> {
     let item = item.trim();
     if let Ok(a) = item.parse::<Ipv4Addr>() {
         return Ok(Ipv4Net::from(a));

@@ -322,6 +322,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    runtime_settings (id) {
+        id -> Int4,
+        doc -> Jsonb,
+        updated_at -> Timestamptz,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    notification_prefs (user_id) {
+        user_id -> Int8,
+        email -> Text,
+        events -> Jsonb,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    notification_outbox (id) {
+        id -> Int8,
+        event -> Text,
+        recipients -> Jsonb,
+        subject -> Text,
+        body -> Text,
+        created_at -> Timestamptz,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+        last_error -> Text,
+    }
+}
+
 diesel::joinable!(host_groups -> groups (group_id));
 diesel::joinable!(host_groups -> hosts (host_id));
 diesel::joinable!(host_health -> hosts (host_id));
@@ -341,6 +374,7 @@ diesel::joinable!(totp_factors -> users (user_id));
 diesel::joinable!(user_groups -> groups (group_id));
 diesel::joinable!(user_groups -> users (user_id));
 diesel::joinable!(webauthn_credentials -> users (user_id));
+diesel::joinable!(notification_prefs -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
@@ -358,8 +392,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     hosts,
     login_challenges,
     maintenance_windows,
+    notification_outbox,
+    notification_prefs,
     recovery_codes,
     refresh_tokens,
+    runtime_settings,
     service_accounts,
     sessions,
     signing_keys,

@@ -77,15 +77,29 @@ enum Step {
 pub struct Engine {
     deps: DispatchDeps,
     busy: Cell<bool>,
+    concurrency: Cell<usize>,
 }
 
 impl Engine {
     /// An engine with `deps`.
     pub fn new(deps: DispatchDeps) -> Rc<Self> {
+        let concurrency = Cell::new(deps.concurrency.clamp(1, 4096));
         Rc::new(Self {
             deps,
             busy: Cell::new(false),
+            concurrency,
         })
+    }
+
+    /// Agents called at once from the next round on (runtime settings).
+    pub fn set_concurrency(&self, n: usize) {
+        self.concurrency.set(n.clamp(1, 4096));
+        log::info!("deployer: {} agents at once", self.concurrency.get());
+    }
+
+    /// Agents called at once.
+    pub fn concurrency(&self) -> usize {
+        self.concurrency.get()
     }
 
     fn now(&self) -> DateTime<Utc> {
@@ -128,7 +142,7 @@ impl Engine {
         // Claim a few times the concurrency at once so the calls stay `concurrency` deep while slow agents
         // finish (a batch of exactly `concurrency` waits for its slowest call before the next claim). Worst
         // case CLAIM_WAVES x the agent timeout must stay inside the lease: 4 x 10 s < 60 s.
-        let limit = i64::try_from(self.deps.concurrency.max(1) * CLAIM_WAVES).unwrap_or(256);
+        let limit = i64::try_from(self.concurrency.get() * CLAIM_WAVES).unwrap_or(256);
         for _ in 0..if follow_only { 0 } else { 1000 } {
             let (owner, now) = (self.deps.owner.clone(), self.now());
             let batch = self
@@ -198,7 +212,7 @@ impl Engine {
                     (Step::Follow, None) => one::not_followed(c),
                 }
             })
-            .buffer_unordered(self.deps.concurrency.max(1))
+            .buffer_unordered(self.concurrency.get())
             .collect()
             .await;
         let owner = self.deps.owner.clone();
@@ -225,6 +239,11 @@ impl Engine {
                 let outcomes: Vec<(i64, &Outcome)> = results.iter().map(|(t, o)| (t.id, o)).collect();
                 claims::record_all(c, &owner, &outcomes, now)?;
                 for (claimed, outcome) in results.iter() {
+                    if let Outcome::Ended { state, error, .. } = outcome {
+                        if TargetState::parse(state).is_some_and(TargetState::is_failure) {
+                            crate::notify::emit::target_failed(c, now, claimed.id, error);
+                        }
+                    }
                     if let (Outcome::Ended { state, .. }, "rollback") = (outcome, claimed.operation.as_str())
                     {
                         if *state == "succeeded" {
@@ -275,7 +294,17 @@ fn settle(c: &mut diesel::PgConnection, id: i64, now: DateTime<Utc>) -> Result<(
     let dep = Deployment::find(c, crate::db::models::scope::Scope::All, id)?;
     let pct = dep.as_ref().and_then(|d| d.stop_failed_pct);
     if open == 0 {
-        claims::set_status(c, id, "finished", now)?;
+        if claims::set_status(c, id, "finished", now)? {
+            if let Some(d) = &dep {
+                let e = crate::notify::Event::DeploymentFinished {
+                    deployment: id,
+                    created_by: d.created_by.clone(),
+                    succeeded: total - failed,
+                    failed,
+                };
+                crate::notify::emit(c, now, &e);
+            }
+        }
     } else if dep.is_some_and(|d| d.status == "active") && target::stop_rule_tripped(failed, total, pct) {
         claims::set_status(c, id, "paused", now)?;
         log::warn!("deployment #{id}: {failed} of {total} targets failed, more than {pct:?} %: paused");

@@ -16,21 +16,24 @@ pub enum Chore {
     CertificateRenewal,
     /// Delete sessions (and their refresh tokens) that ended more than a day ago.
     SessionPrune,
+    /// Prune operational data (health history, finished deployments, sent e-mails) past its retention.
+    OperationalPrune,
 }
 
 impl Chore {
     /// Every chore, in the order they run when several are due.
-    pub const ALL: [Chore; 4] = [
+    pub const ALL: [Chore; 5] = [
         Chore::Audit,
         Chore::EnrolmentPurge,
         Chore::CertificateRenewal,
         Chore::SessionPrune,
+        Chore::OperationalPrune,
     ];
 
     /// How often it runs.
     pub fn every(self) -> Duration {
         match self {
-            Chore::Audit | Chore::CertificateRenewal => Duration::days(1),
+            Chore::Audit | Chore::CertificateRenewal | Chore::OperationalPrune => Duration::days(1),
             Chore::EnrolmentPurge | Chore::SessionPrune => Duration::hours(1),
         }
     }
@@ -38,7 +41,9 @@ impl Chore {
     /// How long after start it first runs.
     pub fn first_after(self) -> Duration {
         match self {
-            Chore::Audit | Chore::EnrolmentPurge | Chore::SessionPrune => Duration::zero(),
+            Chore::Audit | Chore::EnrolmentPurge | Chore::SessionPrune | Chore::OperationalPrune => {
+                Duration::zero()
+            }
             Chore::CertificateRenewal => Duration::days(1),
         }
     }
@@ -50,6 +55,7 @@ impl Chore {
             Chore::EnrolmentPurge => "enrolment request purge",
             Chore::CertificateRenewal => "certificate renewal",
             Chore::SessionPrune => "ended session prune",
+            Chore::OperationalPrune => "operational data prune",
         }
     }
 }
@@ -101,7 +107,12 @@ mod tests {
         let p = Plan::new(t(0));
         assert_eq!(
             p.due(t(0)),
-            vec![Chore::Audit, Chore::EnrolmentPurge, Chore::SessionPrune]
+            vec![
+                Chore::Audit,
+                Chore::EnrolmentPurge,
+                Chore::SessionPrune,
+                Chore::OperationalPrune
+            ]
         );
         assert_eq!(p.next_due(Chore::CertificateRenewal), Some(t(24)));
         assert!(p.due(t(0) - Duration::seconds(1)).is_empty());
@@ -124,7 +135,8 @@ mod tests {
                 Chore::Audit,
                 Chore::EnrolmentPurge,
                 Chore::CertificateRenewal,
-                Chore::SessionPrune
+                Chore::SessionPrune,
+                Chore::OperationalPrune
             ]
         );
     }

@@ -2,8 +2,8 @@
 //! handshake (no client certificate: people sign in); failures get no HTTP response and are logged,
 //! rate-limited so a flood cannot fill the log.
 
+use crate::settings::gate::ConsoleGate;
 use actix_http::Protocol;
-use ipnet::Ipv4Net;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -18,7 +18,7 @@ const LOGGED_DENIALS: u64 = 100;
 
 /// What every connection needs.
 pub struct Edge {
-    allow: Vec<Ipv4Net>,
+    gate: Arc<ConsoleGate>,
     tls: tokio_rustls::TlsAcceptor,
     denials: AtomicU64,
 }
@@ -26,7 +26,7 @@ pub struct Edge {
 impl std::fmt::Debug for Edge {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Edge")
-            .field("allow", &self.allow)
+            .field("gate", &self.gate)
             .finish_non_exhaustive()
     }
 }
@@ -35,23 +35,20 @@ impl std::fmt::Debug for Edge {
 pub type Accepted = (TlsStream<TcpStream>, Protocol, Option<SocketAddr>);
 
 impl Edge {
-    /// The edge for `allow` with this TLS configuration.
-    pub fn new(allow: Vec<Ipv4Net>, tls: rustls::ServerConfig) -> Self {
-        Edge {
-            allow,
+    /// The edge reading the allow-list and the certificate from `gate` on every connection (both change at
+    /// run time through the settings).
+    pub fn new(gate: Arc<ConsoleGate>) -> Result<Self, String> {
+        let tls = crate::settings::gate::server_config(&gate)?;
+        Ok(Edge {
+            gate,
             tls: tokio_rustls::TlsAcceptor::from(Arc::new(tls)),
             denials: AtomicU64::new(0),
-        }
+        })
     }
 
-    /// Whether `ip` may connect (IPv4 only; IPv6 peers are denied).
+    /// Whether `ip` may connect (IPv4 only; IPv6 peers are denied unless IPv4-mapped).
     pub fn allows(&self, ip: IpAddr) -> bool {
-        match ip {
-            IpAddr::V4(v4) => self.allow.iter().any(|n| n.contains(&v4)),
-            IpAddr::V6(v6) => v6
-                .to_ipv4_mapped()
-                .is_some_and(|v4| self.allow.iter().any(|n| n.contains(&v4))),
-        }
+        self.gate.allows(ip)
     }
 
     fn deny(&self, peer: Option<SocketAddr>, why: &str) {
@@ -85,46 +82,27 @@ pub async fn accept(edge: Arc<Edge>, tcp: TcpStream) -> Result<Accepted, ()> {
     }
 }
 
-/// The console's TLS configuration: TLS 1.3 only, HTTP/1.1, no client certificates.
-pub fn server_config(cert: &std::path::Path, key: &std::path::Path) -> Result<rustls::ServerConfig, String> {
-    use linux_patch_shared::tls;
-    let chain = tls::load_certs(cert).map_err(|e| e.to_string())?;
-    let key_der = tls::load_key(key).map_err(|e| e.to_string())?;
-    let mut c = rustls::ServerConfig::builder_with_provider(tls::provider())
-        .with_protocol_versions(&[&rustls::version::TLS13])
-        .map_err(|e| format!("TLS 1.3 unavailable: {e}"))?
-        .with_no_client_auth()
-        .with_single_cert(chain, key_der)
-        .map_err(|e| {
-            format!(
-                "{} / {}: not a usable certificate and key: {e}",
-                cert.display(),
-                key.display()
-            )
-        })?;
-    c.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(c)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn allow_list_matches_ipv4_and_mapped_addresses_only() {
-        let tls = rustls::ServerConfig::builder_with_provider(linux_patch_shared::tls::provider())
-            .with_protocol_versions(&[&rustls::version::TLS13])
-            .unwrap()
-            .with_no_client_auth()
-            .with_cert_resolver(Arc::new(rustls::server::ResolvesServerCertUsingSni::new()));
-        let e = Edge::new(
-            vec!["127.0.0.1/32".parse().unwrap(), "10.0.0.0/8".parse().unwrap()],
-            tls,
-        );
+        let gate = ConsoleGate::new(vec![
+            "127.0.0.1/32".parse().unwrap(),
+            "10.0.0.0/8".parse().unwrap(),
+        ]);
+        let e = Edge::new(Arc::new(gate)).unwrap();
         assert!(e.allows("127.0.0.1".parse().unwrap()));
         assert!(e.allows("10.200.3.4".parse().unwrap()));
         assert!(e.allows("::ffff:10.1.1.1".parse().unwrap()));
         assert!(!e.allows("127.0.0.2".parse().unwrap()));
         assert!(!e.allows("::1".parse().unwrap()));
+        e.gate.set_allow(vec!["192.168.0.0/16".parse().unwrap()]);
+        assert!(
+            !e.allows("127.0.0.1".parse().unwrap()),
+            "a new allow-list applies at once"
+        );
+        assert!(e.allows("192.168.7.7".parse().unwrap()));
     }
 }

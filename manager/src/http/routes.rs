@@ -143,6 +143,14 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
         .route("/groups/{id}/members", web::post().to(ui::admin_groups::members))
         // audit
         .route("/audit", web::get().to(ui::audit::page))
+        // settings
+        .route("/settings", web::get().to(ui::settings::page))
+        .route("/settings/smtp/test", web::post().to(ui::settings::smtp_test))
+        .route("/settings/{section}", web::post().to(ui::settings::save))
+        .route(
+            "/account/notifications",
+            web::post().to(ui::settings::my_notifications),
+        )
         // certificates
         .route("/certificates", web::get().to(ui::certificates::page))
         .route(

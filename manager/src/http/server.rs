@@ -72,31 +72,14 @@ pub fn serve(paths: &Paths, cfg: &ManagerConfig, db: Database) -> Result<(), Man
     let ca = InternalCa::load_or_create(&cfg.data_dir, &*clock).map_err(internal)?;
     let public = webauthn_rs::prelude::Url::parse(&cfg.public_url())
         .map_err(|e| ManagerError::Internal(format!("public_url: {e}")))?;
-    let (cert, key) = match &cfg.file.tls {
-        TlsSection::InternalCa {} => {
-            let (dns, ips) = web_names(cfg, &public);
-            let w = ca
-                .ensure_web_cert(&cfg.data_dir, &dns, &ips, &*clock)
-                .map_err(internal)?;
-            if w.issued {
-                log::info!(
-                    "issued the console's certificate for {} and {:?} (valid until {})",
-                    dns.join(", "),
-                    ips,
-                    w.not_after
-                );
-            }
-            let mut conn = db.pool().get()?;
-            crate::ca::registry::record_web_cert(&mut conn, &ca, &cfg.data_dir, &w, clock.now())?;
-            (w.cert, w.key)
-        }
-        TlsSection::Files { cert, key } => (paths.resolve(cert), paths.resolve(key)),
+    let files = match &cfg.file.tls {
+        TlsSection::InternalCa {} => None,
+        TlsSection::Files { cert, key } => Some((paths.resolve(cert), paths.resolve(key))),
     };
-    let tls = edge::server_config(&cert, &key).map_err(ManagerError::Internal)?;
     let fingerprint = ca.fingerprint_sha256();
     let listener = std::net::TcpListener::bind(cfg.listen)
         .map_err(|e| ManagerError::Internal(format!("cannot listen on {}: {e}", cfg.listen)))?;
-    let edge = Arc::new(Edge::new(cfg.allow.clone(), tls));
+    let (dns, ips) = web_names(cfg, &public);
     let workers = std::thread::available_parallelism()
         .map(|n| n.get().min(4))
         .unwrap_or(2);
@@ -106,6 +89,8 @@ pub fn serve(paths: &Paths, cfg: &ManagerConfig, db: Database) -> Result<(), Man
         .audit_retention_days(cfg.file.audit.retention_days)
         .deploy_concurrency(cfg.file.deployments.concurrency)
         .renew_web(matches!(cfg.file.tls, TlsSection::InternalCa {}))
+        .allow(cfg.allow.clone())
+        .web_names(dns, ips)
         .cluster(db.cluster())
         .mode(ActorMode::Ticking);
     let result = actix_rt::System::new().block_on(async move {
@@ -113,6 +98,9 @@ pub fn serve(paths: &Paths, cfg: &ManagerConfig, db: Database) -> Result<(), Man
         // the agents' trust (manager client certificate, CA, CRL) is in force, before anything calls an agent.
         let state = web::Data::new(builder.build()?);
         crate::ca::load_trust(&state.ca_ctx()).await?;
+        // The console's certificate by the strategy in force (runtime settings, else config.yaml's `tls:`).
+        crate::services::settings::install_certificate(&state, files).await?;
+        let edge = Arc::new(Edge::new(state.gate.clone()).map_err(ManagerError::Internal)?);
         let server = listen(state, listener, edge, workers)?;
         // Our own handlers, installed before we announce the listener, so a SIGTERM right after start still
         // stops the server gracefully (and then the embedded cluster) instead of killing the process.

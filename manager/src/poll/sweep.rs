@@ -33,7 +33,7 @@ pub enum What {
 #[derive(Debug)]
 pub struct Engine {
     state: PollDeps,
-    policy: Policy,
+    policy: Cell<Policy>,
     sem: Arc<Semaphore>,
     concurrency: usize,
     /// What `GET /api/v1/poller` shows.
@@ -50,7 +50,7 @@ impl Engine {
         let policy = Policy::of(&state.cfg);
         Rc::new(Self {
             state,
-            policy,
+            policy: Cell::new(policy),
             sem: Arc::new(Semaphore::new(concurrency)),
             concurrency,
             status: RefCell::new(PollerStatus::default()),
@@ -71,6 +71,21 @@ impl Engine {
             }
         }
         away
+    }
+
+    /// Applies new polling intervals and health-history retention from the next sweep on (runtime settings).
+    pub fn set_intervals(&self, health_secs: u64, patch_secs: u64, history_days: u32) {
+        let mut p = self.policy.get();
+        p.health_interval = chrono::Duration::seconds(i64::try_from(health_secs).unwrap_or(i64::MAX / 2_000));
+        p.patch_interval = chrono::Duration::seconds(i64::try_from(patch_secs).unwrap_or(i64::MAX / 2_000));
+        p.history = chrono::Duration::days(i64::from(history_days.max(1)));
+        self.policy.set(p);
+        log::info!("poller: health every {health_secs} s, patch data every {patch_secs} s, history {history_days} days");
+    }
+
+    /// The intervals in force.
+    pub fn policy(&self) -> Policy {
+        self.policy.get()
     }
 
     /// Whether a manager client certificate is loaded.
@@ -98,7 +113,7 @@ impl Engine {
                 let quiet = self
                     .last_trust_error
                     .get()
-                    .is_some_and(|t| now - t < self.policy.health_interval);
+                    .is_some_and(|t| now - t < self.policy.get().health_interval);
                 if !quiet {
                     log::error!("poller: {why}; {hosts} hosts left as they are");
                     self.last_trust_error.set(Some(now));
@@ -144,7 +159,7 @@ impl Engine {
         let now = self.now();
         let health: Vec<Target> = match force {
             Some(_) => rows.iter().map(Target::of).collect(),
-            None => due_for_health(&self.policy, now, &rows),
+            None => due_for_health(&self.policy.get(), now, &rows),
         };
         let in_health: std::collections::HashSet<i64> = health.iter().map(|t| t.id).collect();
         let idle_due: Vec<Target> = match force {
@@ -152,7 +167,7 @@ impl Engine {
             None => rows
                 .iter()
                 .filter(|r| !in_health.contains(&r.id))
-                .filter(|r| schedule::patches_due(&self.policy, now, &r.timing()))
+                .filter(|r| schedule::patches_due(&self.policy.get(), now, &r.timing()))
                 .map(Target::of)
                 .collect(),
         };
@@ -178,7 +193,7 @@ impl Engine {
             Some(What::All) => answered.into_iter().map(|(t, _)| t).collect(),
             None => answered
                 .into_iter()
-                .filter(|(t, at)| schedule::patches_due(&self.policy, now, &t.answered_at(*at)))
+                .filter(|(t, at)| schedule::patches_due(&self.policy.get(), now, &t.answered_at(*at)))
                 .map(|(t, _)| t)
                 .collect(),
         };
@@ -271,7 +286,7 @@ impl Engine {
         if !schedule::prune_due(self.status.borrow().last_prune_at, now) {
             return Ok(0);
         }
-        let before = now - self.policy.history;
+        let before = now - self.policy.get().history;
         let n = self.state.db(move |c| Ok(HostHealth::prune(c, before)?)).await?;
         let mut st = self.status.borrow_mut();
         st.last_prune_at = Some(now);
@@ -360,7 +375,7 @@ impl Engine {
         targets: Vec<Target>,
         kind: &'static str,
     ) -> (PhaseReport, Vec<(Target, DateTime<Utc>)>) {
-        let policy = self.policy;
+        let policy = self.policy.get();
         let state = self.state.clone();
         let targets = self.with_pins(targets).await;
         let _ = client;
@@ -388,7 +403,7 @@ impl Engine {
         targets: Vec<Target>,
         kind: &'static str,
     ) -> PhaseReport {
-        let policy = self.policy;
+        let policy = self.policy.get();
         let state = self.state.clone();
         let targets = self.with_pins(targets).await;
         let _ = client;

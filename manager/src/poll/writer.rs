@@ -75,8 +75,26 @@ impl Batch {
 /// patch failures (in that order, so a failed fetch after a healthy check leaves the host yellow).
 pub fn flush(conn: &mut PgConnection, b: &Batch) -> Result<(), ManagerError> {
     let patches = b.patches_per_host();
+    let red: Vec<i64> = b
+        .health
+        .iter()
+        .filter(|h| h.state == crate::db::models::poll_rows::HostState::Unreachable)
+        .map(|h| h.host_id)
+        .collect();
     conn.transaction(|conn| {
+        // Hosts turning red now (not those red already) are e-mailed to who chose it.
+        let turning = crate::notify::emit::not_yet_red(conn, &red);
         host_status::apply_health(conn, &HealthColumns::of(&b.health))?;
+        for (id, hostname) in turning {
+            if let Some(h) = b.health.iter().rev().find(|h| h.host_id == id) {
+                let e = crate::notify::Event::HostRed {
+                    host_id: id,
+                    hostname,
+                    reason: h.reason.clone(),
+                };
+                crate::notify::emit(conn, h.checked_at, &e);
+            }
+        }
         HostHealth::insert_many(conn, &b.health)?;
         host_status::apply_patches(conn, &PatchColumns::of(&patches))?;
         HostPatch::replace(conn, &patches)?;

@@ -12,7 +12,9 @@ pub mod enrollment;
 pub mod fleet;
 pub mod groups;
 pub mod hosts;
+pub mod notifications;
 pub mod own_account;
+pub mod settings;
 pub mod users;
 pub mod windows;
 

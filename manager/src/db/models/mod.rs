@@ -13,9 +13,11 @@ pub mod health;
 pub mod host;
 pub mod host_status;
 pub mod mfa;
+pub mod notification;
 pub mod patch;
 pub mod poll_rows;
 pub mod scope;
+pub mod settings_row;
 pub mod user;
 pub mod window;
 

@@ -9,6 +9,7 @@ pub mod fleet;
 pub mod hosts_view;
 pub mod openapi;
 pub mod poller;
+pub mod settings;
 pub mod table;
 pub mod tokens;
 

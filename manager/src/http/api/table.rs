@@ -1,6 +1,8 @@
 //! The `/api/v1` route table: each entry is how a route is served (method guard + handler) and documented.
 
-use super::{auth, certificates, deployments, discovery, enroll, fleet, hosts_view, openapi, poller, tokens};
+use super::{
+    auth, certificates, deployments, discovery, enroll, fleet, hosts_view, openapi, poller, settings, tokens,
+};
 use crate::deploy::request::DeploymentRequest;
 use actix_web::http::Method;
 use actix_web::{web, Route};
@@ -50,7 +52,7 @@ fn object(_: &mut SchemaGenerator) -> Schema {
 }
 
 fn route(method: Method, path: &'static str, summary: &'static str, to: fn(Route) -> Route) -> ApiRoute {
-    let has_body = method == Method::POST;
+    let has_body = method == Method::POST || method == Method::PUT;
     ApiRoute {
         method,
         path,
@@ -72,6 +74,10 @@ fn get(path: &'static str, summary: &'static str, to: fn(Route) -> Route) -> Api
 
 fn post(path: &'static str, summary: &'static str, to: fn(Route) -> Route) -> ApiRoute {
     route(Method::POST, path, summary, to)
+}
+
+fn put(path: &'static str, summary: &'static str, to: fn(Route) -> Route) -> ApiRoute {
+    route(Method::PUT, path, summary, to)
 }
 
 fn delete(path: &'static str, summary: &'static str, to: fn(Route) -> Route) -> ApiRoute {
@@ -153,6 +159,31 @@ pub fn routes() -> Vec<ApiRoute> {
             "/hosts/{id}/bundle",
             "A manually registered host's certificate bundle (handed over once)",
             |r| r.to(certificates::bundle),
+        ),
+        get(
+            "/settings",
+            "Runtime settings (administrators; secrets never shown)",
+            |r| r.to(settings::get),
+        ),
+        put(
+            "/settings",
+            "Change runtime settings: validated, audited before/after, applied without a restart",
+            |r| r.to(settings::put),
+        ),
+        post(
+            "/settings/smtp/test",
+            "Send a test e-mail with the stored SMTP settings",
+            |r| r.to(settings::smtp_test),
+        ),
+        get(
+            "/account/notifications",
+            "The events this user is e-mailed about",
+            |r| r.to(settings::my_notifications),
+        ),
+        put(
+            "/account/notifications",
+            "Choose the events this user is e-mailed about",
+            |r| r.to(settings::set_my_notifications),
         ),
         get("/discovery", "Discovery scans", |r| r.to(discovery::list)),
         post("/discovery", "Start a discovery scan of an IPv4 range", |r| {

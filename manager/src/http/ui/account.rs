@@ -25,6 +25,7 @@ struct AccountPage {
     sessions: Vec<refresh_tokens::Session>,
     new_codes: Vec<String>,
     enrol: Option<Enrol>,
+    notif: crate::services::notifications::Prefs,
 }
 
 /// A new authenticator app being added: its QR code and secret, and the sealed grant that proves the user
@@ -77,7 +78,9 @@ pub(crate) async fn render(
             ))
         })
         .await?;
+    let notif = crate::services::notifications::prefs(state, &who.as_actor()).await?;
     html(&AccountPage {
+        notif,
         page: extra.flash.apply(Page::signed("Account", who, "account")),
         totps,
         keys,

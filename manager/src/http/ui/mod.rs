@@ -16,6 +16,7 @@ pub mod hosts;
 pub mod login;
 pub mod mfa;
 pub mod mfa_setup;
+pub mod settings;
 pub mod svg;
 pub mod webauthn;
 pub mod windows;

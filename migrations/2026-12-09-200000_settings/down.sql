@@ -1,0 +1,3 @@
+DROP TABLE notification_outbox;
+DROP TABLE notification_prefs;
+DROP TABLE runtime_settings;
