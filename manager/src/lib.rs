@@ -23,4 +23,5 @@ pub mod postgres;
 pub mod relay;
 pub mod secrets;
 pub mod services;
+pub mod sso;
 pub mod supervise;

@@ -59,6 +59,8 @@ pub struct AppContext {
     pub console_names: Arc<crate::ca::ConsoleNames>,
     /// Failed sign-ins per (user, source address) and per source address (in memory).
     pub login_throttle: Arc<crate::auth::throttle::LoginThrottle>,
+    /// Entra ID SSO: config.yaml's part, the redirect URI, the provider client and its key cache.
+    pub sso: Arc<crate::sso::SsoRuntime>,
 }
 
 impl std::fmt::Debug for AppContext {

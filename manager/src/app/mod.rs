@@ -81,6 +81,7 @@ pub struct AppBuilder {
     mode: ActorMode,
     deploy_concurrency: usize,
     cluster: Option<crate::postgres::Cluster>,
+    sso: crate::config::sso::SsoSection,
 }
 
 impl AppBuilder {
@@ -106,7 +107,14 @@ impl AppBuilder {
             mode: ActorMode::Manual,
             deploy_concurrency: DEFAULT_DEPLOY_CONCURRENCY,
             cluster: None,
+            sso: crate::config::sso::SsoSection::default(),
         }
+    }
+
+    /// `sso:` of config.yaml (its `ca_file` resolved).
+    pub fn sso(mut self, s: crate::config::sso::SsoSection) -> Self {
+        self.sso = s;
+        self
     }
 
     /// The embedded cluster to supervise (none with `database.url`).
@@ -222,7 +230,14 @@ impl AppBuilder {
                 ticking.then_some(housekeeping::TICK),
             ),
         };
+        let sso = Arc::new(crate::sso::SsoRuntime::new(
+            &self.sso,
+            self.public_url.as_str(),
+            secrets.clone(),
+            self.clock.clone(),
+        ));
         Ok(AppContext {
+            sso,
             pool: self.pool,
             clock: self.clock,
             keys: KeyRing::new(secrets),

@@ -128,6 +128,10 @@ fn api_routes(cfg: &mut web::ServiceConfig) {
         .route("/hosts/refresh", web::post().to(api::hosts_view::refresh))
         .route("/hosts/{id}", web::get().to(api::hosts_view::get_host))
         .route("/hosts/{id}/packages", web::get().to(api::hosts_view::packages))
+        // sso
+        .route("/settings/sso", web::get().to(api::sso::get))
+        .route("/settings/sso", web::put().to(api::sso::put))
+        .route("/settings/sso/test", web::post().to(api::sso::test))
         // poller
         .route("/poller", web::get().to(api::poller::status))
         .route("/poller/sweep", web::post().to(api::poller::sweep));
@@ -142,6 +146,12 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
         .route("/login/password", web::get().to(ui::login::password_page))
         .route("/login/password", web::post().to(ui::login::password_submit))
         .route("/logout", web::post().to(ui::login::logout))
+        // sso (Entra ID sign-in; settings page for admins)
+        .route("/login/sso", web::get().to(ui::sso::start))
+        .route("/login/sso/callback", web::get().to(ui::sso::callback))
+        .route("/settings/sso", web::get().to(ui::sso::page))
+        .route("/settings/sso", web::post().to(ui::sso::save))
+        .route("/settings/sso/test", web::post().to(ui::sso::test))
         // mfa_setup (a user's first second factor; the path keeps its seed name)
         .route("/login/enroll", web::get().to(ui::mfa_setup::setup_page))
         .route("/login/enroll/totp", web::post().to(ui::mfa_setup::setup_totp))

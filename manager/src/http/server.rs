@@ -106,6 +106,10 @@ pub fn serve(paths: &Paths, cfg: &ManagerConfig, db: Database) -> Result<(), Man
         .audit_retention_days(cfg.file.audit.retention_days)
         .deploy_concurrency(cfg.file.deployments.concurrency)
         .renew_web(matches!(cfg.file.tls, TlsSection::InternalCa {}))
+        .sso(crate::config::sso::SsoSection {
+            ca_file: cfg.file.sso.ca_file.as_ref().map(|p| paths.resolve(p)),
+            ..cfg.file.sso.clone()
+        })
         .cluster(db.cluster())
         .mode(ActorMode::Ticking);
     let result = actix_rt::System::new().block_on(async move {

@@ -12,6 +12,9 @@ pub mod fleet;
 pub mod groups;
 pub mod hosts;
 pub mod own_account;
+pub mod sso;
+pub mod sso_login;
+pub mod sso_test;
 pub mod users;
 pub mod windows;
 

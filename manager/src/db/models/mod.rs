@@ -15,6 +15,7 @@ pub mod mfa;
 pub mod patch;
 pub mod poll_rows;
 pub mod scope;
+pub mod sso;
 pub mod user;
 pub mod window;
 

@@ -15,6 +15,7 @@ pub mod hosts;
 pub mod login;
 pub mod mfa;
 pub mod mfa_setup;
+pub mod sso;
 pub mod svg;
 pub mod webauthn;
 pub mod windows;

@@ -1,0 +1,29 @@
+//! JSON of the SSO settings (admins): read (secret redacted), replace (validated, audited), test the connection.
+
+use super::ok_json;
+use crate::app::AppContext;
+use crate::error::ManagerError;
+use crate::http::identity::Signed;
+use crate::services::{sso, sso_test};
+use crate::sso::settings::SettingsInput;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+pub(crate) async fn get(state: web::Data<AppContext>, req: HttpRequest, who: Signed) -> Result<HttpResponse, ManagerError> {
+    let v = sso::get(&state, &who.as_actor()).await?;
+    Ok(ok_json(&req, state.now(), v))
+}
+
+pub(crate) async fn put(
+    state: web::Data<AppContext>,
+    req: HttpRequest,
+    who: Signed,
+    body: web::Json<SettingsInput>,
+) -> Result<HttpResponse, ManagerError> {
+    let v = sso::put(&state, &who.as_actor(), body.into_inner()).await?;
+    Ok(ok_json(&req, state.now(), v))
+}
+
+pub(crate) async fn test(state: web::Data<AppContext>, req: HttpRequest, who: Signed) -> Result<HttpResponse, ManagerError> {
+    let r = sso_test::run(&state, &who.as_actor()).await?;
+    Ok(ok_json(&req, state.now(), r))
+}
