@@ -30,6 +30,7 @@ mod manager_housekeeping;
 mod manager_mfa;
 mod manager_poller;
 mod manager_serve;
+mod manager_sso;
 mod manager_sessions;
 mod manager_trust;
 mod openapi_client;

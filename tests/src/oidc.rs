@@ -52,17 +52,25 @@ impl EntraProvider {
             .current_dir(oidc_dir())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join("provider.log")).map(Stdio::from).unwrap_or(Stdio::null()))
             .spawn()
             .expect("node (run scripts/install-prereqs.sh)");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        out.read_line(&mut line).unwrap();
+        // Keep draining stdout, so the provider never writes into a closed pipe.
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
         let port = line.trim().strip_prefix("listening ").and_then(|p| p.parse().ok());
         let Some(port) = port else {
             let _ = child.kill();
             panic!("the OIDC provider did not start: {line:?}");
         };
         Self { child, port, ca_file, _dir: dir }
+    }
+
+    /// What the provider wrote to stderr so far (for failure messages).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self._dir.path().join("provider.log")).unwrap_or_default()
     }
 
     /// `https://localhost:PORT` (the manager's `sso.authority_host`).

@@ -22,7 +22,10 @@ pub fn http_client(ca_file: Option<&Path>) -> Result<reqwest::Client, String> {
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(std::time::Duration::from_secs(5))
         .timeout(std::time::Duration::from_secs(15))
-        .https_only(true);
+        .https_only(true)
+        // Calls are rare (sign-ins, key refetches); a pooled connection the provider has since closed would
+        // fail the next call with a reset, so none is kept.
+        .pool_max_idle_per_host(0);
     if let Some(p) = ca_file {
         let pem = std::fs::read(p).map_err(|e| format!("sso.ca_file {}: {e}", p.display()))?;
         for c in reqwest::Certificate::from_pem_bundle(&pem)
