@@ -1,6 +1,7 @@
 //! Entra ID SSO against a real OIDC provider (panva's oidc-provider, shaped like Entra): settings, the sign-in
 //! through the provider's login page, each refusal (clear message + audit row), key rollover, Test connection.
 
+mod browser;
 mod flow;
 mod refusals;
 mod settings;
@@ -87,6 +88,7 @@ pub fn last_audit(db: &TestDb, action: &str) -> Option<(String, serde_json::Valu
 }
 
 /// Asserts a refused sign-in: 403, the message on the page, an audit row with `reason`, no session.
+#[track_caller]
 pub fn assert_refused(db: &TestDb, r: &Resp, reason: &str, says: &str) {
     assert_eq!(r.status, 403, "{}", r.body);
     assert!(r.body.contains(says), "page does not say `{says}`: {}", r.body);

@@ -8,6 +8,7 @@
 //
 // Test hooks (not Entra behaviour, named as such), under /_test/:
 //   POST /_test/rotate       a new RS256 key signs from now on; the JWKS lists new and old (Entra's rollover)
+//   POST /_test/redirect?uri=U  the client's redirect URI (a console started after the provider)
 //   POST /_test/tamper?m=aud|iss|none   re-signs the provider's own ID token (same key) with a changed
 //                            audience or issuer: oidc-provider cannot be told to issue a wrong one
 import https from 'node:https';
@@ -110,6 +111,10 @@ server.on('request', async (req, res) => {
     await newKey();
     provider = build();
     res.end(JSON.stringify({ kid: keys[0].kid }));
+  } else if (u.pathname === '/_test/redirect' && req.method === 'POST') {
+    cfg.redirect_uri = u.searchParams.get('uri');
+    provider = build();
+    res.end(JSON.stringify({ redirect_uri: cfg.redirect_uri }));
   } else if (u.pathname === '/_test/tamper' && req.method === 'POST') {
     tamper = u.searchParams.get('m') || 'none';
     res.end(JSON.stringify({ tamper }));

@@ -94,6 +94,11 @@ impl EntraProvider {
         self.control("/_test/rotate").await["kid"].as_str().unwrap().to_owned()
     }
 
+    /// Registers `uri` as the client's redirect URI (for a console started after the provider).
+    pub async fn set_redirect(&self, uri: &str) {
+        self.control(&format!("/_test/redirect?uri={uri}")).await;
+    }
+
     /// Test hook: re-sign ID tokens with a wrong `aud` / `iss` (`none` stops it).
     pub async fn tamper(&self, mode: &str) {
         self.control(&format!("/_test/tamper?m={mode}")).await;

@@ -38,12 +38,23 @@ async fn configured(ctx: &AppContext) -> Result<Active, ManagerError> {
     }
 }
 
-/// Starts a sign-in: discovery, then state, nonce and PKCE verifier stored (hashed state as key).
-pub async fn begin(ctx: &AppContext) -> Result<Started, ManagerError> {
+/// Starts a sign-in: discovery, then state, nonce and PKCE verifier stored (hashed state as key). `Ok(Err(_))`:
+/// the provider cannot be reached or answers wrongly (the message says how).
+pub async fn begin(ctx: &AppContext) -> Result<Result<Started, String>, ManagerError> {
     let a = configured(ctx).await?;
-    let provider = ctx.sso.provider().map_err(ManagerError::Unavailable)?;
+    let unreachable = |e: String| format!("Microsoft Entra ID cannot be reached for the sign-in: {e}");
+    let provider = match ctx.sso.provider() {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(unreachable(e))),
+    };
     let issuer = ctx.sso.issuer(&a.s.tenant_id);
-    let meta = provider.metadata(&issuer).await.map_err(ManagerError::Unavailable)?;
+    let meta = match provider.metadata(&issuer).await {
+        Ok(m) => m,
+        Err(e) => {
+            log::warn!("SSO sign-in: {e}");
+            return Ok(Err(unreachable(e)));
+        }
+    };
     let redirect = RedirectUrl::new(ctx.sso.redirect_uri.clone()).map_err(|e| ManagerError::Internal(e.to_string()))?;
     let client = CoreClient::from_provider_metadata(meta, ClientId::new(a.s.client_id.clone()), None)
         .set_redirect_uri(redirect);
@@ -60,7 +71,7 @@ pub async fn begin(ctx: &AppContext) -> Result<Started, ManagerError> {
     let now = ctx.now();
     let (hash, v) = (refresh_tokens::hash_token(&state), verifier.secret().clone());
     ctx.db(move |c| Ok(SsoLogin::insert(c, &hash, &nonce, &v, now, now - LOGIN_TTL)?)).await?;
-    Ok(Started { url: url.to_string(), state })
+    Ok(Ok(Started { url: url.to_string(), state }))
 }
 
 /// What came back from the provider.
@@ -153,7 +164,10 @@ async fn check(ctx: &AppContext, cb: &Callback) -> Result<Checked, ManagerError>
         return anon("no_code", "the provider's answer carries no authorization code".into());
     };
     let a = configured(ctx).await?;
-    let provider = ctx.sso.provider().map_err(ManagerError::Unavailable)?;
+    let provider = match ctx.sso.provider() {
+        Ok(p) => p,
+        Err(e) => return anon("discovery", e),
+    };
     let issuer = ctx.sso.issuer(&a.s.tenant_id);
     let meta = match provider.metadata(&issuer).await {
         Ok(m) => m,

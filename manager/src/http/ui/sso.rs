@@ -131,7 +131,15 @@ pub(crate) async fn test(state: web::Data<AppContext>, f: SignedForm<TestForm>) 
 
 /// `GET /login/sso`: to the provider, with the state bound to this browser.
 pub(crate) async fn start(state: web::Data<AppContext>) -> Result<HttpResponse, ManagerError> {
-    let s = sso_login::begin(&state).await?;
+    let s = match sso_login::begin(&state).await? {
+        Ok(s) => s,
+        Err(why) => {
+            return html_status(
+                StatusCode::BAD_GATEWAY,
+                &DonePage { page: Page::anonymous("Sign-in unavailable", ""), message: Some(why) },
+            )
+        }
+    };
     let mut r = HttpResponse::SeeOther()
         .insert_header((actix_web::http::header::LOCATION, s.url))
         .finish();
