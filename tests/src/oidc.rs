@@ -35,11 +35,19 @@ impl EntraProvider {
     /// Starts the provider for `redirect_uri`; panics saying how to install it when `npm ci` was not run.
     pub fn start(redirect_uri: &str) -> Self {
         let marker = oidc_dir().join("node_modules/oidc-provider/package.json");
-        assert!(marker.exists(), "{} missing: run `npm ci` in tests/oidc (scripts/install-prereqs.sh does)", marker.display());
+        assert!(
+            marker.exists(),
+            "{} missing: run `npm ci` in tests/oidc (scripts/install-prereqs.sh does)",
+            marker.display()
+        );
         let dir = tempfile::Builder::new().prefix("lpm-oidc-").tempdir().unwrap();
         let ca = Ca::new("Linux Patch tests OIDC CA");
         let leaf = ca.issue(&Leaf::server("localhost"));
-        let (cert, key, ca_file) = (dir.path().join("idp.pem"), dir.path().join("idp.key"), dir.path().join("ca.pem"));
+        let (cert, key, ca_file) = (
+            dir.path().join("idp.pem"),
+            dir.path().join("idp.key"),
+            dir.path().join("ca.pem"),
+        );
         leaf.write(&cert, &key);
         std::fs::write(&ca_file, ca.cert_pem()).unwrap();
         let cfg = serde_json::json!({
@@ -52,7 +60,11 @@ impl EntraProvider {
             .current_dir(oidc_dir())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(dir.path().join("provider.log")).map(Stdio::from).unwrap_or(Stdio::null()))
+            .stderr(
+                std::fs::File::create(dir.path().join("provider.log"))
+                    .map(Stdio::from)
+                    .unwrap_or(Stdio::null()),
+            )
             .spawn()
             .expect("node (run scripts/install-prereqs.sh)");
         let mut line = String::new();
@@ -60,12 +72,20 @@ impl EntraProvider {
         out.read_line(&mut line).unwrap();
         // Keep draining stdout, so the provider never writes into a closed pipe.
         std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-        let port = line.trim().strip_prefix("listening ").and_then(|p| p.parse().ok());
+        let port = line
+            .trim()
+            .strip_prefix("listening ")
+            .and_then(|p| p.parse().ok());
         let Some(port) = port else {
             let _ = child.kill();
             panic!("the OIDC provider did not start: {line:?}");
         };
-        Self { child, port, ca_file, _dir: dir }
+        Self {
+            child,
+            port,
+            ca_file,
+            _dir: dir,
+        }
     }
 
     /// What the provider wrote to stderr so far (for failure messages).
@@ -85,13 +105,21 @@ impl EntraProvider {
     }
 
     async fn control(&self, path: &str) -> serde_json::Value {
-        let r = self.client().post(format!("{}{path}", self.authority_host())).send().await.unwrap();
+        let r = self
+            .client()
+            .post(format!("{}{path}", self.authority_host()))
+            .send()
+            .await
+            .unwrap();
         serde_json::from_str(&r.text().await.unwrap()).unwrap()
     }
 
     /// Rolls the signing key over (a new key signs; the JWKS lists both); returns the new `kid`.
     pub async fn rotate(&self) -> String {
-        self.control("/_test/rotate").await["kid"].as_str().unwrap().to_owned()
+        self.control("/_test/rotate").await["kid"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     /// Registers `uri` as the client's redirect URI (for a console started after the provider).
@@ -130,8 +158,16 @@ impl EntraProvider {
                 continue;
             }
             let body = r.text().await.unwrap();
-            assert!(!posted && body.contains("name=\"login\""), "no login form at {url}: {body}");
-            let action = body.split("action=\"").nth(1).and_then(|s| s.split('"').next()).unwrap().replace("&amp;", "&");
+            assert!(
+                !posted && body.contains("name=\"login\""),
+                "no login form at {url}: {body}"
+            );
+            let action = body
+                .split("action=\"")
+                .nth(1)
+                .and_then(|s| s.split('"').next())
+                .unwrap()
+                .replace("&amp;", "&");
             let r = client
                 .post(absolute(&url, &action))
                 .form(&[("prompt", "login"), ("login", login), ("password", "any")])
@@ -139,7 +175,14 @@ impl EntraProvider {
                 .await
                 .unwrap();
             posted = true;
-            url = absolute(&url, r.headers().get("location").expect("redirect after login").to_str().unwrap());
+            url = absolute(
+                &url,
+                r.headers()
+                    .get("location")
+                    .expect("redirect after login")
+                    .to_str()
+                    .unwrap(),
+            );
         }
         panic!("too many redirects at the provider, last {url}");
     }

@@ -47,7 +47,10 @@ mod tests {
 
     #[test]
     fn authority_host_form() {
-        let s = |h: &str| SsoSection { authority_host: h.into(), ca_file: None };
+        let s = |h: &str| SsoSection {
+            authority_host: h.into(),
+            ca_file: None,
+        };
         assert!(check(&SsoSection::default()).is_ok());
         assert!(check(&s("https://localhost:9443/")).is_ok());
         for bad in ["http://x", "https://x/tenant", "https://u@x", "https://"] {

@@ -54,7 +54,11 @@ fn view(ctx: &AppContext, row: Option<&SsoSettingsRow>) -> SettingsView {
     let tenant = row.map(|r| r.tenant_id.clone()).unwrap_or_default();
     SettingsView {
         enabled: row.is_some_and(|r| r.enabled),
-        issuer: if tenant.is_empty() { String::new() } else { ctx.sso.issuer(&tenant) },
+        issuer: if tenant.is_empty() {
+            String::new()
+        } else {
+            ctx.sso.issuer(&tenant)
+        },
         tenant_id: tenant,
         client_id: row.map(|r| r.client_id.clone()).unwrap_or_default(),
         client_secret_set: row.is_some_and(|r| !r.client_secret.is_empty()),
@@ -81,7 +85,10 @@ pub async fn get(ctx: &AppContext, who: &Actor) -> Result<SettingsView, ManagerE
 
 /// Whether the sign-in page offers SSO.
 pub async fn offered(ctx: &AppContext) -> Result<bool, ManagerError> {
-    Ok(ctx.db(|c| Ok(SsoSettingsRow::get(c)?)).await?.is_some_and(|r| r.enabled))
+    Ok(ctx
+        .db(|c| Ok(SsoSettingsRow::get(c)?))
+        .await?
+        .is_some_and(|r| r.enabled))
 }
 
 /// The stored settings with the secret opened; `None` when SSO was never configured.
@@ -93,7 +100,8 @@ pub async fn active(ctx: &AppContext) -> Result<Option<Active>, ManagerError> {
         String::new()
     } else {
         let b = ctx.sso.secrets.open(SECRET_CONTEXT, &row.client_secret)?;
-        String::from_utf8(b).map_err(|_| ManagerError::Internal("the stored SSO client secret is not text".into()))?
+        String::from_utf8(b)
+            .map_err(|_| ManagerError::Internal("the stored SSO client secret is not text".into()))?
     };
     let s = Checked {
         enabled: row.enabled,
@@ -120,11 +128,19 @@ fn audited(v: &SettingsView, secret: &str) -> serde_json::Value {
 pub async fn put(ctx: &AppContext, who: &Actor, input: SettingsInput) -> Result<SettingsView, ManagerError> {
     who.require_admin()?;
     let checked = settings::check(&input).map_err(ManagerError::Invalid)?;
-    let new_secret = input.client_secret.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let new_secret = input
+        .client_secret
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
     if new_secret.is_some_and(|s| s.len() > 1024) {
-        return Err(ManagerError::Invalid("the client secret is longer than 1024 characters".into()));
+        return Err(ManagerError::Invalid(
+            "the client secret is longer than 1024 characters".into(),
+        ));
     }
-    let sealed = new_secret.map(|s| ctx.sso.secrets.seal(SECRET_CONTEXT, s.as_bytes())).transpose()?;
+    let sealed = new_secret
+        .map(|s| ctx.sso.secrets.seal(SECRET_CONTEXT, s.as_bytes()))
+        .transpose()?;
     let now = ctx.now();
     let a = who.clone();
     let c2 = ctx.clone();
@@ -157,7 +173,14 @@ pub async fn put(ctx: &AppContext, who: &Actor, input: SettingsInput) -> Result<
                 };
                 SsoSettingsRow::put(c, &row)?;
                 let old = before.as_ref().map(|b| {
-                    audited(&view(&c2, Some(b)), if b.client_secret.is_empty() { "(none)" } else { "(set)" })
+                    audited(
+                        &view(&c2, Some(b)),
+                        if b.client_secret.is_empty() {
+                            "(none)"
+                        } else {
+                            "(set)"
+                        },
+                    )
                 });
                 let secret_note = match (&sealed, &before) {
                     (Some(_), Some(b)) if !b.client_secret.is_empty() => "(changed)",
@@ -166,7 +189,13 @@ pub async fn put(ctx: &AppContext, who: &Actor, input: SettingsInput) -> Result<
                     (None, _) => "(unchanged)",
                 };
                 let new = audited(&view(&c2, Some(&row)), secret_note);
-                a.audit(c, now, "settings.sso", "settings:sso", serde_json::json!({"before": old, "after": new}))?;
+                a.audit(
+                    c,
+                    now,
+                    "settings.sso",
+                    "settings:sso",
+                    serde_json::json!({"before": old, "after": new}),
+                )?;
                 Ok(row)
             })
         })

@@ -32,7 +32,11 @@ pub struct Report {
 
 fn step(steps: &mut Vec<Step>, name: &'static str, r: Result<String, String>) -> bool {
     let ok = r.is_ok();
-    steps.push(Step { step: name, ok, detail: r.unwrap_or_else(|e| e) });
+    steps.push(Step {
+        step: name,
+        ok,
+        detail: r.unwrap_or_else(|e| e),
+    });
     ok
 }
 
@@ -67,7 +71,9 @@ pub async fn run(ctx: &AppContext, who: &Actor) -> Result<Report, ManagerError> 
     let r = if got == issuer {
         Ok(format!("issuer is {issuer}"))
     } else {
-        Err(format!("the provider names its issuer `{got}`, expected exactly `{issuer}`"))
+        Err(format!(
+            "the provider names its issuer `{got}`, expected exactly `{issuer}`"
+        ))
     };
     if !step(&mut steps, "issuer", r) {
         return finish(ctx, who, steps).await;
@@ -99,21 +105,35 @@ async fn get_json(http: &reqwest::Client, url: &str) -> Result<serde_json::Value
     serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))
 }
 
-async fn prove_secret(http: &reqwest::Client, token_url: &str, client_id: &str, secret: &str) -> Result<String, String> {
+async fn prove_secret(
+    http: &reqwest::Client,
+    token_url: &str,
+    client_id: &str,
+    secret: &str,
+) -> Result<String, String> {
     let form = [
         ("grant_type", "client_credentials"),
         ("client_id", client_id),
         ("client_secret", secret),
         ("scope", PROOF_SCOPE),
     ];
-    let r = http.post(token_url).form(&form).send().await.map_err(|e| format!("{token_url}: {}", chain(&e)))?;
+    let r = http
+        .post(token_url)
+        .form(&form)
+        .send()
+        .await
+        .map_err(|e| format!("{token_url}: {}", chain(&e)))?;
     let status = r.status();
-    let body: serde_json::Value = serde_json::from_str(&r.text().await.unwrap_or_default()).unwrap_or_default();
+    let body: serde_json::Value =
+        serde_json::from_str(&r.text().await.unwrap_or_default()).unwrap_or_default();
     if status.is_success() && body.get("access_token").is_some() {
         return Ok("the token endpoint issued a token for the client id and secret".into());
     }
     let err = body.get("error").and_then(|v| v.as_str()).unwrap_or("");
-    let desc = body.get("error_description").and_then(|v| v.as_str()).unwrap_or("");
+    let desc = body
+        .get("error_description")
+        .and_then(|v| v.as_str())
+        .unwrap_or("");
     if err == "invalid_client" || err == "unauthorized_client" {
         Err(format!("the client id or secret was refused ({err}: {desc}); create a new secret in Entra (Certificates & secrets) and save it here"))
     } else {
@@ -125,6 +145,7 @@ async fn finish(ctx: &AppContext, who: &Actor, steps: Vec<Step>) -> Result<Repor
     let ok = steps.iter().all(|s| s.ok) && steps.len() == 4;
     let (a, now) = (who.clone(), ctx.now());
     let details = serde_json::json!({"ok": ok, "steps": steps});
-    ctx.db(move |c| a.audit(c, now, "settings.sso_test", "settings:sso", details)).await?;
+    ctx.db(move |c| a.audit(c, now, "settings.sso_test", "settings:sso", details))
+        .await?;
     Ok(Report { ok, steps })
 }

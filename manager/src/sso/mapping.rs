@@ -66,16 +66,26 @@ pub fn decide(source: RoleSource, rules: &[GroupRule], c: &RoleClaims) -> Result
     match source {
         RoleSource::AppRoles => {
             if c.roles.iter().any(|r| r == ADMIN_ROLE) {
-                Ok(Granted { role: "admin", groups: None })
+                Ok(Granted {
+                    role: "admin",
+                    groups: None,
+                })
             } else if c.roles.iter().any(|r| r == OPERATOR_ROLE) {
-                Ok(Granted { role: "operator", groups: None })
+                Ok(Granted {
+                    role: "operator",
+                    groups: None,
+                })
             } else {
                 Err(NoRole::Unmapped)
             }
         }
         RoleSource::Groups => {
             let Some(groups) = &c.groups else {
-                return Err(if c.groups_overage { NoRole::Overage } else { NoRole::Unmapped });
+                return Err(if c.groups_overage {
+                    NoRole::Overage
+                } else {
+                    NoRole::Unmapped
+                });
             };
             let matched: Vec<&GroupRule> = rules
                 .iter()
@@ -91,7 +101,10 @@ pub fn decide(source: RoleSource, rules: &[GroupRule], c: &RoleClaims) -> Result
             let mut names: Vec<String> = matched.iter().flat_map(|r| r.groups.iter().cloned()).collect();
             names.sort();
             names.dedup();
-            Ok(Granted { role, groups: Some(names) })
+            Ok(Granted {
+                role,
+                groups: Some(names),
+            })
         }
     }
 }
@@ -105,27 +118,56 @@ mod tests {
 
     fn rules() -> Vec<GroupRule> {
         vec![
-            GroupRule { entra_group: G1.into(), role: "operator".into(), groups: vec!["web".into()] },
-            GroupRule { entra_group: G2.into(), role: "operator".into(), groups: vec!["db".into(), "web".into()] },
+            GroupRule {
+                entra_group: G1.into(),
+                role: "operator".into(),
+                groups: vec!["web".into()],
+            },
+            GroupRule {
+                entra_group: G2.into(),
+                role: "operator".into(),
+                groups: vec!["db".into(), "web".into()],
+            },
         ]
     }
 
     #[test]
     fn app_roles() {
-        let c = RoleClaims { roles: vec![OPERATOR_ROLE.into(), ADMIN_ROLE.into()], ..Default::default() };
+        let c = RoleClaims {
+            roles: vec![OPERATOR_ROLE.into(), ADMIN_ROLE.into()],
+            ..Default::default()
+        };
         assert_eq!(decide(RoleSource::AppRoles, &[], &c).unwrap().role, "admin");
-        let c = RoleClaims { roles: vec!["Other".into()], ..Default::default() };
+        let c = RoleClaims {
+            roles: vec!["Other".into()],
+            ..Default::default()
+        };
         assert_eq!(decide(RoleSource::AppRoles, &[], &c), Err(NoRole::Unmapped));
     }
 
     #[test]
     fn groups_union_and_overage() {
-        let c = RoleClaims { groups: Some(vec![G1.into(), G2.to_uppercase()]), ..Default::default() };
+        let c = RoleClaims {
+            groups: Some(vec![G1.into(), G2.to_uppercase()]),
+            ..Default::default()
+        };
         let g = decide(RoleSource::Groups, &rules(), &c).unwrap();
-        assert_eq!(g, Granted { role: "operator", groups: Some(vec!["db".into(), "web".into()]) });
-        let c = RoleClaims { groups_overage: true, ..Default::default() };
+        assert_eq!(
+            g,
+            Granted {
+                role: "operator",
+                groups: Some(vec!["db".into(), "web".into()])
+            }
+        );
+        let c = RoleClaims {
+            groups_overage: true,
+            ..Default::default()
+        };
         assert_eq!(decide(RoleSource::Groups, &rules(), &c), Err(NoRole::Overage));
-        let c = RoleClaims { groups: Some(vec!["x".into()]), ..Default::default() };
+        let c = RoleClaims {
+            groups: Some(vec!["x".into()]),
+            ..Default::default()
+        };
         assert_eq!(decide(RoleSource::Groups, &rules(), &c), Err(NoRole::Unmapped));
     }
 }

@@ -3,8 +3,8 @@
 pub mod mapping;
 pub mod provider;
 pub mod settings;
-pub mod verify;
 pub mod username;
+pub mod verify;
 
 use crate::config::sso::SsoSection;
 use crate::secrets::SecretsKey;
@@ -30,7 +30,8 @@ pub struct SsoRuntime {
 impl SsoRuntime {
     /// Builds it from `sso:` (with `ca_file` already resolved) and the console's public URL.
     pub fn new(section: &SsoSection, public_url: &str, secrets: Arc<SecretsKey>, clock: SharedClock) -> Self {
-        let provider = provider::http_client(section.ca_file.as_deref()).map(|h| provider::Provider::new(h, clock));
+        let provider =
+            provider::http_client(section.ca_file.as_deref()).map(|h| provider::Provider::new(h, clock));
         if let Err(e) = &provider {
             log::error!("SSO is unavailable: {e}");
         }

@@ -34,7 +34,8 @@ pub fn http_client(ca_file: Option<&Path>) -> Result<reqwest::Client, String> {
             b = b.add_root_certificate(c);
         }
     }
-    b.build().map_err(|e| format!("cannot build the SSO HTTP client: {e}"))
+    b.build()
+        .map_err(|e| format!("cannot build the SSO HTTP client: {e}"))
 }
 
 #[derive(Debug, Clone)]
@@ -118,7 +119,9 @@ impl Provider {
         let Some(c) = self.cached(issuer) else {
             return Ok(None);
         };
-        if c.last_kid_refetch.is_some_and(|t| now - t < UNKNOWN_KID_REFETCH_EVERY) {
+        if c.last_kid_refetch
+            .is_some_and(|t| now - t < UNKNOWN_KID_REFETCH_EVERY)
+        {
             return Ok(None);
         }
         // Mark first, so concurrent callers do not all fetch.
@@ -170,7 +173,9 @@ impl Provider {
                 openidconnect::RequestTokenError::ServerResponse(r) => format!(
                     "the provider refused the code: {}{}",
                     r.error(),
-                    r.error_description().map(|d| format!(" ({d})")).unwrap_or_default()
+                    r.error_description()
+                        .map(|d| format!(" ({d})"))
+                        .unwrap_or_default()
                 ),
                 other => format!("the token request failed: {}", chain(other)),
             })

@@ -133,7 +133,10 @@ pub fn check(input: &SettingsInput) -> Result<Checked, String> {
     let mut scopes: Vec<&str> = vec!["openid"];
     for s in input.scopes.split_whitespace() {
         if s.len() > 200 || !s.chars().all(|c| c.is_ascii_graphic() && c != '"' && c != '\\') {
-            return Err(format!("scope `{}` is not a valid scope", s.chars().take(40).collect::<String>()));
+            return Err(format!(
+                "scope `{}` is not a valid scope",
+                s.chars().take(40).collect::<String>()
+            ));
         }
         if !scopes.contains(&s) {
             scopes.push(s);
@@ -150,7 +153,11 @@ pub fn check(input: &SettingsInput) -> Result<Checked, String> {
         if !is_guid(&g) {
             return Err(format!(
                 "`{}` is not an Entra group object id (a GUID)",
-                r.entra_group.chars().take(64).collect::<String>().escape_default()
+                r.entra_group
+                    .chars()
+                    .take(64)
+                    .collect::<String>()
+                    .escape_default()
             ));
         }
         if !matches!(r.role.as_str(), "admin" | "operator") {
@@ -159,7 +166,12 @@ pub fn check(input: &SettingsInput) -> Result<Checked, String> {
         group_map.push(GroupRule {
             entra_group: g,
             role: r.role.clone(),
-            groups: r.groups.iter().map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()).collect(),
+            groups: r
+                .groups
+                .iter()
+                .map(|n| n.trim().to_owned())
+                .filter(|n| !n.is_empty())
+                .collect(),
         });
     }
     if role_source == RoleSource::Groups && group_map.is_empty() && input.enabled {
@@ -206,10 +218,18 @@ mod tests {
     #[test]
     fn refuses_multi_tenant_aliases_with_the_reason() {
         for t in ["common", "Organizations", "consumers"] {
-            let e = check(&SettingsInput { tenant_id: t.into(), ..input() }).unwrap_err();
+            let e = check(&SettingsInput {
+                tenant_id: t.into(),
+                ..input()
+            })
+            .unwrap_err();
             assert!(e.contains("multi-tenant alias"), "{e}");
         }
-        let e = check(&SettingsInput { tenant_id: "contoso.onmicrosoft.com".into(), ..input() }).unwrap_err();
+        let e = check(&SettingsInput {
+            tenant_id: "contoso.onmicrosoft.com".into(),
+            ..input()
+        })
+        .unwrap_err();
         assert!(e.contains("not a GUID"), "{e}");
     }
 
@@ -218,7 +238,11 @@ mod tests {
         let mut i = input();
         i.role_source = "groups".into();
         assert!(check(&i).unwrap_err().contains("map at least one"));
-        i.group_map = vec![GroupRule { entra_group: "x".into(), role: "admin".into(), groups: vec![] }];
+        i.group_map = vec![GroupRule {
+            entra_group: "x".into(),
+            role: "admin".into(),
+            groups: vec![],
+        }];
         assert!(check(&i).unwrap_err().contains("not an Entra group"));
         i.group_map[0].entra_group = "0b5f4a1e-1111-4222-8333-944455556666".into();
         i.group_map[0].role = "root".into();

@@ -5,14 +5,26 @@ pub fn derive(display: &str, oid: &str) -> String {
     let local = display.split('@').next().unwrap_or("").to_ascii_lowercase();
     let mut s: String = local
         .chars()
-        .map(|c| if c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-') { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
         .take(48)
         .collect();
     while s.ends_with(|c: char| !c.is_ascii_alphanumeric()) {
         s.pop();
     }
     if !s.starts_with(|c: char| c.is_ascii_lowercase()) {
-        s = format!("sso-{}", oid.chars().filter(|c| c.is_ascii_alphanumeric()).take(8).collect::<String>());
+        s = format!(
+            "sso-{}",
+            oid.chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .take(8)
+                .collect::<String>()
+        );
     }
     s
 }

@@ -6,7 +6,10 @@ use openidconnect::core::{
     CoreGenderClaim, CoreIdTokenVerifier, CoreJsonWebKeySet, CoreJweContentEncryptionAlgorithm,
     CoreJwsSigningAlgorithm,
 };
-use openidconnect::{AdditionalClaims, ClaimsVerificationError, ClientId, IdToken, IssuerUrl, Nonce, SignatureVerificationError};
+use openidconnect::{
+    AdditionalClaims, ClaimsVerificationError, ClientId, IdToken, IssuerUrl, Nonce,
+    SignatureVerificationError,
+};
 use serde::{Deserialize, Serialize};
 
 /// Entra's claims beyond the standard ones.
@@ -77,24 +80,28 @@ pub struct Expect<'a> {
 /// Verifies `raw` against `keys`.
 pub fn verify(raw: &str, keys: &CoreJsonWebKeySet, x: &Expect<'_>) -> Result<Identity, Refusal> {
     let bad = |m: String| Refusal::Bad(m);
-    let token: EntraIdToken = raw.parse().map_err(|e| bad(format!("the ID token is malformed: {e}")))?;
+    let token: EntraIdToken = raw
+        .parse()
+        .map_err(|e| bad(format!("the ID token is malformed: {e}")))?;
     let issuer = IssuerUrl::new(x.issuer.to_owned()).map_err(|e| bad(e.to_string()))?;
     let now = x.now;
-    let verifier = CoreIdTokenVerifier::new_public_client(ClientId::new(x.client_id.to_owned()), issuer, keys.clone())
-        .set_allowed_algs([CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256])
-        .set_time_fn(move || now);
+    let verifier =
+        CoreIdTokenVerifier::new_public_client(ClientId::new(x.client_id.to_owned()), issuer, keys.clone())
+            .set_allowed_algs([CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256])
+            .set_time_fn(move || now);
     let nonce = Nonce::new(x.nonce.to_owned());
     let claims = token.claims(&verifier, &nonce).map_err(|e| match e {
         ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoMatchingKey) => {
             Refusal::UnknownKey
         }
         ClaimsVerificationError::Expired(m) => bad(format!("the ID token has expired ({m})")),
-        ClaimsVerificationError::InvalidAudience(m) => {
-            bad(format!("the ID token was issued for another application (audience: {m})"))
-        }
-        ClaimsVerificationError::InvalidIssuer(m) => {
-            bad(format!("the ID token comes from another issuer than {} ({m})", x.issuer))
-        }
+        ClaimsVerificationError::InvalidAudience(m) => bad(format!(
+            "the ID token was issued for another application (audience: {m})"
+        )),
+        ClaimsVerificationError::InvalidIssuer(m) => bad(format!(
+            "the ID token comes from another issuer than {} ({m})",
+            x.issuer
+        )),
         ClaimsVerificationError::InvalidNonce(m) => {
             bad(format!("the ID token's nonce does not match this sign-in ({m})"))
         }
@@ -105,14 +112,20 @@ pub fn verify(raw: &str, keys: &CoreJsonWebKeySet, x: &Expect<'_>) -> Result<Ide
     })?;
     let extra = claims.additional_claims();
     if let Some(nbf) = extra.nbf {
-        let not_before = Utc.timestamp_opt(nbf, 0).single().ok_or_else(|| bad("the ID token's nbf is not a time".into()))?;
+        let not_before = Utc
+            .timestamp_opt(nbf, 0)
+            .single()
+            .ok_or_else(|| bad("the ID token's nbf is not a time".into()))?;
         if not_before > now {
             return Err(bad(format!("the ID token is not valid before {not_before}")));
         }
     }
     let tid = extra.tid.clone().unwrap_or_default().to_ascii_lowercase();
     if tid != x.tenant {
-        return Err(bad(format!("the ID token's tenant (tid `{tid}`) is not {}", x.tenant)));
+        return Err(bad(format!(
+            "the ID token's tenant (tid `{tid}`) is not {}",
+            x.tenant
+        )));
     }
     let oid = extra.oid.clone().unwrap_or_default().to_ascii_lowercase();
     if oid.is_empty() || oid.len() > 64 {
@@ -130,7 +143,10 @@ pub fn verify(raw: &str, keys: &CoreJsonWebKeySet, x: &Expect<'_>) -> Result<Ide
         role_claims: RoleClaims {
             roles: extra.roles.clone(),
             groups: extra.groups.clone(),
-            groups_overage: extra.claim_names.as_ref().is_some_and(|m| m.contains_key("groups")),
+            groups_overage: extra
+                .claim_names
+                .as_ref()
+                .is_some_and(|m| m.contains_key("groups")),
         },
     })
 }

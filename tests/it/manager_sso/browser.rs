@@ -10,12 +10,22 @@ use std::path::Path;
 /// Into `target/screenshots/`, or the repo's `docs/screenshots/` with `LPM_UPDATE_SCREENSHOTS=1`.
 #[test]
 fn sso_sign_in_in_chromium_lands_with_the_mapped_role() {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let idp = EntraProvider::start("https://localhost:1/not-yet");
     // ca_file relative to the config directory (absolute paths are re-rooted under --prefix).
-    let extra = format!("sso: {{ authority_host: \"{}\", ca_file: idp-ca.pem }}\n", idp.authority_host());
+    let extra = format!(
+        "sso: {{ authority_host: \"{}\", ca_file: idp-ca.pem }}\n",
+        idp.authority_host()
+    );
     let mut m = ManagerProc::prepare_configured(&extra);
-    std::fs::copy(&idp.ca_file, m.prefix().join("etc/linux_patch_manager/idp-ca.pem")).unwrap();
+    std::fs::copy(
+        &idp.ca_file,
+        m.prefix().join("etc/linux_patch_manager/idp-ca.pem"),
+    )
+    .unwrap();
     m.launch();
     rt.block_on(idp.set_redirect(&format!("{}/login/sso/callback", m.url)));
     let (_, totp) = ready_user(&mut m.db().conn(), "root", Role::Admin);
@@ -59,7 +69,12 @@ fn sso_sign_in_in_chromium_lands_with_the_mapped_role() {
     assert_eq!(v["who"], "alice (admin)", "{v}");
     assert_eq!(v["provider_host"], format!("localhost:{}", idp.port), "{v}");
     assert_eq!(v["test_ok"], "true", "{v}");
-    for name in ["login-sso-light", "login-sso-dark", "sso-settings-light", "sso-settings-dark"] {
+    for name in [
+        "login-sso-light",
+        "login-sso-dark",
+        "sso-settings-light",
+        "sso-settings-dark",
+    ] {
         let bytes = std::fs::read(dir.join(format!("{name}.png"))).unwrap();
         assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{name}");
     }

@@ -5,7 +5,9 @@ use super::*;
 use linux_patch_manager::db::models::{Group, User};
 
 fn user(db: &TestDb, name: &str) -> User {
-    User::by_username(&mut db.conn(), name).unwrap().unwrap_or_else(|| panic!("no user {name}"))
+    User::by_username(&mut db.conn(), name)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no user {name}"))
 }
 
 #[actix_rt::test]
@@ -14,7 +16,12 @@ async fn sso_sign_in_lands_in_the_console_with_the_mapped_role() {
     let idp = EntraProvider::start(REDIRECT);
     let (state, _clock, admin) = setup(&db, &idp).await;
     let app = console::app(state.clone()).await;
-    assert_eq!(put_settings(&app, &admin, settings("app_roles", CLIENT_SECRET)).await.status, 200);
+    assert_eq!(
+        put_settings(&app, &admin, settings("app_roles", CLIENT_SECRET))
+            .await
+            .status,
+        200
+    );
 
     let mut jar = Jar::default();
     let back = at_provider(&app, &mut jar, &idp, "alice", |u| u).await;
@@ -22,7 +29,10 @@ async fn sso_sign_in_lands_in_the_console_with_the_mapped_role() {
     assert_eq!(r.status, 200, "{}\nprovider: {}", r.body, idp.log());
     assert!(r.body.contains("http-equiv=\"refresh\""), "{}", r.body);
     assert!(jar.get("__Host-lpm_access").is_some() && jar.get("__Host-lpm_refresh").is_some());
-    assert!(jar.get("__Host-lpm_sso").is_none(), "the state cookie must be cleared");
+    assert!(
+        jar.get("__Host-lpm_sso").is_none(),
+        "the state cookie must be cleared"
+    );
 
     // Straight into the console as an admin: no local second factor for Entra users.
     let home = send(&app, &mut jar, TestRequest::get().uri("/")).await;
@@ -33,10 +43,19 @@ async fn sso_sign_in_lands_in_the_console_with_the_mapped_role() {
     let factors = linux_patch_manager::db::models::mfa::factor_count(&mut db.conn(), u.id).unwrap();
     assert_eq!(factors, 0);
     // Keyed on (tid, oid), not on the name.
-    let linked = linux_patch_manager::db::models::sso::user_of(&mut db.conn(), TENANT, "a11ce000-0000-4000-8000-000000000001").unwrap();
+    let linked = linux_patch_manager::db::models::sso::user_of(
+        &mut db.conn(),
+        TENANT,
+        "a11ce000-0000-4000-8000-000000000001",
+    )
+    .unwrap();
     assert_eq!(linked, Some(u.id));
     let (actor, d) = last_audit(&db, "auth.login").unwrap();
-    assert_eq!((actor.as_str(), d["second_factor"].as_str()), ("alice", Some("entra_id")), "{d}");
+    assert_eq!(
+        (actor.as_str(), d["second_factor"].as_str()),
+        ("alice", Some("entra_id")),
+        "{d}"
+    );
 
     // A second sign-in reuses the account; the local password form cannot sign it in.
     let mut jar2 = Jar::default();
@@ -46,8 +65,20 @@ async fn sso_sign_in_lands_in_the_console_with_the_mapped_role() {
     assert_eq!(n, 2, "root and alice");
     let page = send(&app, &mut jar2, TestRequest::get().uri("/login")).await;
     let csrf = page.input_value("csrf").unwrap_or_default();
-    let r = send(&app, &mut Jar::default(), console::form("/login", &[("csrf", &csrf), ("username", "alice"), ("password", "!sso")])).await;
-    assert_ne!(r.status, 303, "a password signed in an SSO user: {:?}", r.location);
+    let r = send(
+        &app,
+        &mut Jar::default(),
+        console::form(
+            "/login",
+            &[("csrf", &csrf), ("username", "alice"), ("password", "!sso")],
+        ),
+    )
+    .await;
+    assert_ne!(
+        r.status, 303,
+        "a password signed in an SSO user: {:?}",
+        r.location
+    );
 
     // An operator through the app role.
     let mut jar3 = Jar::default();
@@ -63,7 +94,12 @@ async fn sso_group_mapping_sets_role_and_manager_groups() {
     let (state, clock, admin) = setup(&db, &idp).await;
     let app = console::app(state.clone()).await;
     let ops = Group::insert(&mut db.conn(), "ops", clock.now()).unwrap();
-    assert_eq!(put_settings(&app, &admin, settings("groups", CLIENT_SECRET)).await.status, 200);
+    assert_eq!(
+        put_settings(&app, &admin, settings("groups", CLIENT_SECRET))
+            .await
+            .status,
+        200
+    );
 
     let mut jar = Jar::default();
     let back = at_provider(&app, &mut jar, &idp, "gina", |u| u).await;
@@ -81,7 +117,12 @@ async fn sso_key_rollover_is_accepted_after_the_keys_are_refetched() {
     let idp = EntraProvider::start(REDIRECT);
     let (state, _clock, admin) = setup(&db, &idp).await;
     let app = console::app(state.clone()).await;
-    assert_eq!(put_settings(&app, &admin, settings("app_roles", CLIENT_SECRET)).await.status, 200);
+    assert_eq!(
+        put_settings(&app, &admin, settings("app_roles", CLIENT_SECRET))
+            .await
+            .status,
+        200
+    );
 
     // The first sign-in caches discovery and the JWKS.
     let mut jar = Jar::default();

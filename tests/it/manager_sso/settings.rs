@@ -20,17 +20,31 @@ async fn sso_settings_are_validated_sealed_redacted_and_audited() {
 
     let r = put_settings(&app, &admin, settings("app_roles", CLIENT_SECRET)).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let r = send(&app, &mut Jar::default(), TestRequest::get().uri("/api/v1/settings/sso").insert_header(("authorization", admin.as_str()))).await;
+    let r = send(
+        &app,
+        &mut Jar::default(),
+        TestRequest::get()
+            .uri("/api/v1/settings/sso")
+            .insert_header(("authorization", admin.as_str())),
+    )
+    .await;
     let v = r.json()["data"].clone();
     assert_eq!(v["client_secret_set"], true, "{v}");
     assert_eq!(v["redirect_uri"], REDIRECT);
     assert_eq!(v["issuer"], format!("{}/{TENANT}/v2.0", idp.authority_host()));
-    assert!(!r.body.contains(CLIENT_SECRET), "the secret was shown: {}", r.body);
+    assert!(
+        !r.body.contains(CLIENT_SECRET),
+        "the secret was shown: {}",
+        r.body
+    );
 
     // Sealed at rest.
     use linux_patch_manager::db::schema::sso_settings as s;
     let stored: String = s::table.select(s::client_secret).first(&mut db.conn()).unwrap();
-    assert!(stored.starts_with("enc:v1:") && !stored.contains(CLIENT_SECRET), "{stored}");
+    assert!(
+        stored.starts_with("enc:v1:") && !stored.contains(CLIENT_SECRET),
+        "{stored}"
+    );
 
     // Audited before/after with the secret redacted; an empty secret keeps the stored one.
     let (actor, d) = last_audit(&db, "settings.sso").unwrap();
@@ -50,14 +64,34 @@ async fn sso_settings_are_validated_sealed_redacted_and_audited() {
     assert!(page.body.contains("Sign in with Microsoft"), "{}", page.body);
 }
 
-async fn test_connection(app: &impl actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, Error = actix_web::Error>, admin: &str) -> serde_json::Value {
-    let r = send(app, &mut Jar::default(), TestRequest::post().uri("/api/v1/settings/sso/test").insert_header(("authorization", admin))).await;
+async fn test_connection(
+    app: &impl actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+    >,
+    admin: &str,
+) -> serde_json::Value {
+    let r = send(
+        app,
+        &mut Jar::default(),
+        TestRequest::post()
+            .uri("/api/v1/settings/sso/test")
+            .insert_header(("authorization", admin)),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.body);
     r.json()["data"].clone()
 }
 
 fn step(report: &serde_json::Value, name: &str) -> serde_json::Value {
-    report["steps"].as_array().unwrap().iter().find(|s| s["step"] == name).cloned().unwrap_or_else(|| panic!("no step {name}: {report}"))
+    report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step"] == name)
+        .cloned()
+        .unwrap_or_else(|| panic!("no step {name}: {report}"))
 }
 
 #[actix_rt::test]
@@ -67,27 +101,46 @@ async fn sso_test_connection_up_wrong_secret_and_down() {
     let (state, _clock, admin) = setup(&db, &idp).await;
     let app = console::app(state.clone()).await;
 
-    assert_eq!(put_settings(&app, &admin, settings("app_roles", CLIENT_SECRET)).await.status, 200);
+    assert_eq!(
+        put_settings(&app, &admin, settings("app_roles", CLIENT_SECRET))
+            .await
+            .status,
+        200
+    );
     let up = test_connection(&app, &admin).await;
     assert_eq!(up["ok"], true, "{up}");
     for s in ["discovery", "issuer", "jwks", "client_secret"] {
         assert_eq!(step(&up, s)["ok"], true, "{up}");
     }
 
-    assert_eq!(put_settings(&app, &admin, settings("app_roles", "not-the-secret")).await.status, 200);
+    assert_eq!(
+        put_settings(&app, &admin, settings("app_roles", "not-the-secret"))
+            .await
+            .status,
+        200
+    );
     let wrong = test_connection(&app, &admin).await;
     assert_eq!(wrong["ok"], false, "{wrong}");
     assert_eq!(step(&wrong, "jwks")["ok"], true, "{wrong}");
     let s = step(&wrong, "client_secret");
     assert_eq!(s["ok"], false, "{wrong}");
-    assert!(s["detail"].as_str().unwrap().contains("invalid_client"), "{wrong}");
+    assert!(
+        s["detail"].as_str().unwrap().contains("invalid_client"),
+        "{wrong}"
+    );
 
     idp.stop();
     let down = test_connection(&app, &admin).await;
     assert_eq!(down["ok"], false, "{down}");
     let s = step(&down, "discovery");
     assert_eq!(s["ok"], false, "{down}");
-    assert!(s["detail"].as_str().unwrap().contains(".well-known/openid-configuration"), "{down}");
+    assert!(
+        s["detail"]
+            .as_str()
+            .unwrap()
+            .contains(".well-known/openid-configuration"),
+        "{down}"
+    );
     let (_, d) = last_audit(&db, "settings.sso_test").unwrap();
     assert_eq!(d["ok"], false);
 }

@@ -61,7 +61,13 @@ pub fn user_of(conn: &mut PgConnection, tid: &str, oid: &str) -> QueryResult<Opt
 }
 
 /// Links (tid, oid) to `user_id`.
-pub fn link(conn: &mut PgConnection, tid: &str, oid: &str, user_id: i64, now: DateTime<Utc>) -> QueryResult<usize> {
+pub fn link(
+    conn: &mut PgConnection,
+    tid: &str,
+    oid: &str,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
     diesel::insert_into(sso_identities::table)
         .values((
             sso_identities::tid.eq(tid),

@@ -8,7 +8,11 @@ use crate::services::{sso, sso_test};
 use crate::sso::settings::SettingsInput;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-pub(crate) async fn get(state: web::Data<AppContext>, req: HttpRequest, who: Signed) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn get(
+    state: web::Data<AppContext>,
+    req: HttpRequest,
+    who: Signed,
+) -> Result<HttpResponse, ManagerError> {
     let v = sso::get(&state, &who.as_actor()).await?;
     Ok(ok_json(&req, state.now(), v))
 }
@@ -23,7 +27,11 @@ pub(crate) async fn put(
     Ok(ok_json(&req, state.now(), v))
 }
 
-pub(crate) async fn test(state: web::Data<AppContext>, req: HttpRequest, who: Signed) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn test(
+    state: web::Data<AppContext>,
+    req: HttpRequest,
+    who: Signed,
+) -> Result<HttpResponse, ManagerError> {
     let r = sso_test::run(&state, &who.as_actor()).await?;
     Ok(ok_json(&req, state.now(), r))
 }

@@ -75,7 +75,10 @@ pub fn next_step(user: &User, factors: i64) -> &'static str {
     }
 }
 
-pub(crate) async fn login_page(state: web::Data<AppContext>, req: HttpRequest) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn login_page(
+    state: web::Data<AppContext>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ManagerError> {
     if req.extensions().get::<Signed>().is_some() {
         return Ok(see_other("/"));
     }

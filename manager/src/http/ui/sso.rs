@@ -63,7 +63,11 @@ crate::has_csrf!(SsoForm, TestForm);
 /// The group map as text lines: `<entra group id> <admin|operator> [group,group]`.
 fn lines_of(map: &[GroupRule]) -> String {
     map.iter()
-        .map(|r| format!("{} {} {}", r.entra_group, r.role, r.groups.join(",")).trim_end().to_owned())
+        .map(|r| {
+            format!("{} {} {}", r.entra_group, r.role, r.groups.join(","))
+                .trim_end()
+                .to_owned()
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -82,24 +86,45 @@ fn parse_lines(text: &str) -> Result<Vec<GroupRule>, ManagerError> {
         out.push(GroupRule {
             entra_group: g.into(),
             role: role.into(),
-            groups: groups.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+            groups: groups
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
         });
     }
     Ok(out)
 }
 
-async fn render(state: &AppContext, who: &Signed, flash: Page, report: Option<sso_test::Report>) -> Result<HttpResponse, ManagerError> {
+async fn render(
+    state: &AppContext,
+    who: &Signed,
+    flash: Page,
+    report: Option<sso_test::Report>,
+) -> Result<HttpResponse, ManagerError> {
     let s = svc::get(state, &who.as_actor()).await?;
-    html(&SsoPage { page: flash, group_lines: lines_of(&s.group_map), s, report })
+    html(&SsoPage {
+        page: flash,
+        group_lines: lines_of(&s.group_map),
+        s,
+        report,
+    })
 }
 
-pub(crate) async fn page(state: web::Data<AppContext>, who: Signed, flash: Flash) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn page(
+    state: web::Data<AppContext>,
+    who: Signed,
+    flash: Flash,
+) -> Result<HttpResponse, ManagerError> {
     who.require_admin()?;
     let p = flash.apply(Page::signed("Single sign-on", &who, "settings"));
     render(&state, &who, p, None).await
 }
 
-pub(crate) async fn save(state: web::Data<AppContext>, f: SignedForm<SsoForm>) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn save(
+    state: web::Data<AppContext>,
+    f: SignedForm<SsoForm>,
+) -> Result<HttpResponse, ManagerError> {
     let form = f.form;
     let input = parse_lines(&form.group_map).map(|group_map| SettingsInput {
         enabled: form.enabled.is_some(),
@@ -115,7 +140,11 @@ pub(crate) async fn save(state: web::Data<AppContext>, f: SignedForm<SsoForm>) -
         Err(e) => Err(e),
     };
     match r {
-        Ok(_) => Ok(see_other_with("/settings/sso", "notice", "single sign-on settings saved")),
+        Ok(_) => Ok(see_other_with(
+            "/settings/sso",
+            "notice",
+            "single sign-on settings saved",
+        )),
         Err(e @ (ManagerError::Invalid(_) | ManagerError::Refused(_))) => {
             Ok(see_other_with("/settings/sso", "error", &e.to_string()))
         }
@@ -123,7 +152,10 @@ pub(crate) async fn save(state: web::Data<AppContext>, f: SignedForm<SsoForm>) -
     }
 }
 
-pub(crate) async fn test(state: web::Data<AppContext>, f: SignedForm<TestForm>) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn test(
+    state: web::Data<AppContext>,
+    f: SignedForm<TestForm>,
+) -> Result<HttpResponse, ManagerError> {
     let report = sso_test::run(&state, &f.who.as_actor()).await?;
     let p = Page::signed("Single sign-on", &f.who, "settings");
     render(&state, &f.who, p, Some(report)).await
@@ -136,7 +168,10 @@ pub(crate) async fn start(state: web::Data<AppContext>) -> Result<HttpResponse, 
         Err(why) => {
             return html_status(
                 StatusCode::BAD_GATEWAY,
-                &DonePage { page: Page::anonymous("Sign-in unavailable", ""), message: Some(why) },
+                &DonePage {
+                    page: Page::anonymous("Sign-in unavailable", ""),
+                    message: Some(why),
+                },
             )
         }
     };
@@ -170,7 +205,12 @@ pub(crate) async fn callback(
         state: q.state,
         cookie_state: cookies::get(&req, cookies::SSO).unwrap_or_default(),
         code: q.code,
-        error: q.error.map(|e| format!("{e}{}", q.error_description.map(|d| format!(": {d}")).unwrap_or_default())),
+        error: q.error.map(|e| {
+            format!(
+                "{e}{}",
+                q.error_description.map(|d| format!(": {d}")).unwrap_or_default()
+            )
+        }),
     };
     let origin = session_lifecycle::Origin {
         via: "console",
@@ -188,10 +228,16 @@ pub(crate) async fn callback(
     let mut r = match &out {
         // A page, not a redirect: the session cookies are SameSite=Strict, and a redirect chain that began at
         // the provider is cross-site, so the browser would not send them to `/`; this page's refresh is same-site.
-        Ok(_) => html(&DonePage { page: Page::anonymous("Signed in", ""), message: None })?,
+        Ok(_) => html(&DonePage {
+            page: Page::anonymous("Signed in", ""),
+            message: None,
+        })?,
         Err(refused) => html_status(
             StatusCode::FORBIDDEN,
-            &DonePage { page: Page::anonymous("Sign-in refused", ""), message: Some(refused.0.clone()) },
+            &DonePage {
+                page: Page::anonymous("Sign-in refused", ""),
+                message: Some(refused.0.clone()),
+            },
         )?,
     };
     let _ = r.add_cookie(&cookies::clear(cookies::SSO));
