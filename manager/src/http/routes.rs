@@ -132,6 +132,7 @@ fn api_routes(cfg: &mut web::ServiceConfig) {
         .route("/settings/sso", web::get().to(api::sso::get))
         .route("/settings/sso", web::put().to(api::sso::put))
         .route("/settings/sso/test", web::post().to(api::sso::test))
+        .route("/settings/sso/links", web::post().to(api::sso::link))
         // poller
         .route("/poller", web::get().to(api::poller::status))
         .route("/poller/sweep", web::post().to(api::poller::sweep));

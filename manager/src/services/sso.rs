@@ -205,3 +205,43 @@ pub async fn put(ctx: &AppContext, who: &Actor, input: SettingsInput) -> Result<
     }
     Ok(view(ctx, Some(&row)))
 }
+
+/// Links an existing local account to an Entra identity (admins): the next SSO sign-in of (`tid`, `oid`) signs
+/// in as that account instead of creating one. Audited `sso.link`.
+pub async fn link(
+    ctx: &AppContext,
+    who: &Actor,
+    user_id: i64,
+    tid: &str,
+    oid: &str,
+) -> Result<(), ManagerError> {
+    who.require_admin()?;
+    let (tid, oid) = (tid.trim().to_ascii_lowercase(), oid.trim().to_ascii_lowercase());
+    if !settings::is_guid(&tid) || !settings::is_guid(&oid) {
+        return Err(ManagerError::Invalid(
+            "tid and oid must be GUIDs (Entra: the tenant ID and the user's Object ID)".into(),
+        ));
+    }
+    let (a, now) = (who.clone(), ctx.now());
+    ctx.db(move |c| {
+        c.transaction::<_, ManagerError, _>(|c| {
+            let user = crate::db::models::User::by_id(c, user_id)?
+                .ok_or_else(|| ManagerError::NotFound(format!("no user with id {user_id}")))?;
+            if crate::db::models::sso::user_of(c, &tid, &oid)?.is_some() {
+                return Err(ManagerError::Refused(format!(
+                    "the Entra identity {tid}/{oid} is already linked"
+                )));
+            }
+            if crate::db::models::sso::is_sso_user(c, user_id)? {
+                return Err(ManagerError::Refused(format!(
+                    "`{}` is already linked to an Entra identity",
+                    user.username
+                )));
+            }
+            crate::db::models::sso::link(c, &tid, &oid, user_id, now)?;
+            let details = serde_json::json!({"user_id": user_id, "tid": tid, "oid": oid});
+            a.audit(c, now, "sso.link", &format!("user:{}", user.username), details)
+        })
+    })
+    .await
+}

@@ -143,3 +143,48 @@ async fn sso_key_rollover_is_accepted_after_the_keys_are_refetched() {
     let r = callback(&app, &mut jar, &back).await;
     assert_refused(&db, &r, "token_invalid", "refetched recently");
 }
+
+#[actix_rt::test]
+async fn sso_signs_in_as_a_local_account_only_after_an_admin_links_it() {
+    let db = TestDb::new();
+    let idp = EntraProvider::start(REDIRECT);
+    let (state, _clock, admin) = setup(&db, &idp).await;
+    let app = console::app(state.clone()).await;
+    assert_eq!(
+        put_settings(&app, &admin, settings("app_roles", CLIENT_SECRET))
+            .await
+            .status,
+        200
+    );
+    let (local, _) = ready_user(&mut db.conn(), "alice", Role::Operator);
+    let oscar_oid = "05ca2000-0000-4000-8000-000000000002";
+
+    // Only an admin links (names prove nothing): a malformed oid is refused; then oscar's Entra identity is
+    // linked to the local account `alice`, and oscar's sign-in lands there.
+    let link = |uid: i64, oid: &str| {
+        TestRequest::post()
+            .uri("/api/v1/settings/sso/links")
+            .insert_header(("authorization", admin.as_str()))
+            .set_json(serde_json::json!({"user_id": uid, "tid": TENANT, "oid": oid}))
+    };
+    let r = send(&app, &mut Jar::default(), link(local, "not-a-guid")).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    let r = send(&app, &mut Jar::default(), link(local, oscar_oid)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let (_, d) = last_audit(&db, "sso.link").unwrap();
+    assert_eq!(d["oid"], oscar_oid);
+
+    let mut jar = Jar::default();
+    let back = at_provider(&app, &mut jar, &idp, "oscar", |u| u).await;
+    assert_eq!(callback(&app, &mut jar, &back).await.status, 200);
+    let home = send(&app, &mut jar, TestRequest::get().uri("/")).await;
+    assert!(home.body.contains("alice (operator)"), "{}", home.body);
+    assert!(User::by_username(&mut db.conn(), "oscar").unwrap().is_none());
+    let r = send(
+        &app,
+        &mut Jar::default(),
+        link(local, "0000a000-0000-4000-8000-000000000003"),
+    )
+    .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+}

@@ -35,3 +35,23 @@ pub(crate) async fn test(
     let r = sso_test::run(&state, &who.as_actor()).await?;
     Ok(ok_json(&req, state.now(), r))
 }
+
+/// `POST /api/v1/settings/sso/links`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LinkBody {
+    user_id: i64,
+    tid: String,
+    oid: String,
+}
+
+pub(crate) async fn link(
+    state: web::Data<AppContext>,
+    req: HttpRequest,
+    who: Signed,
+    body: web::Json<LinkBody>,
+) -> Result<HttpResponse, ManagerError> {
+    let b = body.into_inner();
+    sso::link(&state, &who.as_actor(), b.user_id, &b.tid, &b.oid).await?;
+    Ok(ok_json(&req, state.now(), serde_json::json!({"linked": true})))
+}
