@@ -61,6 +61,15 @@ if [ ! -d "$browser_dir/node_modules" ] || [ "$browser_dir/package-lock.json" -n
 else
   echo "install-prereqs: tests/browser/node_modules up to date"
 fi
+# oidc-provider (panva) for the SSO tests' Entra-shaped OIDC provider, from tests/oidc/package-lock.json.
+oidc_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/oidc"
+if [ ! -d "$oidc_dir/node_modules" ] || [ "$oidc_dir/package-lock.json" -nt "$oidc_dir/node_modules" ]; then
+  echo "install-prereqs: npm ci in tests/oidc"
+  oci() { (cd "$oidc_dir" && npm ci --no-audit --no-fund) && touch "$oidc_dir/node_modules"; }
+  oci || { echo "install-prereqs: npm ci in tests/oidc failed, retrying once" >&2; sleep 3; oci; }
+else
+  echo "install-prereqs: tests/oidc/node_modules up to date"
+fi
 # The OpenAPI contract test validates openapi.json and generates a client from it with Python tools from
 # PyPI, pinned in tests/openapi/{requirements,constraints}.txt, in a virtualenv of their own.
 venv="$(cd "$(dirname "$0")/.." && pwd)/tests/openapi/.venv"

@@ -25,4 +25,5 @@ pub mod relay;
 pub mod secrets;
 pub mod services;
 pub mod settings;
+pub mod sso;
 pub mod supervise;

@@ -23,7 +23,7 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** A fresh HOME whose NSS db (`~/.pki/nssdb`, what Chromium on Linux reads) trusts `caPem` for TLS servers. */
+/** A fresh HOME whose NSS db (`~/.pki/nssdb`, what Chromium on Linux reads) trusts `caPem` (a path or a list) for TLS servers. */
 export function trustingHome(caPem) {
   const home = mkdtempSync(join(tmpdir(), 'lpm-browser-home-'));
   const db = join(home, '.pki', 'nssdb');
@@ -31,7 +31,10 @@ export function trustingHome(caPem) {
   const certutil = (args) => execFileSync('certutil', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     certutil(['-d', `sql:${db}`, '-N', '--empty-password']);
-    if (caPem) certutil(['-d', `sql:${db}`, '-A', '-t', 'C,,', '-n', 'lpm-test-ca', '-i', caPem]);
+    // One CA file, or several (the console's and the SSO tests' OIDC provider's).
+    [caPem].flat().filter(Boolean).forEach((pem, i) => {
+      certutil(['-d', `sql:${db}`, '-A', '-t', 'C,,', '-n', i ? `lpm-test-ca-${i}` : 'lpm-test-ca', '-i', pem]);
+    });
   } catch (e) {
     rmSync(home, { recursive: true, force: true });
     const why = e.code === 'ENOENT' ? 'certutil not found (run scripts/install-prereqs.sh: libnss3-tools)' : String(e.stderr || e);

@@ -38,7 +38,7 @@ fn b64url(bytes: &[u8]) -> String {
 
 fn unb64url(s: &str) -> Vec<u8> {
     let mut s = s.replace('-', "+").replace('_', "/");
-    while s.len() % 4 != 0 {
+    while !s.len().is_multiple_of(4) {
         s.push('=');
     }
     decode_block(&s).unwrap()

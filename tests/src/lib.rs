@@ -15,6 +15,7 @@ pub mod dnf;
 pub mod fleet;
 pub mod live;
 pub mod manager;
+pub mod oidc;
 pub mod pacman;
 pub mod pg;
 pub mod repos;

@@ -67,6 +67,8 @@ pub struct AppContext {
     pub initial_settings: Arc<crate::settings::apply::Initial>,
     /// The names and addresses an internal-CA console certificate is issued for.
     pub web_names: Arc<(Vec<String>, Vec<std::net::IpAddr>)>,
+    /// Entra ID SSO: config.yaml's part, the redirect URI, the provider client and its key cache.
+    pub sso: Arc<crate::sso::SsoRuntime>,
 }
 
 impl std::fmt::Debug for AppContext {

@@ -85,6 +85,7 @@ pub struct AppBuilder {
     cluster: Option<crate::postgres::Cluster>,
     allow: Vec<ipnet::Ipv4Net>,
     web_names: (Vec<String>, Vec<std::net::IpAddr>),
+    sso: crate::config::sso::SsoSection,
 }
 
 impl AppBuilder {
@@ -117,6 +118,7 @@ impl AppBuilder {
                 vec!["localhost".to_owned()],
                 vec![std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)],
             ),
+            sso: crate::config::sso::SsoSection::default(),
         }
     }
 
@@ -129,6 +131,12 @@ impl AppBuilder {
     /// The names and addresses an internal-CA console certificate is issued for.
     pub fn web_names(mut self, dns: Vec<String>, ips: Vec<std::net::IpAddr>) -> Self {
         self.web_names = (dns, ips);
+        self
+    }
+
+    /// `sso:` of config.yaml (its `ca_file` resolved).
+    pub fn sso(mut self, s: crate::config::sso::SsoSection) -> Self {
+        self.sso = s;
         self
     }
 
@@ -275,7 +283,14 @@ impl AppBuilder {
                 ticking.then_some(housekeeping::TICK),
             ),
         };
+        let sso = Arc::new(crate::sso::SsoRuntime::new(
+            &self.sso,
+            self.public_url.as_str(),
+            secrets.clone(),
+            self.clock.clone(),
+        ));
         Ok(AppContext {
+            sso,
             pool: self.pool,
             clock: self.clock,
             keys: KeyRing::new(secrets),

@@ -31,6 +31,8 @@ pub struct ConfigFile {
     pub enrollment: EnrollmentSection,
     /// How the deployer sends jobs.
     pub deployments: DeploymentsSection,
+    /// Entra ID SSO's authority host and extra CA (the rest of SSO is runtime settings).
+    pub sso: super::sso::SsoSection,
 }
 
 impl Default for ConfigFile {
@@ -48,6 +50,7 @@ impl Default for ConfigFile {
             poller: PollerSection::default(),
             enrollment: EnrollmentSection::default(),
             deployments: DeploymentsSection::default(),
+            sso: super::sso::SsoSection::default(),
         }
     }
 }
@@ -240,6 +243,7 @@ pub fn validate(file: &Path, text: &str, cfg: &ConfigFile) -> Result<Checked, Co
             "must be between 1 and 4096".into(),
         ));
     }
+    super::sso::check(&cfg.sso).map_err(|m| field("sso.authority_host", m))?;
     if p.retries == 0 {
         return Err(field("poller.retries", "must be at least 1".into()));
     }

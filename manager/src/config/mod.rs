@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod file;
+pub mod sso;
 pub mod yaml;
 
 pub use error::ConfigError;

@@ -278,6 +278,40 @@ diesel::table! {
 }
 
 diesel::table! {
+    sso_identities (tid, oid) {
+        tid -> Text,
+        oid -> Text,
+        user_id -> Int8,
+        created_at -> Timestamptz,
+        last_login_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    sso_logins (state_hash) {
+        state_hash -> Text,
+        nonce -> Text,
+        pkce_verifier -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sso_settings (id) {
+        id -> Int2,
+        enabled -> Bool,
+        tenant_id -> Text,
+        client_id -> Text,
+        client_secret -> Text,
+        scopes -> Text,
+        role_source -> Text,
+        group_map -> Jsonb,
+        updated_by -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     totp_factors (id) {
         id -> Int8,
         user_id -> Int8,
@@ -370,6 +404,7 @@ diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(service_accounts -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(sso_identities -> users (user_id));
 diesel::joinable!(totp_factors -> users (user_id));
 diesel::joinable!(user_groups -> groups (group_id));
 diesel::joinable!(user_groups -> users (user_id));
@@ -400,6 +435,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_accounts,
     sessions,
     signing_keys,
+    sso_identities,
+    sso_logins,
+    sso_settings,
     totp_factors,
     user_groups,
     users,

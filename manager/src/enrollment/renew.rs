@@ -38,7 +38,7 @@ fn bad(m: impl Into<String>) -> String {
 
 /// Hex digits to bytes.
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 || s.len() > 512 {
+    if !s.len().is_multiple_of(2) || s.len() > 512 {
         return None;
     }
     (0..s.len())

@@ -13,6 +13,17 @@ pub const LOGIN: &str = "__Host-lpm_login";
 pub const PRELOGIN: &str = "__Host-lpm_pre";
 /// A one-line message for the next page after a redirect (signed with the session's secret; shown once).
 pub const FLASH: &str = "__Host-lpm_flash";
+/// The state of an SSO sign-in, binding the provider's answer to the browser that started it (SameSite=Lax:
+/// the provider's redirect back is a cross-site navigation).
+pub const SSO: &str = "__Host-lpm_sso";
+
+/// Like [`make`] but SameSite=Lax and at most 10 minutes (the SSO sign-in's state).
+pub fn make_lax(name: &'static str, value: String) -> Cookie<'static> {
+    let mut c = make(name, value);
+    c.set_same_site(SameSite::Lax);
+    c.set_max_age(Duration::minutes(10));
+    c
+}
 
 /// A session cookie (no Max-Age: it ends with the browser; the server enforces the real lifetimes).
 pub fn make(name: &'static str, value: String) -> Cookie<'static> {

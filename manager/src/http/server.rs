@@ -91,6 +91,10 @@ pub fn serve(paths: &Paths, cfg: &ManagerConfig, db: Database) -> Result<(), Man
         .renew_web(matches!(cfg.file.tls, TlsSection::InternalCa {}))
         .allow(cfg.allow.clone())
         .web_names(dns, ips)
+        .sso(crate::config::sso::SsoSection {
+            ca_file: cfg.file.sso.ca_file.as_ref().map(|p| paths.resolve(p)),
+            ..cfg.file.sso.clone()
+        })
         .cluster(db.cluster())
         .mode(ActorMode::Ticking);
     let result = actix_rt::System::new().block_on(async move {

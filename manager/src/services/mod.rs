@@ -15,6 +15,9 @@ pub mod hosts;
 pub mod notifications;
 pub mod own_account;
 pub mod settings;
+pub mod sso;
+pub mod sso_login;
+pub mod sso_test;
 pub mod users;
 pub mod windows;
 

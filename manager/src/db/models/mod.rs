@@ -18,6 +18,7 @@ pub mod patch;
 pub mod poll_rows;
 pub mod scope;
 pub mod settings_row;
+pub mod sso;
 pub mod user;
 pub mod window;
 

@@ -10,6 +10,7 @@ pub mod hosts_view;
 pub mod openapi;
 pub mod poller;
 pub mod settings;
+pub mod sso;
 pub mod table;
 pub mod tokens;
 

@@ -1,7 +1,8 @@
 //! The `/api/v1` route table: each entry is how a route is served (method guard + handler) and documented.
 
 use super::{
-    auth, certificates, deployments, discovery, enroll, fleet, hosts_view, openapi, poller, settings, tokens,
+    auth, certificates, deployments, discovery, enroll, fleet, hosts_view, openapi, poller, settings, sso,
+    tokens,
 };
 use crate::deploy::request::DeploymentRequest;
 use actix_web::http::Method;
@@ -174,6 +175,26 @@ pub fn routes() -> Vec<ApiRoute> {
             "/settings/smtp/test",
             "Send a test e-mail with the stored SMTP settings",
             |r| r.to(settings::smtp_test),
+        ),
+        get(
+            "/settings/sso",
+            "Entra ID SSO settings (the client secret never shown)",
+            |r| r.to(sso::get),
+        ),
+        put(
+            "/settings/sso",
+            "Replace the SSO settings: validated, audited before/after (secret redacted)",
+            |r| r.to(sso::put),
+        ),
+        post(
+            "/settings/sso/test",
+            "Test connection: discovery, issuer, signing keys, a token request proving the secret",
+            |r| r.to(sso::test),
+        ),
+        post(
+            "/settings/sso/links",
+            "Link a local account to an Entra identity (tid, oid)",
+            |r| r.to(sso::link),
         ),
         get(
             "/account/notifications",

@@ -23,6 +23,8 @@ use serde::Deserialize;
 struct LoginPage {
     page: Page,
     username: String,
+    /// Whether "Sign in with Microsoft" is offered.
+    sso: bool,
 }
 
 #[derive(Template)]
@@ -73,7 +75,10 @@ pub fn next_step(user: &User, factors: i64) -> &'static str {
     }
 }
 
-pub(crate) async fn login_page(req: HttpRequest) -> Result<HttpResponse, ManagerError> {
+pub(crate) async fn login_page(
+    state: web::Data<AppContext>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ManagerError> {
     if req.extensions().get::<Signed>().is_some() {
         return Ok(see_other("/"));
     }
@@ -82,6 +87,7 @@ pub(crate) async fn login_page(req: HttpRequest) -> Result<HttpResponse, Manager
     let mut r = html(&LoginPage {
         page: Page::anonymous("Sign in", &csrf),
         username: String::new(),
+        sso: crate::services::sso::offered(&state).await?,
     })?;
     if existing.is_none() {
         let _ = r.add_cookie(&cookies::make(cookies::PRELOGIN, csrf));
@@ -143,6 +149,7 @@ pub(crate) async fn login_submit(
                 &LoginPage {
                     page: Page::anonymous("Sign in", &pre).error(Some(refusal.message())),
                     username: shown,
+                    sso: crate::services::sso::offered(&state).await?,
                 },
             )
         }

@@ -17,6 +17,7 @@ pub mod login;
 pub mod mfa;
 pub mod mfa_setup;
 pub mod settings;
+pub mod sso;
 pub mod svg;
 pub mod webauthn;
 pub mod windows;
