@@ -1,7 +1,7 @@
 -- Entra ID single sign-on (issue 16, DESIGN §5.7): the runtime settings (one row), the SSO identities keyed on
 -- (tid, oid) and the sign-ins in flight (state, nonce and PKCE verifier kept server-side, used once).
 CREATE TABLE sso_settings (
-    id SMALLINT PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+    id INTEGER PRIMARY KEY DEFAULT 1 CHECK (id = 1),
     enabled BOOLEAN NOT NULL,
     tenant_id TEXT NOT NULL,             -- a GUID (validated by the manager: sso::settings)
     client_id TEXT NOT NULL,

@@ -298,7 +298,7 @@ diesel::table! {
 
 diesel::table! {
     sso_settings (id) {
-        id -> Int2,
+        id -> Int4,
         enabled -> Bool,
         tenant_id -> Text,
         client_id -> Text,

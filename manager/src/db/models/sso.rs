@@ -9,7 +9,7 @@ use diesel::prelude::*;
 #[diesel(table_name = sso_settings, check_for_backend(diesel::pg::Pg))]
 pub struct SsoSettingsRow {
     /// Always 1.
-    pub id: i16,
+    pub id: i32,
     /// Whether the sign-in page offers SSO.
     pub enabled: bool,
     /// The Entra tenant's GUID.
@@ -34,7 +34,7 @@ impl SsoSettingsRow {
     /// The row, when SSO was ever configured.
     pub fn get(conn: &mut PgConnection) -> QueryResult<Option<SsoSettingsRow>> {
         sso_settings::table
-            .find(1i16)
+            .find(1i32)
             .select(SsoSettingsRow::as_select())
             .first(conn)
             .optional()
