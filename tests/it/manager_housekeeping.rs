@@ -28,7 +28,17 @@ async fn chores_run_when_the_clock_says_and_do_their_work() {
     let ran: Vec<Chore> = first.iter().map(|o| o.chore).collect();
     assert_eq!(
         ran,
-        vec![Chore::Audit, Chore::EnrolmentPurge, Chore::SessionPrune],
+        vec![
+            Chore::Audit,
+            Chore::EnrolmentPurge,
+            Chore::SessionPrune,
+            Chore::ComplianceSnapshot
+        ],
+        "{first:?}"
+    );
+    assert_eq!(
+        first[3].result.as_deref().map(|s| s.split(" for ").next()),
+        Ok(Some("compliance snapshot of 0 hosts")),
         "{first:?}"
     );
     assert_eq!(
@@ -49,7 +59,8 @@ async fn chores_run_when_the_clock_says_and_do_their_work() {
             Chore::Audit,
             Chore::EnrolmentPurge,
             Chore::CertificateRenewal,
-            Chore::SessionPrune
+            Chore::SessionPrune,
+            Chore::ComplianceSnapshot
         ]
     );
     assert!(later.iter().all(|o| o.result.is_ok()), "{later:?}");

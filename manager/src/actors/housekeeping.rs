@@ -187,7 +187,12 @@ mod tests {
         let first = h.run_due().await.unwrap();
         assert_eq!(
             chores(&first),
-            vec![Chore::Audit, Chore::EnrolmentPurge, Chore::SessionPrune]
+            vec![
+                Chore::Audit,
+                Chore::EnrolmentPurge,
+                Chore::SessionPrune,
+                Chore::ComplianceSnapshot
+            ]
         );
         assert!(first.iter().all(|o| o.result.is_ok()));
         assert!(h.run_due().await.unwrap().is_empty(), "nothing is due twice");
@@ -197,7 +202,11 @@ mod tests {
         clock.advance(chrono::Duration::minutes(1));
         assert_eq!(
             chores(&h.run_due().await.unwrap()),
-            vec![Chore::EnrolmentPurge, Chore::SessionPrune]
+            vec![
+                Chore::EnrolmentPurge,
+                Chore::SessionPrune,
+                Chore::ComplianceSnapshot
+            ]
         );
 
         clock.advance(chrono::Duration::hours(23));
@@ -207,10 +216,11 @@ mod tests {
                 Chore::Audit,
                 Chore::EnrolmentPurge,
                 Chore::CertificateRenewal,
-                Chore::SessionPrune
+                Chore::SessionPrune,
+                Chore::ComplianceSnapshot
             ]
         );
-        assert_eq!(rec.ran.borrow().len(), 9);
+        assert_eq!(rec.ran.borrow().len(), 12);
     }
 
     #[actix_rt::test]
@@ -232,7 +242,7 @@ mod tests {
         h.run_due().await.unwrap();
         clock.advance(chrono::Duration::days(1));
         let out = h.run_due().await.unwrap();
-        assert_eq!(out.len(), 4);
+        assert_eq!(out.len(), 5);
         let renewal = out.iter().find(|o| o.chore == Chore::CertificateRenewal).unwrap();
         assert!(renewal
             .result

@@ -155,6 +155,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    compliance_snapshots (day, host_id) {
+        day -> Date,
+        host_id -> Int8,
+        state -> Text,
+        pending_security -> Int4,
+    }
+}
+
+diesel::table! {
+    patch_first_seen (host_id, name, architecture, candidate_version) {
+        host_id -> Int8,
+        name -> Text,
+        architecture -> Text,
+        candidate_version -> Text,
+        first_seen_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     discovery_ranges (id) {
         id -> Int8,
         cidr -> Text,
@@ -305,6 +324,7 @@ diesel::joinable!(deployment_targets -> hosts (host_id));
 diesel::joinable!(enrollments -> hosts (host_id));
 diesel::joinable!(login_challenges -> users (user_id));
 diesel::joinable!(maintenance_windows -> hosts (host_id));
+diesel::joinable!(patch_first_seen -> hosts (host_id));
 diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -317,6 +337,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_checkpoints,
     audit_log,
     certificates,
+    compliance_snapshots,
     deployment_targets,
     deployments,
     discovery_ranges,
@@ -328,6 +349,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     hosts,
     login_challenges,
     maintenance_windows,
+    patch_first_seen,
     recovery_codes,
     refresh_tokens,
     sessions,

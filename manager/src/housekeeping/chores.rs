@@ -37,6 +37,7 @@ impl ChoreRunner for Chores {
                 Chore::EnrolmentPurge => me.purge().await,
                 Chore::CertificateRenewal => me.renew().await,
                 Chore::SessionPrune => me.sessions().await,
+                Chore::ComplianceSnapshot => super::compliance::snapshot(&me.db, me.ca.now()).await,
             }
         })
     }

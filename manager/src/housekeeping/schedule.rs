@@ -16,29 +16,34 @@ pub enum Chore {
     CertificateRenewal,
     /// Delete sessions (and their refresh tokens) that ended more than a day ago.
     SessionPrune,
+    /// Record every host's compliance state for today (the reports' trend).
+    ComplianceSnapshot,
 }
 
 impl Chore {
     /// Every chore, in the order they run when several are due.
-    pub const ALL: [Chore; 4] = [
+    pub const ALL: [Chore; 5] = [
         Chore::Audit,
         Chore::EnrolmentPurge,
         Chore::CertificateRenewal,
         Chore::SessionPrune,
+        Chore::ComplianceSnapshot,
     ];
 
     /// How often it runs.
     pub fn every(self) -> Duration {
         match self {
             Chore::Audit | Chore::CertificateRenewal => Duration::days(1),
-            Chore::EnrolmentPurge | Chore::SessionPrune => Duration::hours(1),
+            Chore::EnrolmentPurge | Chore::SessionPrune | Chore::ComplianceSnapshot => Duration::hours(1),
         }
     }
 
     /// How long after start it first runs.
     pub fn first_after(self) -> Duration {
         match self {
-            Chore::Audit | Chore::EnrolmentPurge | Chore::SessionPrune => Duration::zero(),
+            Chore::Audit | Chore::EnrolmentPurge | Chore::SessionPrune | Chore::ComplianceSnapshot => {
+                Duration::zero()
+            }
             Chore::CertificateRenewal => Duration::days(1),
         }
     }
@@ -50,6 +55,7 @@ impl Chore {
             Chore::EnrolmentPurge => "enrolment request purge",
             Chore::CertificateRenewal => "certificate renewal",
             Chore::SessionPrune => "ended session prune",
+            Chore::ComplianceSnapshot => "compliance snapshot",
         }
     }
 }
@@ -101,7 +107,12 @@ mod tests {
         let p = Plan::new(t(0));
         assert_eq!(
             p.due(t(0)),
-            vec![Chore::Audit, Chore::EnrolmentPurge, Chore::SessionPrune]
+            vec![
+                Chore::Audit,
+                Chore::EnrolmentPurge,
+                Chore::SessionPrune,
+                Chore::ComplianceSnapshot
+            ]
         );
         assert_eq!(p.next_due(Chore::CertificateRenewal), Some(t(24)));
         assert!(p.due(t(0) - Duration::seconds(1)).is_empty());
@@ -114,9 +125,17 @@ mod tests {
             p.ran(c, t(0));
         }
         assert!(p.due(t(0)).is_empty());
-        assert_eq!(p.due(t(1)), vec![Chore::EnrolmentPurge, Chore::SessionPrune]);
+        assert_eq!(
+            p.due(t(1)),
+            vec![
+                Chore::EnrolmentPurge,
+                Chore::SessionPrune,
+                Chore::ComplianceSnapshot
+            ]
+        );
         p.ran(Chore::EnrolmentPurge, t(1));
         p.ran(Chore::SessionPrune, t(1));
+        p.ran(Chore::ComplianceSnapshot, t(1));
         assert_eq!(p.due(t(2) - Duration::seconds(1)), vec![]);
         assert_eq!(
             p.due(t(24)),
@@ -124,7 +143,8 @@ mod tests {
                 Chore::Audit,
                 Chore::EnrolmentPurge,
                 Chore::CertificateRenewal,
-                Chore::SessionPrune
+                Chore::SessionPrune,
+                Chore::ComplianceSnapshot
             ]
         );
     }

@@ -128,6 +128,12 @@ fn api_routes(cfg: &mut web::ServiceConfig) {
         .route("/hosts/refresh", web::post().to(api::hosts_view::refresh))
         .route("/hosts/{id}", web::get().to(api::hosts_view::get_host))
         .route("/hosts/{id}/packages", web::get().to(api::hosts_view::packages))
+        // reports
+        .route("/reports/compliance", web::get().to(api::reports::compliance))
+        .route(
+            "/reports/compliance.csv",
+            web::get().to(ui::reports::compliance_csv),
+        )
         // poller
         .route("/poller", web::get().to(api::poller::status))
         .route("/poller/sweep", web::post().to(api::poller::sweep));
@@ -233,6 +239,13 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
         .route("/groups/{id}/members", web::post().to(ui::admin_groups::members))
         // audit
         .route("/audit", web::get().to(ui::audit::page))
+        // reports
+        .route("/reports", web::get().to(ui::reports::index))
+        .route("/reports/compliance", web::get().to(ui::reports::compliance))
+        .route(
+            "/reports/compliance.csv",
+            web::get().to(ui::reports::compliance_csv),
+        )
         // certificates
         .route("/certificates", web::get().to(ui::certificates::page))
         .route(

@@ -12,6 +12,8 @@ pub mod fleet;
 pub mod groups;
 pub mod hosts;
 pub mod own_account;
+pub mod reports;
+pub mod reports_csv;
 pub mod users;
 pub mod windows;
 

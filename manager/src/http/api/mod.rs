@@ -8,6 +8,7 @@ pub mod enroll;
 pub mod fleet;
 pub mod hosts_view;
 pub mod poller;
+pub mod reports;
 
 pub use super::respond::{created_json, ok_json};
 use crate::error::ManagerError;

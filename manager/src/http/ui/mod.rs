@@ -15,6 +15,8 @@ pub mod hosts;
 pub mod login;
 pub mod mfa;
 pub mod mfa_setup;
+pub mod report_svg;
+pub mod reports;
 pub mod svg;
 pub mod webauthn;
 pub mod windows;

@@ -1,0 +1,4 @@
+//! Report logic without I/O: compliance figures and trend, PCI-DSS ageing, CSV cells, PDF documents.
+
+pub mod compliance;
+pub mod csv;
