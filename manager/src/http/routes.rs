@@ -134,6 +134,10 @@ fn api_routes(cfg: &mut web::ServiceConfig) {
             "/reports/compliance.csv",
             web::get().to(ui::reports::compliance_csv),
         )
+        .route(
+            "/reports/compliance.pdf",
+            web::get().to(ui::reports::compliance_pdf),
+        )
         // poller
         .route("/poller", web::get().to(api::poller::status))
         .route("/poller/sweep", web::post().to(api::poller::sweep));
@@ -245,6 +249,10 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/reports/compliance.csv",
             web::get().to(ui::reports::compliance_csv),
+        )
+        .route(
+            "/reports/compliance.pdf",
+            web::get().to(ui::reports::compliance_pdf),
         )
         // certificates
         .route("/certificates", web::get().to(ui::certificates::page))

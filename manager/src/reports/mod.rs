@@ -2,3 +2,4 @@
 
 pub mod compliance;
 pub mod csv;
+pub mod pdf;

@@ -92,3 +92,78 @@ async fn the_compliance_csv_equals_the_page_and_neutralises_formulas() {
     let web1 = table.iter().find(|r| r[0] == "web1.lan").unwrap();
     assert_eq!(web1[8], "40", "days pending of the oldest critical update");
 }
+
+#[actix_web::test]
+async fn the_compliance_pdf_holds_the_page_numbers_and_pages() {
+    let db = TestDb::new();
+    let (_, secret) = ready_user(&mut db.conn(), "admin", Role::Admin);
+    let (st, clock) = state(&db);
+    seed(&db, &st, clock.now()).await;
+    let app = app(st).await;
+    let admin = sign_in(&app, &clock, "admin", &secret).await;
+    let req = TestRequest::get().uri("/reports/compliance.pdf");
+    let r = actix_web::test::call_service(&app, admin.apply(req).to_request()).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers().get("content-type").unwrap(), "application/pdf");
+    let bytes = actix_web::test::read_body(r).await;
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("compliance.pdf");
+    std::fs::write(&pdf, &bytes).unwrap();
+    let run = |cmd: &str, args: &[&str]| {
+        let o = std::process::Command::new(cmd)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{cmd}: {e} (install poppler-utils: scripts/install-prereqs.sh)"));
+        assert!(
+            o.status.success(),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let info = run("pdfinfo", &[pdf.to_str().unwrap()]);
+    let pages: u32 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        pages, 4,
+        "title, figures and charts, ageing table, hosts table: {info}"
+    );
+    assert!(
+        info.contains("Title:") && info.contains("Compliance report"),
+        "{info}"
+    );
+    let text = run("pdftotext", &["-layout", pdf.to_str().unwrap(), "-"]);
+    for needle in [
+        "Compliance report",
+        "All hosts",
+        "Audit chain",
+        "verified (",
+        "50.0 % of hosts with data are compliant: 2 compliant, 2 not compliant; 1 hosts without data",
+        "1 updates on 1 hosts",
+        "openssl",
+        "CVE-2026-0001",
+        "web1.lan",
+        "new.lan",
+        "=HYPERLINK",
+    ] {
+        assert!(text.contains(needle), "{needle} not in the PDF text:\n{text}");
+    }
+    let fonts = run("pdffonts", &[pdf.to_str().unwrap()]);
+    let listed: Vec<&str> = fonts.lines().skip(2).collect();
+    assert_eq!(listed.len(), 4, "the four embedded DejaVu faces: {fonts}");
+    assert!(
+        listed
+            .iter()
+            .all(|l| l.contains("TrueType") && l.contains(" yes ")),
+        "every font embedded: {fonts}"
+    );
+    // `REPORT_PDF_DIR=dir` keeps the PDF (docs/screenshots renders it with pdftoppm).
+    if let Ok(out) = std::env::var("REPORT_PDF_DIR") {
+        std::fs::copy(&pdf, std::path::Path::new(&out).join("compliance.pdf")).unwrap();
+    }
+}

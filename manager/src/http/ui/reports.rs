@@ -182,3 +182,32 @@ pub(crate) async fn compliance_csv(
 pub(crate) async fn index(_who: Signed) -> HttpResponse {
     super::see_other("/reports/compliance")
 }
+
+/// A PDF download named `name`.
+pub(crate) fn pdf_response(name: &str, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
+}
+
+pub(crate) async fn compliance_pdf(
+    state: web::Data<AppContext>,
+    who: Signed,
+    q: web::Query<ComplianceQuery>,
+) -> Result<HttpResponse, ManagerError> {
+    let q = ComplianceQuery {
+        after: None,
+        aged_after: None,
+        limit: Some(1),
+        ..q.into_inner()
+    };
+    let r = load(&state, &who, &q).await?;
+    let day = r.scope.generated_at.format("%Y-%m-%d");
+    let pdf = crate::services::reports_pdf::compliance(&state, r).await?;
+    Ok(pdf_response(&format!("compliance-{day}.pdf"), pdf))
+}
