@@ -5,6 +5,7 @@
 
 mod compliance;
 mod exports;
+mod exposure;
 
 use chrono::{DateTime, Duration, Utc};
 use linux_patch_manager::app::AppContext;
@@ -64,7 +65,8 @@ fn write(db: &TestDb, records: Vec<Record>) {
 
 /// Five hosts (snapshots taken yesterday after the first poll and today after the second): web1 (group web; critical openssl first seen 40 days before `now`, plus a critical curl
 /// seen today: not compliant, one aged update), web2 (web; no update, reboot required: not compliant),
-/// db1 (group db whose name is a formula; compliant, only a non-security update), free (ungrouped,
+/// db1 (group db whose name is a formula; compliant, only a non-security update naming a low CVE, first
+/// seen 40 days ago), free (ungrouped,
 /// compliant), new (ungrouped, never polled: no data).
 pub async fn seed(db: &TestDb, st: &AppContext, now: DateTime<Utc>) -> Fleet {
     let mut c = db.conn();
@@ -87,8 +89,15 @@ pub async fn seed(db: &TestDb, st: &AppContext, now: DateTime<Utc>) -> Fleet {
     Host::set_groups(&mut c, db1, &[db_group]).unwrap();
     let old = now - Duration::days(40);
     let openssl = || patch("openssl", "3.0.9", true, Some("critical"), &["CVE-2026-0001"]);
-    write(db, vec![update(web1, old, "no", vec![openssl()])]);
-    // Yesterday's snapshot, by the housekeeping chore: web1 not compliant, the others without data.
+    let vim = || patch("vim", "9.1", false, Some("low"), &["CVE-2026-0003"]);
+    write(
+        db,
+        vec![
+            update(web1, old, "no", vec![openssl()]),
+            update(db1, old, "no", vec![vim()]),
+        ],
+    );
+    // Yesterday's snapshot, by the housekeeping chore: web1 not compliant, db1 compliant, the rest no data.
     chore::snapshot(&st.database(), now - Duration::days(1))
         .await
         .unwrap();
@@ -106,12 +115,7 @@ pub async fn seed(db: &TestDb, st: &AppContext, now: DateTime<Utc>) -> Fleet {
                 ],
             ),
             update(web2, now - Duration::hours(1), "yes", vec![]),
-            update(
-                db1,
-                now - Duration::hours(1),
-                "no",
-                vec![patch("vim", "9.1", false, None, &[])],
-            ),
+            update(db1, now - Duration::hours(1), "no", vec![vim()]),
             update(free, now - Duration::hours(1), "unknown", vec![]),
         ],
     );

@@ -138,6 +138,19 @@ fn api_routes(cfg: &mut web::ServiceConfig) {
             "/reports/compliance.pdf",
             web::get().to(ui::reports::compliance_pdf),
         )
+        .route(
+            "/reports/vulnerabilities",
+            web::get().to(api::reports::vulnerabilities),
+        )
+        .route(
+            "/reports/vulnerabilities.csv",
+            web::get().to(ui::reports_exposure::csv),
+        )
+        .route(
+            "/reports/vulnerabilities.pdf",
+            web::get().to(ui::reports_exposure::pdf),
+        )
+        .route("/reports/vulnerabilities/{cve}", web::get().to(api::reports::cve))
         // poller
         .route("/poller", web::get().to(api::poller::status))
         .route("/poller/sweep", web::post().to(api::poller::sweep));
@@ -253,6 +266,22 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/reports/compliance.pdf",
             web::get().to(ui::reports::compliance_pdf),
+        )
+        .route(
+            "/reports/vulnerabilities",
+            web::get().to(ui::reports_exposure::page),
+        )
+        .route(
+            "/reports/vulnerabilities.csv",
+            web::get().to(ui::reports_exposure::csv),
+        )
+        .route(
+            "/reports/vulnerabilities.pdf",
+            web::get().to(ui::reports_exposure::pdf),
+        )
+        .route(
+            "/reports/vulnerabilities/{cve}",
+            web::get().to(ui::reports_exposure::cve),
         )
         // certificates
         .route("/certificates", web::get().to(ui::certificates::page))

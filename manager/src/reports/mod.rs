@@ -2,4 +2,5 @@
 
 pub mod compliance;
 pub mod csv;
+pub mod exposure;
 pub mod pdf;

@@ -14,6 +14,7 @@ pub mod hosts;
 pub mod own_account;
 pub mod reports;
 pub mod reports_csv;
+pub mod reports_exposure;
 pub mod reports_pdf;
 pub mod users;
 pub mod windows;

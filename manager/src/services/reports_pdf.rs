@@ -201,3 +201,73 @@ fn build_compliance(
     )?;
     d.render()
 }
+
+/// The vulnerability exposure report as a PDF: title page, CVEs by severity (bars), every CVE.
+pub async fn exposure(
+    ctx: &AppContext,
+    r: super::reports_exposure::Exposure,
+) -> Result<Vec<u8>, ManagerError> {
+    use crate::db::models::reports::exposure as x;
+    let chain = chain_status(ctx).await?;
+    let (scope, group, sort) = (r.scope.scope, r.scope.group, r.sort);
+    let all = ctx
+        .db(move |c| {
+            let mut out: Vec<x::CveRow> = Vec::new();
+            loop {
+                let after = out.last().map(|r| (r.rank, r.first_seen_at, r.cve.clone()));
+                let rows = x::cves(c, scope, group, sort, after, BATCH)?;
+                let n = rows.len();
+                out.extend(rows);
+                if i64::try_from(n).unwrap_or(0) < BATCH {
+                    return Ok(out);
+                }
+            }
+        })
+        .await?;
+    actix_web::web::block(move || build_exposure(&r, &chain, &all))
+        .await
+        .map_err(|e| ManagerError::Internal(format!("pdf: {e}")))?
+        .map_err(ManagerError::Internal)
+}
+
+fn build_exposure(
+    r: &super::reports_exposure::Exposure,
+    chain: &str,
+    all: &[crate::db::models::reports::exposure::CveRow],
+) -> Result<Vec<u8>, String> {
+    let now = r.scope.generated_at;
+    let mut d = Doc::new(&Title {
+        title: "Vulnerability exposure".into(),
+        scope: r.scope.label.clone(),
+        period: format!("Pending updates as of {}", now.format("%Y-%m-%d %H:%M UTC")),
+        generator: format!(
+            "{} UTC by {} with Linux Patch Manager {}",
+            now.format("%Y-%m-%d %H:%M"),
+            r.scope.generated_by,
+            env!("CARGO_PKG_VERSION")
+        ),
+        chain: chain.to_owned(),
+    })?;
+    d.heading("CVEs by severity");
+    d.para(&format!("{} CVEs pending on {} hosts.", r.total, r.hosts_exposed));
+    #[allow(clippy::cast_precision_loss)]
+    let max = r.by_severity.iter().map(|(_, n)| *n).max().unwrap_or(0) as f64;
+    d.push(Bars {
+        #[allow(clippy::cast_precision_loss)]
+        bars: r
+            .by_severity
+            .iter()
+            .map(|(s, n)| (s.clone(), *n as f64, n.to_string()))
+            .collect(),
+        max,
+        color: Color::Rgb(207, 34, 46),
+    });
+    let rows: Vec<Vec<String>> = all.iter().map(super::reports_exposure::cells).collect();
+    d.table(
+        "CVEs",
+        &super::reports_exposure::HEADER,
+        &[7, 5, 3, 12, 5, 4],
+        &rows,
+    )?;
+    d.render()
+}

@@ -121,7 +121,7 @@ async fn the_compliance_report_equals_the_fleet() {
             prev["noncompliant"].as_i64(),
             prev["nodata"].as_i64()
         ),
-        (Some(0.0), Some(1), Some(4))
+        (Some(50.0), Some(1), Some(3))
     );
     assert!(trend[27]["percent"].is_null(), "no snapshot that day");
 

@@ -1,4 +1,5 @@
-//! JSON twins of the reports: `GET /reports/compliance` (same scope, filters and keyset pages as the page).
+//! JSON twins of the reports: `GET /reports/compliance`, `/reports/vulnerabilities`, `/reports/vulnerabilities/{cve}`
+//! (same scope, filters and keyset pages as the pages).
 
 use super::ok_json;
 use crate::app::AppContext;
@@ -15,4 +16,32 @@ pub(crate) async fn compliance(
 ) -> Result<HttpResponse, ManagerError> {
     let r = load(&state, &who, &q).await?;
     Ok(ok_json(&req, state.now(), r))
+}
+
+pub(crate) async fn vulnerabilities(
+    state: web::Data<AppContext>,
+    req: HttpRequest,
+    who: Signed,
+    q: web::Query<crate::http::ui::reports_exposure::ExposureQuery>,
+) -> Result<HttpResponse, ManagerError> {
+    let r = crate::http::ui::reports_exposure::load(&state, &who, &q).await?;
+    Ok(ok_json(&req, state.now(), r))
+}
+
+pub(crate) async fn cve(
+    state: web::Data<AppContext>,
+    req: HttpRequest,
+    who: Signed,
+    id: web::Path<String>,
+    q: web::Query<crate::http::ui::reports_exposure::CveQuery>,
+) -> Result<HttpResponse, ManagerError> {
+    let cve = id.into_inner();
+    let limit = q.limit.unwrap_or(crate::services::reports::PAGE);
+    let (hosts, next) =
+        crate::services::reports_exposure::cve_hosts(&state, who.scope, &cve, q.after.clone(), limit).await?;
+    Ok(ok_json(
+        &req,
+        state.now(),
+        serde_json::json!({ "cve": cve, "hosts": hosts, "next": next }),
+    ))
 }

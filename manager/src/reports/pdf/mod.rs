@@ -112,6 +112,7 @@ impl Doc {
 
     /// Any element (a chart).
     pub fn push(&mut self, e: impl Element + 'static) {
+        self.doc.push(Break::new(0.5));
         self.doc.push(e);
     }
 

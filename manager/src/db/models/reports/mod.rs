@@ -1,6 +1,7 @@
 //! Read queries behind the reports (compliance, snapshots), each restricted by RBAC through [`scope_sql`].
 
 pub mod compliance;
+pub mod exposure;
 pub mod snapshot;
 
 use crate::db::models::scope::Scope;
