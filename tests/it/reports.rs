@@ -6,6 +6,7 @@
 mod compliance;
 mod exports;
 mod exposure;
+mod trail;
 
 use chrono::{DateTime, Duration, Utc};
 use linux_patch_manager::app::AppContext;

@@ -151,6 +151,8 @@ fn api_routes(cfg: &mut web::ServiceConfig) {
             web::get().to(ui::reports_exposure::pdf),
         )
         .route("/reports/vulnerabilities/{cve}", web::get().to(api::reports::cve))
+        .route("/reports/audit", web::get().to(api::reports::audit))
+        .route("/reports/audit.csv", web::get().to(ui::reports_audit::csv))
         // poller
         .route("/poller", web::get().to(api::poller::status))
         .route("/poller/sweep", web::post().to(api::poller::sweep));
@@ -283,6 +285,8 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
             "/reports/vulnerabilities/{cve}",
             web::get().to(ui::reports_exposure::cve),
         )
+        .route("/reports/audit", web::get().to(ui::reports_audit::page))
+        .route("/reports/audit.csv", web::get().to(ui::reports_audit::csv))
         // certificates
         .route("/certificates", web::get().to(ui::certificates::page))
         .route(

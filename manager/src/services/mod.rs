@@ -13,6 +13,7 @@ pub mod groups;
 pub mod hosts;
 pub mod own_account;
 pub mod reports;
+pub mod reports_audit;
 pub mod reports_csv;
 pub mod reports_exposure;
 pub mod reports_pdf;

@@ -45,3 +45,13 @@ pub(crate) async fn cve(
         serde_json::json!({ "cve": cve, "hosts": hosts, "next": next }),
     ))
 }
+
+pub(crate) async fn audit(
+    state: web::Data<AppContext>,
+    req: HttpRequest,
+    who: Signed,
+    q: web::Query<crate::services::reports_audit::TrailQuery>,
+) -> Result<HttpResponse, ManagerError> {
+    let t = crate::http::ui::reports_audit::load(&state, &who, &q).await?;
+    Ok(ok_json(&req, state.now(), t))
+}

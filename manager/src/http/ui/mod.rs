@@ -17,6 +17,7 @@ pub mod mfa;
 pub mod mfa_setup;
 pub mod report_svg;
 pub mod reports;
+pub mod reports_audit;
 pub mod reports_exposure;
 pub mod svg;
 pub mod webauthn;

@@ -1,5 +1,6 @@
 //! Read queries behind the reports (compliance, snapshots), each restricted by RBAC through [`scope_sql`].
 
+pub mod audit_trail;
 pub mod compliance;
 pub mod exposure;
 pub mod snapshot;
