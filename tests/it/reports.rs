@@ -6,6 +6,7 @@
 mod compliance;
 mod exports;
 mod exposure;
+mod scale;
 mod trail;
 
 use chrono::{DateTime, Duration, Utc};
