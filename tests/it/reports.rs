@@ -7,6 +7,7 @@ mod compliance;
 mod exports;
 mod exposure;
 mod scale;
+mod screenshots;
 mod trail;
 
 use chrono::{DateTime, Duration, Utc};
