@@ -1,5 +1,5 @@
-// The Reports pages in Chromium on a seeded fleet: Compliance, Vulnerability exposure, one CVE and the Audit
-// trail, what each shows, and screenshots light and dark.
+// The Reports pages in Chromium on a seeded fleet: Compliance, Vulnerability exposure, one CVE, Patch history
+// and the Audit trail, what each shows, and screenshots light and dark.
 //
 // Env: BASE_URL, CA_PEM, USERNAME, PASSWORD (the admin's one-time password), OUT_DIR, SCREENSHOT_DIR.
 import { mkdirSync } from 'node:fs';
@@ -45,6 +45,11 @@ main(async (t) => {
   await page.waitForSelector('#cve-hosts');
   const cveHosts = await page.locator('#cve-hosts tr[data-hostname]').count();
   await shot(page, 'report_cve');
+
+  t.step('patch history');
+  await page.goto(`${base}/reports/history`);
+  await page.waitForSelector('#history-table');
+  await shot(page, 'report_history');
 
   t.step('audit trail');
   await page.goto(`${base}/reports/audit`);

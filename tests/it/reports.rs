@@ -6,6 +6,7 @@
 mod compliance;
 mod exports;
 mod exposure;
+mod history;
 mod scale;
 mod screenshots;
 mod trail;
@@ -164,6 +165,10 @@ pub fn table_rows(r: &Resp, id: &str) -> Vec<Vec<String>> {
                     out.replace("&#34;", "\"")
                         .replace("&quot;", "\"")
                         .replace("&#39;", "'")
+                        .replace("&#62;", ">")
+                        .replace("&gt;", ">")
+                        .replace("&#60;", "<")
+                        .replace("&lt;", "<")
                         .replace("&amp;", "&")
                 })
                 .collect()

@@ -152,6 +152,8 @@ fn api_routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/reports/vulnerabilities/{cve}", web::get().to(api::reports::cve))
         .route("/reports/audit", web::get().to(api::reports::audit))
+        .route("/reports/history", web::get().to(api::reports::history))
+        .route("/reports/history.csv", web::get().to(ui::reports_history::csv))
         .route("/reports/audit.csv", web::get().to(ui::reports_audit::csv))
         // poller
         .route("/poller", web::get().to(api::poller::status))
@@ -286,6 +288,8 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
             web::get().to(ui::reports_exposure::cve),
         )
         .route("/reports/audit", web::get().to(ui::reports_audit::page))
+        .route("/reports/history", web::get().to(ui::reports_history::page))
+        .route("/reports/history.csv", web::get().to(ui::reports_history::csv))
         .route("/reports/audit.csv", web::get().to(ui::reports_audit::csv))
         // certificates
         .route("/certificates", web::get().to(ui::certificates::page))

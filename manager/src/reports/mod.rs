@@ -3,4 +3,5 @@
 pub mod compliance;
 pub mod csv;
 pub mod exposure;
+pub mod history;
 pub mod pdf;

@@ -16,6 +16,7 @@ pub mod reports;
 pub mod reports_audit;
 pub mod reports_csv;
 pub mod reports_exposure;
+pub mod reports_history;
 pub mod reports_pdf;
 pub mod users;
 pub mod windows;

@@ -31,7 +31,8 @@ pub struct TrailQuery {
     pub limit: Option<i64>,
 }
 
-fn day(s: Option<&str>, what: &str) -> Result<Option<NaiveDate>, ManagerError> {
+/// A `YYYY-MM-DD` day parameter.
+pub fn day(s: Option<&str>, what: &str) -> Result<Option<NaiveDate>, ManagerError> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")

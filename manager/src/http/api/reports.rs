@@ -55,3 +55,13 @@ pub(crate) async fn audit(
     let t = crate::http::ui::reports_audit::load(&state, &who, &q).await?;
     Ok(ok_json(&req, state.now(), t))
 }
+
+pub(crate) async fn history(
+    state: web::Data<AppContext>,
+    req: HttpRequest,
+    who: Signed,
+    q: web::Query<crate::services::reports_history::HistoryQuery>,
+) -> Result<HttpResponse, ManagerError> {
+    let h = crate::http::ui::reports_history::load(&state, &who, &q).await?;
+    Ok(ok_json(&req, state.now(), h))
+}

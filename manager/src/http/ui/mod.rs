@@ -19,6 +19,7 @@ pub mod report_svg;
 pub mod reports;
 pub mod reports_audit;
 pub mod reports_exposure;
+pub mod reports_history;
 pub mod svg;
 pub mod webauthn;
 pub mod windows;

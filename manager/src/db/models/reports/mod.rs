@@ -3,6 +3,7 @@
 pub mod audit_trail;
 pub mod compliance;
 pub mod exposure;
+pub mod history;
 pub mod snapshot;
 
 use crate::db::models::scope::Scope;
