@@ -194,3 +194,35 @@ pub fn python_csv(body: &str) -> Vec<Vec<String>> {
     assert!(out.status.success(), "python csv failed");
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// `uri` fetched as a PDF by `jar`: its text by `pdftotext -layout` (also kept in `REPORT_PDF_DIR` as `name`).
+pub async fn pdf_text<S, B>(app: &S, jar: &linux_patch_tests::console::Jar, uri: &str, name: &str) -> String
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    B: actix_web::body::MessageBody,
+{
+    let r = actix_web::test::call_service(
+        app,
+        jar.apply(actix_web::test::TestRequest::get().uri(uri))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(r.status(), 200, "{uri}");
+    let bytes = actix_web::test::read_body(r).await;
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join(name);
+    std::fs::write(&pdf, &bytes).unwrap();
+    if let Ok(out) = std::env::var("REPORT_PDF_DIR") {
+        std::fs::copy(&pdf, std::path::Path::new(&out).join(name)).unwrap();
+    }
+    let o = std::process::Command::new("pdftotext")
+        .args(["-layout", pdf.to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    String::from_utf8(o.stdout).unwrap()
+}

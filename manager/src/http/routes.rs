@@ -154,7 +154,9 @@ fn api_routes(cfg: &mut web::ServiceConfig) {
         .route("/reports/audit", web::get().to(api::reports::audit))
         .route("/reports/history", web::get().to(api::reports::history))
         .route("/reports/history.csv", web::get().to(ui::reports_history::csv))
+        .route("/reports/history.pdf", web::get().to(ui::reports_history::pdf))
         .route("/reports/audit.csv", web::get().to(ui::reports_audit::csv))
+        .route("/reports/audit.pdf", web::get().to(ui::reports_audit::pdf))
         // poller
         .route("/poller", web::get().to(api::poller::status))
         .route("/poller/sweep", web::post().to(api::poller::sweep));
@@ -290,7 +292,9 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
         .route("/reports/audit", web::get().to(ui::reports_audit::page))
         .route("/reports/history", web::get().to(ui::reports_history::page))
         .route("/reports/history.csv", web::get().to(ui::reports_history::csv))
+        .route("/reports/history.pdf", web::get().to(ui::reports_history::pdf))
         .route("/reports/audit.csv", web::get().to(ui::reports_audit::csv))
+        .route("/reports/audit.pdf", web::get().to(ui::reports_audit::pdf))
         // certificates
         .route("/certificates", web::get().to(ui::certificates::page))
         .route(

@@ -18,6 +18,7 @@ pub mod reports_csv;
 pub mod reports_exposure;
 pub mod reports_history;
 pub mod reports_pdf;
+pub mod reports_pdf_more;
 pub mod users;
 pub mod windows;
 

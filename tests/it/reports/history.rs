@@ -138,6 +138,21 @@ async fn the_history_lists_every_target_with_its_changes() {
     }
     assert_eq!(table[0][1], "'=cmd|calc", "formula neutralised");
 
+    let text = pdf_text(&app, &admin, "/reports/history.pdf", "history.pdf").await;
+    for needle in [
+        "Patch history",
+        "All hosts",
+        "Audit chain",
+        "4 deployment targets",
+        "openssl 1.0 -> 3.0.9",
+        "failed: apt",
+        "security_only",
+        "2026-",
+        "bob",
+    ] {
+        assert!(text.contains(needle), "{needle} not in:\n{text}");
+    }
+
     // The operator: web hosts only; db1 by id or by group is a 404.
     let mut op = sign_in(&app, &clock, "op", &op_secret).await;
     let j = send(&app, &mut op, get("/api/v1/reports/history")).await.json();
@@ -149,6 +164,11 @@ async fn the_history_lists_every_target_with_its_changes() {
     ] {
         assert_eq!(send(&app, &mut op, get(&uri)).await.status, 404, "{uri}");
     }
+    let text = pdf_text(&app, &op, "/reports/history.pdf", "history-op.pdf").await;
+    assert!(
+        text.contains("3 deployment targets") && !text.contains("db1.lan"),
+        "{text}"
+    );
     let csv = send(&app, &mut op, get("/reports/history.csv")).await;
     assert!(
         !csv.body.contains("db1.lan") && !csv.body.contains("apt: lock held"),

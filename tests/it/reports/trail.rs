@@ -121,9 +121,24 @@ async fn the_trail_filters_pages_and_carries_the_chain_status() {
         seen
     );
 
+    let text = pdf_text(&app, &admin, "/reports/audit.pdf?user=alice", "audit.pdf").await;
+    for needle in [
+        "Audit trail",
+        "verified (",
+        "3 entries",
+        "host.remove",
+        "group:100%_x",
+    ] {
+        assert!(text.contains(needle), "{needle} not in:\n{text}");
+    }
+
     // Operators have no audit report.
     let mut op = sign_in(&app, &clock, "op", &op_secret).await;
-    for uri in ["/api/v1/reports/audit", "/reports/audit.csv"] {
+    for uri in [
+        "/api/v1/reports/audit",
+        "/reports/audit.csv",
+        "/reports/audit.pdf",
+    ] {
         assert_eq!(send(&app, &mut op, get(uri)).await.status, 403, "{uri}");
     }
 
@@ -144,4 +159,6 @@ async fn the_trail_filters_pages_and_carries_the_chain_status() {
         .find(|r| r.first().map(String::as_str) == Some("Audit chain"))
         .unwrap();
     assert!(chain[1].starts_with("BROKEN at row"), "{chain:?}");
+    let text = pdf_text(&app, &admin, "/reports/audit.pdf", "audit-broken.pdf").await;
+    assert!(text.contains("BROKEN at row"), "{text}");
 }

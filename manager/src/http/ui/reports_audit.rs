@@ -73,3 +73,22 @@ pub(crate) async fn csv(
         svc::csv(&state, &t),
     ))
 }
+
+pub(crate) async fn pdf(
+    state: web::Data<AppContext>,
+    who: Signed,
+    q: web::Query<TrailQuery>,
+) -> Result<HttpResponse, ManagerError> {
+    let q = TrailQuery {
+        before: None,
+        limit: Some(1),
+        ..q.into_inner()
+    };
+    let t = load(&state, &who, &q).await?;
+    let day = t.scope.generated_at.format("%Y-%m-%d");
+    let pdf = crate::services::reports_pdf_more::audit(&state, t).await?;
+    Ok(super::reports::pdf_response(
+        &format!("audit-trail-{day}.pdf"),
+        pdf,
+    ))
+}

@@ -91,3 +91,22 @@ pub(crate) async fn csv(
         svc::csv(&state, &h),
     ))
 }
+
+pub(crate) async fn pdf(
+    state: web::Data<AppContext>,
+    who: Signed,
+    q: web::Query<HistoryQuery>,
+) -> Result<HttpResponse, ManagerError> {
+    let q = HistoryQuery {
+        before: None,
+        limit: Some(1),
+        ..q.into_inner()
+    };
+    let h = load(&state, &who, &q).await?;
+    let day = h.scope.generated_at.format("%Y-%m-%d");
+    let pdf = crate::services::reports_pdf_more::history(&state, h).await?;
+    Ok(super::reports::pdf_response(
+        &format!("patch-history-{day}.pdf"),
+        pdf,
+    ))
+}

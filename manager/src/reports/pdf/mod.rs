@@ -166,7 +166,7 @@ impl Doc {
             for row in chunk {
                 let mut r = t.row();
                 for (j, cell) in row.iter().enumerate() {
-                    let n = widths.get(j).copied().unwrap_or(10) * 3;
+                    let n = widths.get(j).copied().unwrap_or(10) * 5 / 2;
                     r.push_element(Paragraph::new(fit(cell, n)).styled(small).padded(1));
                 }
                 r.push().map_err(|e| format!("table: {e}"))?;
