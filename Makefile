@@ -64,7 +64,8 @@ demo-stop:
 ## make bench: figures (not assertions) for the read API on this machine's real dpkg database, the manager polling
 ## a simulated fleet (sweeps, page times, RSS at 2,500 and 10,000 hosts), the fleet simulator's start time and
 ## memory at 2,500 and 10,000 hosts, and a security-only deployment to 2,500 and 10,000 simulated hosts
-## (dispatch and finish times, console page times during the run vs idle, RSS).
+## (dispatch and finish times, console page times during the run vs idle, RSS), and the reports (compliance page,
+## CSV at 2,500 and 10,000 hosts, PDFs at 2,500).
 bench: prereqs
 	$(CARGO) build --release --workspace --bins
 	$(CARGO) bench -p linux-patch-tests --bench agent_read
@@ -72,6 +73,7 @@ bench: prereqs
 	$(CARGO) bench -p linux-patch-tests --bench manager_fleet
 	$(CARGO) bench -p linux-patch-tests --bench deployments
 	$(CARGO) bench -p linux-patch-tests --bench relay
+	$(CARGO) bench -p linux-patch-tests --bench reports
 
 clean:
 	$(CARGO) clean

@@ -6,8 +6,9 @@ set -eu
 
 PKGS="build-essential pkg-config libssl-dev openssl curl ca-certificates dpkg-dev apt-utils util-linux \
   dnf dnf-plugins-core rpm createrepo-c pacman-package-manager libarchive-tools zstd \
-  postgresql libpq-dev chromium libnss3-tools python3 \
+  postgresql libpq-dev chromium libnss3-tools python3 poppler-utils \
   debhelper lintian rpmlint makepkg systemd-container mmdebstrap"
+# poppler-utils (pdftotext, pdfinfo, pdftoppm): the report tests read the PDFs back and render them as PNGs.
 # Native packages (make packages, the package tests): debhelper + lintian build and check the .debs, rpm's
 # rpmbuild + rpmlint the RPMs, makepkg the Arch package; systemd-container
 # (systemd-nspawn) boots Debian with systemd as PID 1 and mmdebstrap builds that root (and an OpenRC chroot).

@@ -22,6 +22,7 @@ pub mod paths;
 pub mod poll;
 pub mod postgres;
 pub mod relay;
+pub mod reports;
 pub mod secrets;
 pub mod services;
 pub mod settings;

@@ -44,5 +44,6 @@ mod openapi_client;
 mod pacman_backend;
 mod reload;
 mod remote_syslog;
+mod reports;
 mod simulated;
 mod tls;

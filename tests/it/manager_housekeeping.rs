@@ -32,8 +32,14 @@ async fn chores_run_when_the_clock_says_and_do_their_work() {
             Chore::Audit,
             Chore::EnrolmentPurge,
             Chore::SessionPrune,
-            Chore::OperationalPrune
+            Chore::OperationalPrune,
+            Chore::ComplianceSnapshot
         ],
+        "{first:?}"
+    );
+    assert_eq!(
+        first[4].result.as_deref().map(|s| s.split(" for ").next()),
+        Ok(Some("compliance snapshot of 0 hosts")),
         "{first:?}"
     );
     assert_eq!(
@@ -55,7 +61,8 @@ async fn chores_run_when_the_clock_says_and_do_their_work() {
             Chore::EnrolmentPurge,
             Chore::CertificateRenewal,
             Chore::SessionPrune,
-            Chore::OperationalPrune
+            Chore::OperationalPrune,
+            Chore::ComplianceSnapshot
         ]
     );
     assert!(later.iter().all(|o| o.result.is_ok()), "{later:?}");

@@ -234,6 +234,23 @@ async fn a_real_agent_is_polled_end_to_end() {
     want.sort_by_key(|v| v.to_string());
     got.sort_by_key(|v| v.to_string());
     assert_eq!(got, want);
+    // The reports read the same answer: first seen = this poll for every pending update; the host is not
+    // compliant (a security update is pending).
+    let first_seen: Vec<chrono::DateTime<chrono::Utc>> =
+        linux_patch_manager::db::schema::patch_first_seen::table
+            .filter(linux_patch_manager::db::schema::patch_first_seen::host_id.eq(h.id))
+            .select(linux_patch_manager::db::schema::patch_first_seen::first_seen_at)
+            .load(&mut db.conn())
+            .unwrap();
+    assert_eq!(first_seen.len(), list.len());
+    assert!(first_seen.iter().all(|t| *t == now), "{first_seen:?}");
+    let counts = linux_patch_manager::db::models::reports::compliance::counts(
+        &mut db.conn(),
+        linux_patch_manager::db::models::scope::Scope::All,
+        None,
+    )
+    .unwrap();
+    assert_eq!((counts.compliant, counts.noncompliant, counts.nodata), (0, 1, 0));
 
     let hist = HostHealth::recent(&mut db.conn(), h.id, 10).unwrap();
     assert_eq!(hist.len(), 1, "one attempt; the old row was pruned");

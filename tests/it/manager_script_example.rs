@@ -1,5 +1,5 @@
 //! The worked script of `docs/manager.md` ("A worked script"), curl and Python `requests` exactly as written
-//! there, against a real manager (real PostgreSQL, real TLS): token created, hosts paged, deployment queued.
+//! there, against a real manager (real PostgreSQL, real TLS): token created, hosts paged, deployment queued, compliance CSV read.
 
 use diesel::prelude::*;
 use linux_patch_manager::auth::totp;
@@ -66,8 +66,16 @@ fn check(out: &str, hosts: &[(i64, &str)], deployments_before: i64, m: &ManagerP
         listed, expected,
         "every host, in name order, across pages of two:\n{out}"
     );
-    let last = lines.last().unwrap();
-    let id: i64 = last
+    assert_eq!(
+        lines.last().copied(),
+        Some(format!("report {} hosts", hosts.len()).as_str()),
+        "the compliance CSV has a row per host:\n{out}"
+    );
+    let queued = lines
+        .iter()
+        .find(|l| l.starts_with("deployment "))
+        .unwrap_or_else(|| panic!("{out}"));
+    let id: i64 = queued
         .strip_prefix("deployment ")
         .and_then(|r| r.strip_suffix(": 1 target(s)"))
         .and_then(|n| n.parse().ok())

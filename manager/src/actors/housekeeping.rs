@@ -211,7 +211,8 @@ mod tests {
                 Chore::Audit,
                 Chore::EnrolmentPurge,
                 Chore::SessionPrune,
-                Chore::OperationalPrune
+                Chore::OperationalPrune,
+                Chore::ComplianceSnapshot
             ]
         );
         assert!(first.iter().all(|o| o.result.is_ok()));
@@ -222,7 +223,11 @@ mod tests {
         clock.advance(chrono::Duration::minutes(1));
         assert_eq!(
             chores(&h.run_due().await.unwrap()),
-            vec![Chore::EnrolmentPurge, Chore::SessionPrune]
+            vec![
+                Chore::EnrolmentPurge,
+                Chore::SessionPrune,
+                Chore::ComplianceSnapshot
+            ]
         );
 
         clock.advance(chrono::Duration::hours(23));
@@ -233,10 +238,11 @@ mod tests {
                 Chore::EnrolmentPurge,
                 Chore::CertificateRenewal,
                 Chore::SessionPrune,
-                Chore::OperationalPrune
+                Chore::OperationalPrune,
+                Chore::ComplianceSnapshot
             ]
         );
-        assert_eq!(rec.ran.borrow().len(), 11);
+        assert_eq!(rec.ran.borrow().len(), 14);
     }
 
     #[actix_rt::test]

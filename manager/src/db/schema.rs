@@ -173,6 +173,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    compliance_snapshots (day, host_id) {
+        day -> Date,
+        host_id -> Int8,
+        state -> Text,
+        pending_security -> Int4,
+    }
+}
+
+diesel::table! {
+    patch_first_seen (host_id, name, architecture, candidate_version) {
+        host_id -> Int8,
+        name -> Text,
+        architecture -> Text,
+        candidate_version -> Text,
+        first_seen_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     discovery_ranges (id) {
         id -> Int8,
         cidr -> Text,
@@ -400,6 +419,7 @@ diesel::joinable!(enrollments -> hosts (host_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(login_challenges -> users (user_id));
 diesel::joinable!(maintenance_windows -> hosts (host_id));
+diesel::joinable!(patch_first_seen -> hosts (host_id));
 diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(service_accounts -> users (user_id));
@@ -416,6 +436,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_checkpoints,
     audit_log,
     certificates,
+    compliance_snapshots,
     deployment_targets,
     deployments,
     discovery_ranges,
@@ -429,6 +450,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     maintenance_windows,
     notification_outbox,
     notification_prefs,
+    patch_first_seen,
     recovery_codes,
     refresh_tokens,
     runtime_settings,

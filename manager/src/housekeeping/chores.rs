@@ -49,6 +49,10 @@ impl ChoreRunner for Chores {
                 Chore::OperationalPrune => {
                     super::retention::operational(&me.db, me.ca.now(), me.retention.get()).await
                 }
+                Chore::ComplianceSnapshot => {
+                    let keep = me.retention.get().operational_days;
+                    super::compliance::snapshot(&me.db, me.ca.now(), keep).await
+                }
             }
         })
     }

@@ -2,6 +2,7 @@
 //! (pure, clock as a parameter), and the chores themselves with what they need passed in.
 
 pub mod chores;
+pub mod compliance;
 pub mod retention;
 pub mod schedule;
 

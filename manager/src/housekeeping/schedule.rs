@@ -18,32 +18,37 @@ pub enum Chore {
     SessionPrune,
     /// Prune operational data (health history, finished deployments, sent e-mails) past its retention.
     OperationalPrune,
+    /// Record every host's compliance state for today (the reports' trend).
+    ComplianceSnapshot,
 }
 
 impl Chore {
     /// Every chore, in the order they run when several are due.
-    pub const ALL: [Chore; 5] = [
+    pub const ALL: [Chore; 6] = [
         Chore::Audit,
         Chore::EnrolmentPurge,
         Chore::CertificateRenewal,
         Chore::SessionPrune,
         Chore::OperationalPrune,
+        Chore::ComplianceSnapshot,
     ];
 
     /// How often it runs.
     pub fn every(self) -> Duration {
         match self {
             Chore::Audit | Chore::CertificateRenewal | Chore::OperationalPrune => Duration::days(1),
-            Chore::EnrolmentPurge | Chore::SessionPrune => Duration::hours(1),
+            Chore::EnrolmentPurge | Chore::SessionPrune | Chore::ComplianceSnapshot => Duration::hours(1),
         }
     }
 
     /// How long after start it first runs.
     pub fn first_after(self) -> Duration {
         match self {
-            Chore::Audit | Chore::EnrolmentPurge | Chore::SessionPrune | Chore::OperationalPrune => {
-                Duration::zero()
-            }
+            Chore::Audit
+            | Chore::EnrolmentPurge
+            | Chore::SessionPrune
+            | Chore::OperationalPrune
+            | Chore::ComplianceSnapshot => Duration::zero(),
             Chore::CertificateRenewal => Duration::days(1),
         }
     }
@@ -56,6 +61,7 @@ impl Chore {
             Chore::CertificateRenewal => "certificate renewal",
             Chore::SessionPrune => "ended session prune",
             Chore::OperationalPrune => "operational data prune",
+            Chore::ComplianceSnapshot => "compliance snapshot",
         }
     }
 }
@@ -111,7 +117,8 @@ mod tests {
                 Chore::Audit,
                 Chore::EnrolmentPurge,
                 Chore::SessionPrune,
-                Chore::OperationalPrune
+                Chore::OperationalPrune,
+                Chore::ComplianceSnapshot
             ]
         );
         assert_eq!(p.next_due(Chore::CertificateRenewal), Some(t(24)));
@@ -125,9 +132,17 @@ mod tests {
             p.ran(c, t(0));
         }
         assert!(p.due(t(0)).is_empty());
-        assert_eq!(p.due(t(1)), vec![Chore::EnrolmentPurge, Chore::SessionPrune]);
+        assert_eq!(
+            p.due(t(1)),
+            vec![
+                Chore::EnrolmentPurge,
+                Chore::SessionPrune,
+                Chore::ComplianceSnapshot
+            ]
+        );
         p.ran(Chore::EnrolmentPurge, t(1));
         p.ran(Chore::SessionPrune, t(1));
+        p.ran(Chore::ComplianceSnapshot, t(1));
         assert_eq!(p.due(t(2) - Duration::seconds(1)), vec![]);
         assert_eq!(
             p.due(t(24)),
@@ -136,7 +151,8 @@ mod tests {
                 Chore::EnrolmentPurge,
                 Chore::CertificateRenewal,
                 Chore::SessionPrune,
-                Chore::OperationalPrune
+                Chore::OperationalPrune,
+                Chore::ComplianceSnapshot
             ]
         );
     }

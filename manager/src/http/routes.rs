@@ -157,6 +157,39 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
             "/account/notifications",
             web::post().to(ui::settings::my_notifications),
         )
+        // reports
+        .route("/reports", web::get().to(ui::reports::index))
+        .route("/reports/compliance", web::get().to(ui::reports::compliance))
+        .route(
+            "/reports/compliance.csv",
+            web::get().to(ui::reports::compliance_csv),
+        )
+        .route(
+            "/reports/compliance.pdf",
+            web::get().to(ui::reports::compliance_pdf),
+        )
+        .route(
+            "/reports/vulnerabilities",
+            web::get().to(ui::reports_exposure::page),
+        )
+        .route(
+            "/reports/vulnerabilities.csv",
+            web::get().to(ui::reports_exposure::csv),
+        )
+        .route(
+            "/reports/vulnerabilities.pdf",
+            web::get().to(ui::reports_exposure::pdf),
+        )
+        .route(
+            "/reports/vulnerabilities/{cve}",
+            web::get().to(ui::reports_exposure::cve),
+        )
+        .route("/reports/audit", web::get().to(ui::reports_audit::page))
+        .route("/reports/history", web::get().to(ui::reports_history::page))
+        .route("/reports/history.csv", web::get().to(ui::reports_history::csv))
+        .route("/reports/history.pdf", web::get().to(ui::reports_history::pdf))
+        .route("/reports/audit.csv", web::get().to(ui::reports_audit::csv))
+        .route("/reports/audit.pdf", web::get().to(ui::reports_audit::pdf))
         // certificates
         .route("/certificates", web::get().to(ui::certificates::page))
         .route(

@@ -98,6 +98,7 @@ pub fn flush(conn: &mut PgConnection, b: &Batch) -> Result<(), ManagerError> {
         HostHealth::insert_many(conn, &b.health)?;
         host_status::apply_patches(conn, &PatchColumns::of(&patches))?;
         HostPatch::replace(conn, &patches)?;
+        crate::db::models::first_seen::record(conn, &patches)?;
         host_status::apply_patch_failures(conn, &b.patch_failures)?;
         Ok::<_, diesel::result::Error>(())
     })?;

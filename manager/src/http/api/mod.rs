@@ -9,9 +9,11 @@ pub mod fleet;
 pub mod hosts_view;
 pub mod openapi;
 pub mod poller;
+pub mod reports;
 pub mod settings;
 pub mod sso;
 pub mod table;
+mod table_admin;
 pub mod tokens;
 
 pub use super::respond::{created_json, ok_json};

@@ -123,8 +123,10 @@ fn operation(
         json!({ "type": "object", "required": ["success", "request_id", "timestamp", "data"],
                 "properties": { "success": { "type": "boolean" }, "request_id": { "type": "string" },
                                 "timestamp": { "type": "string", "format": "date-time" }, "data": data } })
-    } else {
+    } else if r.content == "application/json" {
         json!({ "type": "object" })
+    } else {
+        json!({ "type": "string", "format": "binary" })
     };
     let mut params = path_params(r.path);
     params.extend(query_params(r));
@@ -132,7 +134,7 @@ fn operation(
         "operationId": operation_id(r),
         "summary": r.summary,
         "responses": {
-            r.status.to_string(): { "description": "Success", "content": { "application/json": { "schema": ok } } },
+            r.status.to_string(): { "description": "Success", "content": { r.content: { "schema": ok } } },
             "default": { "description": "Error (in the envelope)",
                          "content": { "application/json": { "schema": error } } },
         },

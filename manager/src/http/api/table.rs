@@ -1,9 +1,6 @@
 //! The `/api/v1` route table: each entry is how a route is served (method guard + handler) and documented.
 
-use super::{
-    auth, certificates, deployments, discovery, enroll, fleet, hosts_view, openapi, poller, settings, sso,
-    tokens,
-};
+use super::{auth, certificates, deployments, discovery, enroll, fleet, hosts_view, openapi, poller, tokens};
 use crate::deploy::request::DeploymentRequest;
 use actix_web::http::Method;
 use actix_web::{web, Route};
@@ -34,8 +31,10 @@ pub struct ApiRoute {
     pub data: SchemaFn,
     /// The success status.
     pub status: u16,
-    /// Whether the answer is the JSON envelope (false: this document itself).
+    /// Whether the answer is the JSON envelope (false: this document itself, or a download).
     pub enveloped: bool,
+    /// The success answer's media type (`application/json`, or a download's: `text/csv`, `application/pdf`).
+    pub content: &'static str,
     /// Attaches the handler to a route carrying the method guard.
     pub to: fn(Route) -> Route,
 }
@@ -52,7 +51,12 @@ fn object(_: &mut SchemaGenerator) -> Schema {
     schemars::json_schema!({ "type": "object" })
 }
 
-fn route(method: Method, path: &'static str, summary: &'static str, to: fn(Route) -> Route) -> ApiRoute {
+pub(super) fn route(
+    method: Method,
+    path: &'static str,
+    summary: &'static str,
+    to: fn(Route) -> Route,
+) -> ApiRoute {
     let has_body = method == Method::POST || method == Method::PUT;
     ApiRoute {
         method,
@@ -65,23 +69,24 @@ fn route(method: Method, path: &'static str, summary: &'static str, to: fn(Route
         data: any,
         status: 200,
         enveloped: true,
+        content: "application/json",
         to,
     }
 }
 
-fn get(path: &'static str, summary: &'static str, to: fn(Route) -> Route) -> ApiRoute {
+pub(super) fn get(path: &'static str, summary: &'static str, to: fn(Route) -> Route) -> ApiRoute {
     route(Method::GET, path, summary, to)
 }
 
-fn post(path: &'static str, summary: &'static str, to: fn(Route) -> Route) -> ApiRoute {
+pub(super) fn post(path: &'static str, summary: &'static str, to: fn(Route) -> Route) -> ApiRoute {
     route(Method::POST, path, summary, to)
 }
 
-fn put(path: &'static str, summary: &'static str, to: fn(Route) -> Route) -> ApiRoute {
+pub(super) fn put(path: &'static str, summary: &'static str, to: fn(Route) -> Route) -> ApiRoute {
     route(Method::PUT, path, summary, to)
 }
 
-fn delete(path: &'static str, summary: &'static str, to: fn(Route) -> Route) -> ApiRoute {
+pub(super) fn delete(path: &'static str, summary: &'static str, to: fn(Route) -> Route) -> ApiRoute {
     route(Method::DELETE, path, summary, to)
 }
 
@@ -116,6 +121,13 @@ impl ApiRoute {
 
 /// Every `/api/v1` route, in registration order (a literal segment before a `{param}` at the same place).
 pub fn routes() -> Vec<ApiRoute> {
+    let mut all = core();
+    all.extend(super::table_admin::routes());
+    all
+}
+
+/// Sign-in, certificates, discovery, enrolment, fleet, deployments, tokens.
+fn core() -> Vec<ApiRoute> {
     vec![
         post(
             "/auth/token",
@@ -160,51 +172,6 @@ pub fn routes() -> Vec<ApiRoute> {
             "/hosts/{id}/bundle",
             "A manually registered host's certificate bundle (handed over once)",
             |r| r.to(certificates::bundle),
-        ),
-        get(
-            "/settings",
-            "Runtime settings (administrators; secrets never shown)",
-            |r| r.to(settings::get),
-        ),
-        put(
-            "/settings",
-            "Change runtime settings: validated, audited before/after, applied without a restart",
-            |r| r.to(settings::put),
-        ),
-        post(
-            "/settings/smtp/test",
-            "Send a test e-mail with the stored SMTP settings",
-            |r| r.to(settings::smtp_test),
-        ),
-        get(
-            "/settings/sso",
-            "Entra ID SSO settings (the client secret never shown)",
-            |r| r.to(sso::get),
-        ),
-        put(
-            "/settings/sso",
-            "Replace the SSO settings: validated, audited before/after (secret redacted)",
-            |r| r.to(sso::put),
-        ),
-        post(
-            "/settings/sso/test",
-            "Test connection: discovery, issuer, signing keys, a token request proving the secret",
-            |r| r.to(sso::test),
-        ),
-        post(
-            "/settings/sso/links",
-            "Link a local account to an Entra identity (tid, oid)",
-            |r| r.to(sso::link),
-        ),
-        get(
-            "/account/notifications",
-            "The events this user is e-mailed about",
-            |r| r.to(settings::my_notifications),
-        ),
-        put(
-            "/account/notifications",
-            "Choose the events this user is e-mailed about",
-            |r| r.to(settings::set_my_notifications),
         ),
         get("/discovery", "Discovery scans", |r| r.to(discovery::list)),
         post("/discovery", "Start a discovery scan of an IPv4 range", |r| {
@@ -371,6 +338,12 @@ pub fn routes() -> Vec<ApiRoute> {
 impl ApiRoute {
     fn raw(mut self) -> Self {
         self.enveloped = false;
+        self
+    }
+    /// A file answer (CSV, PDF) instead of the envelope.
+    pub(super) fn download(mut self, media: &'static str) -> Self {
+        self.enveloped = false;
+        self.content = media;
         self
     }
 }

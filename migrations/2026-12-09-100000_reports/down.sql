@@ -1,0 +1,2 @@
+DROP TABLE compliance_snapshots;
+DROP TABLE patch_first_seen;
