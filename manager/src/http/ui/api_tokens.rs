@@ -5,9 +5,9 @@ use super::{flash_error, html, see_other_with, Flash, Page, Shown};
 use crate::app::AppContext;
 use crate::db::models::{Group, Role};
 use crate::error::ManagerError;
-use crate::http::api::tokens::{me_of, token_page, ServiceAccountView, TokenView};
 use crate::http::form::SignedForm;
 use crate::http::identity::Signed;
+use crate::http::tokens_dto::{me_of, token_page, ServiceAccountView, TokenView};
 use crate::services::api_tokens::{self, NewToken};
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -51,7 +51,7 @@ async fn render(
     let page = token_page(rows, PAGE, state.now());
     let (service_accounts, groups) = if admin_view {
         let sas =
-            api_tokens::service_accounts(state, &actor, None, crate::http::api::tokens::MAX_PAGE).await?;
+            api_tokens::service_accounts(state, &actor, None, crate::http::tokens_dto::MAX_PAGE).await?;
         let groups = state.db(|c| Ok(Group::all(c)?)).await?;
         let views = sas
             .into_iter()
