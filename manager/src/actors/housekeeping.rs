@@ -264,7 +264,7 @@ mod tests {
         h.run_due().await.unwrap();
         clock.advance(chrono::Duration::days(1));
         let out = h.run_due().await.unwrap();
-        assert_eq!(out.len(), 5);
+        assert_eq!(out.len(), 6);
         let renewal = out.iter().find(|o| o.chore == Chore::CertificateRenewal).unwrap();
         assert!(renewal
             .result
