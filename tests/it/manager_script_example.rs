@@ -112,7 +112,7 @@ fn the_documented_curl_and_python_scripts_run_against_a_real_manager() {
     let out = run(&m, python_user, &py_secret, "python3", &example("python"));
     check(&out, &hosts, 1, &m);
 
-    // Each run's token was used 4 times: 3 pages of hosts (2 per page), then the deployment.
+    // Each run's token was used 5 times: 3 pages of hosts (2 per page), the deployment, the CSV report.
     let uses: Vec<String> = audit_log::table
         .filter(audit_log::action.eq("token.use"))
         .select(audit_log::target)
@@ -120,12 +120,12 @@ fn the_documented_curl_and_python_scripts_run_against_a_real_manager() {
         .unwrap();
     assert_eq!(
         uses.iter().filter(|t| *t == "token:nightly").count(),
-        4,
+        5,
         "{uses:?}"
     );
     assert_eq!(
         uses.iter().filter(|t| *t == "token:nightly-py").count(),
-        4,
+        5,
         "{uses:?}"
     );
 }
