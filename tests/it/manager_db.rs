@@ -56,6 +56,7 @@ fn schema_rs_columns() -> BTreeSet<(String, String, String, bool)> {
                 "Bool" => "boolean",
                 "Timestamptz" => "timestamp with time zone",
                 "Jsonb" => "jsonb",
+                "Date" => "date",
                 other => panic!("schema.rs type {other} not mapped in this test"),
             };
             out.insert((table.clone(), col.to_owned(), pg.to_owned(), nullable));
