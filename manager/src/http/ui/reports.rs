@@ -147,8 +147,18 @@ pub(crate) async fn compliance(
     })
 }
 
-/// A streamed CSV download named `name`.
-pub(crate) fn csv_response(name: &str, body: reports_csv::CsvStream) -> HttpResponse {
+/// `{stem}-{YYYY-MM-DD}.{ext}`: a report download's file name, dated by when the report was generated.
+fn file_name(stem: &str, at: chrono::DateTime<chrono::Utc>, ext: &str) -> String {
+    format!("{stem}-{}.{ext}", at.format("%Y-%m-%d"))
+}
+
+/// A streamed CSV download named after `stem` and the report's generation time `at`.
+pub(crate) fn csv_response(
+    stem: &str,
+    at: chrono::DateTime<chrono::Utc>,
+    body: reports_csv::CsvStream,
+) -> HttpResponse {
+    let name = file_name(stem, at, "csv");
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
@@ -171,9 +181,10 @@ pub(crate) async fn compliance_csv(
         ..q.into_inner()
     };
     let r = load(&state, &who, &q).await?;
-    let day = r.scope.generated_at.format("%Y-%m-%d");
+    let at = r.scope.generated_at;
     Ok(csv_response(
-        &format!("compliance-{day}.csv"),
+        "compliance",
+        at,
         reports_csv::compliance(&state, &r),
     ))
 }
@@ -183,8 +194,9 @@ pub(crate) async fn index(_who: Signed) -> HttpResponse {
     super::see_other("/reports/compliance")
 }
 
-/// A PDF download named `name`.
-pub(crate) fn pdf_response(name: &str, body: Vec<u8>) -> HttpResponse {
+/// A PDF download named after `stem` and the report's generation time `at`.
+pub(crate) fn pdf_response(stem: &str, at: chrono::DateTime<chrono::Utc>, body: Vec<u8>) -> HttpResponse {
+    let name = file_name(stem, at, "pdf");
     HttpResponse::Ok()
         .content_type("application/pdf")
         .insert_header((
@@ -207,7 +219,7 @@ pub(crate) async fn compliance_pdf(
         ..q.into_inner()
     };
     let r = load(&state, &who, &q).await?;
-    let day = r.scope.generated_at.format("%Y-%m-%d");
+    let at = r.scope.generated_at;
     let pdf = crate::services::reports_pdf::compliance(&state, r).await?;
-    Ok(pdf_response(&format!("compliance-{day}.pdf"), pdf))
+    Ok(pdf_response("compliance", at, pdf))
 }

@@ -67,11 +67,8 @@ pub(crate) async fn csv(
         ..q.into_inner()
     };
     let t = load(&state, &who, &q).await?;
-    let day = t.scope.generated_at.format("%Y-%m-%d");
-    Ok(csv_response(
-        &format!("audit-trail-{day}.csv"),
-        svc::csv(&state, &t),
-    ))
+    let at = t.scope.generated_at;
+    Ok(csv_response("audit-trail", at, svc::csv(&state, &t)))
 }
 
 pub(crate) async fn pdf(
@@ -85,10 +82,7 @@ pub(crate) async fn pdf(
         ..q.into_inner()
     };
     let t = load(&state, &who, &q).await?;
-    let day = t.scope.generated_at.format("%Y-%m-%d");
+    let at = t.scope.generated_at;
     let pdf = crate::services::reports_pdf_more::audit(&state, t).await?;
-    Ok(super::reports::pdf_response(
-        &format!("audit-trail-{day}.pdf"),
-        pdf,
-    ))
+    Ok(super::reports::pdf_response("audit-trail", at, pdf))
 }

@@ -157,11 +157,8 @@ pub(crate) async fn csv(
         ..q.into_inner()
     };
     let r = load(&state, &who, &q).await?;
-    let day = r.scope.generated_at.format("%Y-%m-%d");
-    Ok(csv_response(
-        &format!("vulnerabilities-{day}.csv"),
-        svc::csv(&state, &r),
-    ))
+    let at = r.scope.generated_at;
+    Ok(csv_response("vulnerabilities", at, svc::csv(&state, &r)))
 }
 
 pub(crate) async fn pdf(
@@ -175,7 +172,7 @@ pub(crate) async fn pdf(
         ..q.into_inner()
     };
     let r = load(&state, &who, &q).await?;
-    let day = r.scope.generated_at.format("%Y-%m-%d");
+    let at = r.scope.generated_at;
     let pdf = crate::services::reports_pdf::exposure(&state, r).await?;
-    Ok(pdf_response(&format!("vulnerabilities-{day}.pdf"), pdf))
+    Ok(pdf_response("vulnerabilities", at, pdf))
 }

@@ -85,11 +85,8 @@ pub(crate) async fn csv(
         ..q.into_inner()
     };
     let h = load(&state, &who, &q).await?;
-    let day = h.scope.generated_at.format("%Y-%m-%d");
-    Ok(csv_response(
-        &format!("patch-history-{day}.csv"),
-        svc::csv(&state, &h),
-    ))
+    let at = h.scope.generated_at;
+    Ok(csv_response("patch-history", at, svc::csv(&state, &h)))
 }
 
 pub(crate) async fn pdf(
@@ -103,10 +100,7 @@ pub(crate) async fn pdf(
         ..q.into_inner()
     };
     let h = load(&state, &who, &q).await?;
-    let day = h.scope.generated_at.format("%Y-%m-%d");
+    let at = h.scope.generated_at;
     let pdf = crate::services::reports_pdf_more::history(&state, h).await?;
-    Ok(super::reports::pdf_response(
-        &format!("patch-history-{day}.pdf"),
-        pdf,
-    ))
+    Ok(super::reports::pdf_response("patch-history", at, pdf))
 }
