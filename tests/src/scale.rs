@@ -114,6 +114,13 @@ impl ScaleRig {
     /// `GET path` with the admin's bearer token, `runs` times on one keep-alive connection; returns the last
     /// response and the manager's `Server-Timing` durations (ms) of every run.
     pub async fn timed_get(&self, path: &str, runs: usize) -> (Response, Vec<f64>) {
+        let (r, parts) = self.timed_get_parts(path, runs).await;
+        (r, parts.iter().map(|p| p[0]).collect())
+    }
+
+    /// Like [`ScaleRig::timed_get`], with each request's `[app, db, dbwait]` milliseconds (handler, inside
+    /// queries, waiting for a connection).
+    pub async fn timed_get_parts(&self, path: &str, runs: usize) -> (Response, Vec<[f64; 3]>) {
         let ca = self.manager.ca();
         let cfg = client_config(&ca, None, &[&rustls::version::TLS13]);
         let mut tls = connect(self.manager.addr, cfg, None).await.unwrap();
@@ -124,7 +131,7 @@ impl ScaleRig {
             let r = request(&mut tls, "GET", path, &[("Authorization", &auth)], b"")
                 .await
                 .unwrap();
-            times.push(server_ms(&r).unwrap_or(f64::NAN));
+            times.push(["app", "db", "dbwait"].map(|m| server_timing(&r, m).unwrap_or(f64::NAN)));
             last = Some(r);
         }
         (last.unwrap(), times)
@@ -150,13 +157,18 @@ impl ScaleRig {
     }
 }
 
-/// The `app;dur=` value of a response's `Server-Timing` header.
+/// The `app;dur=` value of a response's `Server-Timing` header (the whole handler).
 pub fn server_ms(r: &Response) -> Option<f64> {
-    r.header("server-timing")?
-        .split(';')
-        .find_map(|p| p.trim().strip_prefix("dur="))?
-        .parse()
-        .ok()
+    server_timing(r, "app")
+}
+
+/// The `dur=` of metric `name` in a response's `Server-Timing` header (`app`, `db`, `dbwait`).
+pub fn server_timing(r: &Response, name: &str) -> Option<f64> {
+    r.header("server-timing")?.split(',').find_map(|entry| {
+        let mut parts = entry.split(';').map(str::trim);
+        (parts.next()? == name).then_some(())?;
+        parts.find_map(|p| p.strip_prefix("dur="))?.parse().ok()
+    })
 }
 
 /// Median and 95th percentile of `v` (NaN-free).

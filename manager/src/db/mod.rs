@@ -5,6 +5,7 @@ pub mod models;
 pub mod pool;
 
 pub mod schema;
+pub mod timing;
 
 pub use pool::{PgPool, PgPooled};
 
@@ -129,11 +130,21 @@ impl Db {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
-        actix_web::web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
+        let asked = std::time::Instant::now();
+        let (out, stamps) = actix_web::web::block(move || {
+            let conn = pool.get();
+            let held = std::time::Instant::now();
+            let out = conn.and_then(|mut c| f(&mut c));
+            let stamps = timing::Stamps {
+                asked,
+                held,
+                done: std::time::Instant::now(),
+            };
+            (out, stamps)
         })
-        .await?
+        .await?;
+        stamps.record();
+        out
     }
 
     /// Whether the database is there as last seen (never waits): the poller and the deployer pause

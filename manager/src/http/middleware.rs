@@ -29,13 +29,14 @@ pub async fn request_id(
     // Wall time of the handler (queries + rendering), for `make bench` and browsers' dev tools; a
     // measurement only, never used for decisions (those read the Clock).
     let started = std::time::Instant::now();
-    let mut res = next.call(req).await?;
+    let (res, db) = crate::db::timing::scope(next.call(req)).await;
+    let mut res = res?;
     let took_ms = started.elapsed().as_secs_f64() * 1000.0;
     let h = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(id.as_str()) {
         h.insert(HeaderName::from_static("x-request-id"), v);
     }
-    if let Ok(v) = HeaderValue::from_str(&format!("app;dur={took_ms:.2}")) {
+    if let Ok(v) = HeaderValue::from_str(&format!("app;dur={took_ms:.2}, {}", db.header_part())) {
         h.insert(HeaderName::from_static("server-timing"), v);
     }
     for (k, v) in [
