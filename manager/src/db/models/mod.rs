@@ -15,6 +15,7 @@ pub mod host;
 pub mod host_status;
 pub mod mfa;
 pub mod notification;
+pub mod notification_lease;
 pub mod patch;
 pub mod poll_rows;
 pub mod reports;
