@@ -16,6 +16,7 @@ use linux_patch_tests::smtp::SmtpServer;
 use serde_json::{json, Value};
 
 mod lease;
+mod weekly;
 
 /// The Settings document that turns e-mail on against `server` (STARTTLS, AUTH as `pm`).
 pub(crate) fn smtp(server: &SmtpServer, password: &str) -> Value {

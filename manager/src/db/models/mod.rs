@@ -19,6 +19,7 @@ pub mod notification_lease;
 pub mod patch;
 pub mod poll_rows;
 pub mod reports;
+pub mod scheduled;
 pub mod scope;
 pub mod settings_row;
 pub mod sso;
