@@ -148,3 +148,41 @@ async fn the_weekly_compliance_pdf_arrives_once_a_week() {
     assert_eq!(got.len(), 2);
     assert!(got[1].subject.contains("2026-W24"), "{}", got[1].subject);
 }
+
+#[actix_web::test]
+async fn the_settings_page_saves_the_weekly_report_addresses() {
+    use actix_web::test::TestRequest;
+    use linux_patch_tests::console::{form, send};
+    let db = TestDb::new();
+    let (st, clock) = console::state(&db);
+    let app = console::app(st.clone()).await;
+    let (_, secret) = linux_patch_tests::signin::ready_user(&mut db.conn(), "root", Role::Admin);
+    let mut jar = linux_patch_tests::signin::sign_in(&app, &clock, "root", &secret).await;
+    let page = send(&app, &mut jar, TestRequest::get().uri("/settings")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("id=\"reports\"") && page.body.contains("href=\"#reports\""));
+    let csrf = page.input_value("csrf").unwrap();
+    let save = |to: &str| {
+        form(
+            "/settings/reports",
+            &[("csrf", &csrf), ("weekly_compliance_to", to)],
+        )
+    };
+    let r = send(&app, &mut jar, save("ciso@example.org\nbad@")).await;
+    assert!(
+        r.flash_error()
+            .unwrap_or_default()
+            .contains("`bad@` is not an e-mail address"),
+        "{r:?}"
+    );
+    let r = send(&app, &mut jar, save("ciso@example.org\r\naudit@example.org, ")).await;
+    assert_eq!(r.status, 303);
+    assert!(r.notice().unwrap_or_default().contains("reports"), "{r:?}");
+    let page = send(&app, &mut jar, TestRequest::get().uri("/settings")).await;
+    assert!(
+        page.body
+            .contains(">ciso@example.org\naudit@example.org</textarea>"),
+        "{}",
+        page.body
+    );
+}
