@@ -57,6 +57,7 @@ fn schema_rs_columns() -> BTreeSet<(String, String, String, bool)> {
                 "Timestamptz" => "timestamp with time zone",
                 "Jsonb" => "jsonb",
                 "Date" => "date",
+                "Bytea" => "bytea",
                 other => panic!("schema.rs type {other} not mapped in this test"),
             };
             out.insert((table.clone(), col.to_owned(), pg.to_owned(), nullable));

@@ -15,12 +15,17 @@ use linux_patch_tests::pg::TestDb;
 use linux_patch_tests::smtp::SmtpServer;
 use serde_json::{json, Value};
 
-fn smtp(server: &SmtpServer, password: &str) -> Value {
+mod lease;
+mod weekly;
+
+/// The Settings document that turns e-mail on against `server` (STARTTLS, AUTH as `pm`).
+pub(crate) fn smtp(server: &SmtpServer, password: &str) -> Value {
     json!({"smtp": {"enabled": true, "host": "localhost", "port": server.port, "tls": "starttls",
         "username": "pm", "password": password, "from": "patch-manager@example.org", "ca_pem": server.ca_pem}})
 }
 
-fn subjects(server: &SmtpServer) -> Vec<(Vec<String>, String)> {
+/// (recipients, subject) of every message `server` accepted, oldest first.
+pub(crate) fn subjects(server: &SmtpServer) -> Vec<(Vec<String>, String)> {
     server
         .messages()
         .iter()
@@ -39,6 +44,70 @@ fn subjects(server: &SmtpServer) -> Vec<(Vec<String>, String)> {
                 .unwrap_or_default()
                 .to_owned();
             (to, subject)
+        })
+        .collect()
+}
+
+/// One received message as Python's `email` package reads it: subject, text body, attachments.
+#[derive(Debug, Clone)]
+pub(crate) struct Mail {
+    /// Envelope recipients.
+    pub to: Vec<String>,
+    /// Decoded subject.
+    pub subject: String,
+    /// The text/plain part, decoded, with `\n` line ends.
+    pub text: String,
+    /// (file name, content type, bytes) of each attachment.
+    pub attachments: Vec<(String, String, Vec<u8>)>,
+}
+
+/// Every message `server` accepted, parsed (oldest first).
+pub(crate) fn mails(server: &SmtpServer) -> Vec<Mail> {
+    use base64::Engine;
+    use std::io::Write;
+    server
+        .messages()
+        .iter()
+        .map(|m| {
+            let script = "import base64, email, json, sys\n\
+                from email import policy\n\
+                m = email.message_from_string(sys.stdin.read(), policy=policy.default)\n\
+                body = m.get_body(preferencelist=('plain',))\n\
+                atts = [[a.get_filename(), a.get_content_type(), base64.b64encode(a.get_payload(decode=True)).decode()] for a in m.iter_attachments()]\n\
+                print(json.dumps({'subject': str(m['subject']), 'text': body.get_content() if body else '', 'atts': atts}))\n";
+            let mut p = std::process::Command::new("python3")
+                .args(["-c", script])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            p.stdin
+                .take()
+                .unwrap()
+                .write_all(m["content"].as_str().unwrap().as_bytes())
+                .unwrap();
+            let out = p.wait_with_output().unwrap();
+            assert!(out.status.success(), "python email failed");
+            let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+            Mail {
+                to: serde_json::from_value(m["to"].clone()).unwrap(),
+                subject: j["subject"].as_str().unwrap().to_owned(),
+                text: j["text"].as_str().unwrap().replace("\r\n", "\n"),
+                attachments: j["atts"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| {
+                        (
+                            a[0].as_str().unwrap_or_default().to_owned(),
+                            a[1].as_str().unwrap().to_owned(),
+                            base64::engine::general_purpose::STANDARD
+                                .decode(a[2].as_str().unwrap())
+                                .unwrap(),
+                        )
+                    })
+                    .collect(),
+            }
         })
         .collect()
 }
@@ -194,29 +263,59 @@ async fn notifications_reach_a_real_smtp_server_and_survive_its_outage() {
     );
 }
 
+/// Users of a test: `root` (admin) and `ada` (admin) and `olive` (operator), each with an address; `chosen`
+/// are root's and olive's events, ada chooses only `host_red`. Answers the admin's bearer.
+async fn three_users<S, B>(
+    app: &S,
+    db: &TestDb,
+    clock: &linux_patch_shared::clock::ManualClock,
+    chosen: &[&str],
+) -> String
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    B: actix_web::body::MessageBody,
+{
+    let (_, admin) = bearer(app, db, clock, "root", Role::Admin).await;
+    let (_, ada) = bearer(app, db, clock, "ada", Role::Admin).await;
+    let (_, operator) = bearer(app, db, clock, "olive", Role::Operator).await;
+    for (who, email, events) in [
+        (&admin, "admin@example.org", json!(chosen)),
+        (&ada, "ada@example.org", json!(["host_red"])),
+        (&operator, "olive@example.org", json!(chosen)),
+    ] {
+        let r = call(
+            app,
+            who,
+            TestRequest::put()
+                .uri("/api/v1/account/notifications")
+                .set_json(json!({"email": email, "events": events})),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    admin
+}
+
 #[actix_web::test]
-async fn a_broken_audit_chain_is_queued_for_the_admins_who_chose_it() {
+async fn a_broken_audit_chain_is_emailed_to_the_admins_who_chose_it() {
     use diesel::prelude::*;
-    use linux_patch_manager::db::schema::{audit_log, notification_outbox as o};
+    use linux_patch_manager::db::schema::audit_log;
     let db = TestDb::new();
     let (state, clock) = console::state(&db);
     let app = console::app(state.clone()).await;
-    let (_, admin) = bearer(&app, &db, &clock, "root", Role::Admin).await;
-    let (_, operator) = bearer(&app, &db, &clock, "olive", Role::Operator).await;
-    let on = json!({"smtp": {"enabled": true, "host": "localhost", "port": 2525, "tls": "none", "from": "pm@example.org"}});
-    assert_eq!(call(&app, &admin, put(on)).await.status, 200);
-    let prefs = |email: &str| {
-        TestRequest::put()
-            .uri("/api/v1/account/notifications")
-            .set_json(json!({"email": email, "events": ["audit_broken"]}))
-    };
-    assert_eq!(call(&app, &admin, prefs("admin@example.org")).await.status, 200);
+    let server = SmtpServer::start("pm", "s3cret-pass");
+    let admin = three_users(&app, &db, &clock, &["audit_broken"]).await;
     assert_eq!(
-        call(&app, &operator, prefs("olive@example.org")).await.status,
+        call(&app, &admin, put(smtp(&server, "s3cret-pass"))).await.status,
         200
     );
 
-    // Someone alters a row behind the manager's back; the daily check finds it and queues one e-mail.
+    // Someone alters a row behind the manager's back; the daily check finds it and e-mails root only (ada did
+    // not choose it, olive is an operator).
     diesel::sql_query("UPDATE audit_log SET actor = 'mallory' WHERE id = (SELECT min(id) FROM audit_log)")
         .execute(&mut db.conn())
         .unwrap();
@@ -232,42 +331,39 @@ async fn a_broken_audit_chain_is_queued_for_the_admins_who_chose_it() {
         .await
         .unwrap();
     assert!(out.result.as_deref().unwrap().contains("BROKEN"), "{out:?}");
-    let rows: Vec<(String, Value, String)> = o::table
-        .select((o::event, o::recipients, o::subject))
-        .load(&mut db.conn())
-        .unwrap();
+    let d = state.actors.notifier.run_due().await.unwrap();
+    assert_eq!((d.sent, d.failed), (1, 0), "{d:?}");
+    let got = mails(&server);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].to, ["admin@example.org"]);
     assert_eq!(
-        rows,
-        vec![(
-            "audit_broken".to_owned(),
-            json!(["admin@example.org"]),
-            "[Linux Patch Manager] The audit chain failed verification".to_owned()
-        )],
-        "admins only (row {first})"
+        got[0].subject,
+        "[Linux Patch Manager] The audit chain failed verification"
+    );
+    assert!(
+        got[0]
+            .text
+            .contains(&format!("The audit chain breaks at row {first}"))
+            && got[0].text.contains("2026-06-01 12:00 UTC"),
+        "{}",
+        got[0].text
     );
 }
 
 #[actix_web::test]
-async fn a_certificate_expiring_within_30_days_is_queued_once() {
+async fn a_certificate_expiring_within_30_days_is_emailed_once() {
     use diesel::prelude::*;
-    use linux_patch_manager::db::schema::{certificates as k, notification_outbox as o};
+    use linux_patch_manager::db::schema::certificates as k;
     use linux_patch_manager::housekeeping::Chore;
     let db = TestDb::new();
     let (state, clock) = console::state(&db);
     let app = console::app(state.clone()).await;
-    let (_, admin) = bearer(&app, &db, &clock, "root", Role::Admin).await;
-    let on = json!({"smtp": {"enabled": true, "host": "localhost", "port": 2525, "tls": "none", "from": "pm@example.org"}});
-    assert_eq!(call(&app, &admin, put(on)).await.status, 200);
-    let prefs = json!({"email": "admin@example.org", "events": ["cert_expiring"]});
-    let r = call(
-        &app,
-        &admin,
-        TestRequest::put()
-            .uri("/api/v1/account/notifications")
-            .set_json(prefs),
-    )
-    .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    let server = SmtpServer::start("pm", "s3cret-pass");
+    let admin = three_users(&app, &db, &clock, &["cert_expiring"]).await;
+    assert_eq!(
+        call(&app, &admin, put(smtp(&server, "s3cret-pass"))).await.status,
+        200
+    );
     // An agent's server certificate (the agent renews those itself) that ends in 10 days, one in 40 days.
     let now = clock.now();
     for (serial, days) in [("0a0b", 10), ("0c0d", 40)] {
@@ -286,6 +382,7 @@ async fn a_certificate_expiring_within_30_days_is_queued_once() {
             .execute(&mut db.conn())
             .unwrap();
     }
+    // Two daily runs (a day apart): one e-mail, for the one within 30 days, to root only.
     for _ in 0..2 {
         let out = state
             .actors
@@ -294,19 +391,22 @@ async fn a_certificate_expiring_within_30_days_is_queued_once() {
             .await
             .unwrap();
         assert!(out.result.is_ok(), "{out:?}");
+        state.actors.notifier.run_due().await.unwrap();
+        clock.advance(Duration::days(1));
     }
-    let rows: Vec<(String, Value, String)> = o::table
-        .select((o::event, o::recipients, o::subject))
-        .load(&mut db.conn())
-        .unwrap();
+    let got = mails(&server);
+    assert_eq!(got.len(), 1, "once, and only the one within 30 days: {got:?}");
     let when = (now + Duration::days(10)).format("%Y-%m-%d");
+    assert_eq!(got[0].to, ["admin@example.org"]);
     assert_eq!(
-        rows,
-        vec![(
-            "cert_expiring".to_owned(),
-            json!(["admin@example.org"]),
-            format!("[Linux Patch Manager] Certificate CN=agent-0a0b expires on {when}")
-        )],
-        "once, and only the one within 30 days"
+        got[0].subject,
+        format!("[Linux Patch Manager] Certificate CN=agent-0a0b expires on {when}")
+    );
+    assert!(
+        got[0]
+            .text
+            .contains("The certificate CN=agent-0a0b (serial 0a0b) expires on"),
+        "{}",
+        got[0].text
     );
 }

@@ -3,6 +3,7 @@
 //! manual clock; the compliance page, JSON, CSV (parsed back by Python's `csv`) agree with the seed, cells
 //! are neutralised, and an operator's report and exports never contain another group's host.
 
+mod by_group_pages;
 mod compliance;
 mod exports;
 mod exposure;

@@ -219,6 +219,13 @@ impl AppBuilder {
         let data_dir = Arc::new(self.data_dir);
         let db = Db::new(self.pool.clone());
         let ticking = self.mode == ActorMode::Ticking;
+        // This manager's name on its claims (deployment targets, outbox e-mails).
+        let owner = format!(
+            "{}:{}:{}",
+            crate::config::host_name(),
+            std::process::id(),
+            ulid::Ulid::generate()
+        );
         // The relay runs in both modes: it only reacts (watchers, deployer rounds, agent events).
         let relay = relay::start(relay::RelayDeps {
             db: db.clone(),
@@ -230,12 +237,7 @@ impl AppBuilder {
                 db: db.clone(),
                 clock: self.clock.clone(),
                 agents: agents.clone(),
-                owner: format!(
-                    "{}:{}:{}",
-                    crate::config::host_name(),
-                    std::process::id(),
-                    ulid::Ulid::generate()
-                ),
+                owner: owner.clone(),
                 concurrency: self.deploy_concurrency,
             }),
             self.clock.clone(),
@@ -248,6 +250,7 @@ impl AppBuilder {
                     db: db.clone(),
                     clock: self.clock.clone(),
                     secrets: secrets_key.clone(),
+                    owner,
                 },
                 ticking.then_some(crate::actors::notifier::TICK),
             ),

@@ -376,6 +376,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    scheduled_emails (name) {
+        name -> Text,
+        period -> Text,
+        queued_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     runtime_settings (id) {
         id -> Int4,
         doc -> Jsonb,
@@ -405,6 +413,10 @@ diesel::table! {
         next_attempt_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
         last_error -> Text,
+        leased_until -> Nullable<Timestamptz>,
+        leased_by -> Text,
+        attachment_name -> Nullable<Text>,
+        attachment -> Nullable<Bytea>,
     }
 }
 
@@ -454,6 +466,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     recovery_codes,
     refresh_tokens,
     runtime_settings,
+    scheduled_emails,
     service_accounts,
     sessions,
     signing_keys,

@@ -104,6 +104,8 @@ pub fn serve(paths: &Paths, cfg: &ManagerConfig, db: Database) -> Result<(), Man
         crate::ca::load_trust(&state.ca_ctx()).await?;
         // The console's certificate by the strategy in force (runtime settings, else config.yaml's `tls:`).
         crate::services::settings::install_certificate(&state, files).await?;
+        // The optional weekly compliance e-mail (Settings > Scheduled reports), checked every few minutes.
+        crate::services::weekly_report::start(state.get_ref().clone());
         let edge = Arc::new(Edge::new(state.gate.clone()).map_err(ManagerError::Internal)?);
         let server = listen(state, listener, edge, workers)?;
         // Our own handlers, installed before we announce the listener, so a SIGTERM right after start still

@@ -3,7 +3,7 @@
 use crate::secrets::SecretsKey;
 use crate::settings::apply::SMTP_PASSWORD;
 use crate::settings::{Smtp, SmtpTls};
-use lettre::message::{header::ContentType, Mailbox, Message};
+use lettre::message::{header::ContentType, Attachment, Mailbox, Message, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
@@ -47,23 +47,38 @@ pub fn transport(s: &Smtp, key: &SecretsKey) -> Result<AsyncSmtpTransport<Tokio1
     Ok(b.build())
 }
 
-/// Sends one plain-text message from `s.from` to `to`.
+/// Sends one plain-text message from `s.from` to `to`, with an attachment (file name, bytes) when given
+/// (its type from the name: `.pdf` is `application/pdf`).
 pub async fn send(
     t: &AsyncSmtpTransport<Tokio1Executor>,
     s: &Smtp,
     to: &[String],
     subject: &str,
     body: &str,
+    attachment: Option<(&str, &[u8])>,
 ) -> Result<(), String> {
     let from: Mailbox = s.from.parse().map_err(|e| format!("from address: {e}"))?;
-    let mut m = Message::builder()
-        .from(from)
-        .subject(subject)
-        .header(ContentType::TEXT_PLAIN);
+    let mut m = Message::builder().from(from).subject(subject);
     for a in to {
         m = m.to(a.parse().map_err(|e| format!("recipient {a}: {e}"))?);
     }
-    let msg = m.body(body.to_owned()).map_err(|e| format!("message: {e}"))?;
+    let msg = match attachment {
+        None => m.header(ContentType::TEXT_PLAIN).body(body.to_owned()),
+        Some((name, bytes)) => {
+            let kind = if name.ends_with(".pdf") {
+                "application/pdf"
+            } else {
+                "application/octet-stream"
+            };
+            let kind = ContentType::parse(kind).map_err(|e| format!("attachment type: {e}"))?;
+            m.multipart(
+                MultiPart::mixed()
+                    .singlepart(SinglePart::plain(body.to_owned()))
+                    .singlepart(Attachment::new(name.to_owned()).body(bytes.to_vec(), kind)),
+            )
+        }
+    }
+    .map_err(|e| format!("message: {e}"))?;
     t.send(msg).await.map(|_| ()).map_err(|e| {
         let mut text = e.to_string();
         let mut src = std::error::Error::source(&e);

@@ -5,3 +5,4 @@ pub mod csv;
 pub mod exposure;
 pub mod history;
 pub mod pdf;
+pub mod schedule;

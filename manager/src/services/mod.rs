@@ -26,6 +26,7 @@ pub mod sso;
 pub mod sso_login;
 pub mod sso_test;
 pub mod users;
+pub mod weekly_report;
 pub mod windows;
 
 pub use crate::audit::Actor;

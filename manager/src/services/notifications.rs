@@ -128,6 +128,7 @@ pub async fn send_test(ctx: &AppContext, who: &Actor, to: &str) -> Result<(), Ma
         std::slice::from_ref(&to),
         "[Linux Patch Manager] Test e-mail",
         &body,
+        None,
     )
     .await
     .map_err(|e| ManagerError::Refused(format!("the test e-mail was not sent: {e}")))?;

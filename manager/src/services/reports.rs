@@ -15,8 +15,8 @@ use serde::Serialize;
 
 /// Rows per page of a report's lists (console and API).
 pub const PAGE: i64 = 100;
-/// Most groups listed in "compliance by group".
-pub const MAX_GROUPS: i64 = 500;
+/// Groups fetched per query when an export gathers all of them.
+pub const GROUP_BATCH: i64 = 1000;
 
 /// What a report covers, in words and as a query restriction.
 #[derive(Debug, Clone, Serialize)]
@@ -119,8 +119,11 @@ pub struct Compliance {
     pub counts: Counts,
     /// Compliant share of hosts with data.
     pub percent: Option<f64>,
-    /// By group (when no group is selected): the scope's groups, then ungrouped hosts (`group_id` 0).
+    /// By group (when no group is selected), one page by name: the scope's groups, then (on the last page)
+    /// ungrouped hosts (`group_id` 0).
     pub groups: Vec<GroupCounts>,
+    /// Cursor of the next page of `groups`.
+    pub groups_next: Option<String>,
     /// Daily trend over [`calc::TREND_DAYS`].
     pub trend: Vec<TrendPoint>,
     /// PCI-DSS 6.3.3: critical security updates pending more than 30 days (rows, hosts).
@@ -150,35 +153,79 @@ pub fn checked_state(s: Option<&str>) -> Result<Option<&'static str>, ManagerErr
     }
 }
 
-/// Builds the compliance report for `rs`: figures, groups, trend, one page of ageing rows and of hosts.
+/// Where each of the compliance report's lists starts (cursors from a previous page; `None`: the first page).
+#[derive(Debug, Clone, Default)]
+pub struct Cursors {
+    /// Hosts.
+    pub hosts: Option<String>,
+    /// PCI-DSS ageing rows.
+    pub aged: Option<String>,
+    /// Groups.
+    pub groups: Option<String>,
+}
+
+/// One page of the scope's groups by name after `after` (`limit + 1` fetched to know whether more follow);
+/// the last page ends with the ungrouped hosts. Answers the page and the next page's cursor.
+pub(crate) fn group_page(
+    c: &mut diesel::PgConnection,
+    scope: Scope,
+    after: Option<String>,
+    limit: i64,
+) -> Result<(Vec<GroupCounts>, Option<String>), ManagerError> {
+    let mut g = q::by_group(c, scope, after, limit + 1)?;
+    if g.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
+        g.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let next = g.last().map(|l| encode_cursor(&l.name));
+        return Ok((g, next));
+    }
+    g.push(GroupCounts {
+        group_id: 0,
+        name: "(ungrouped)".into(),
+        counts: q::counts(c, scope, Some(GroupSel::Ungrouped))?,
+    });
+    Ok((g, None))
+}
+
+/// Every group of `scope` with its counts, then the ungrouped hosts (for the exports), fetched in batches.
+pub async fn all_groups(ctx: &AppContext, scope: Scope) -> Result<Vec<GroupCounts>, ManagerError> {
+    ctx.db(move |c| {
+        let mut all = Vec::new();
+        let mut after = None;
+        loop {
+            let (page, next) = group_page(c, scope, after, GROUP_BATCH)?;
+            all.extend(page);
+            match next {
+                Some(n) => after = Some(decode_cursor::<String>(&n)?),
+                None => return Ok(all),
+            }
+        }
+    })
+    .await
+}
+
+/// Builds the compliance report for `rs`: figures, trend, one page of groups, of ageing rows and of hosts.
 pub async fn compliance(
     ctx: &AppContext,
     rs: ReportScope,
     state: Option<&'static str>,
-    hosts_after: Option<String>,
-    aged_after: Option<String>,
+    cursors: Cursors,
     limit: i64,
 ) -> Result<Compliance, ManagerError> {
     let limit = limit.clamp(1, 1000);
-    let hosts_after: Option<(String, i64)> = hosts_after.as_deref().map(decode_cursor).transpose()?;
-    let aged_after: Option<AgedKey> = aged_after.as_deref().map(decode_cursor).transpose()?;
+    let hosts_after: Option<(String, i64)> = cursors.hosts.as_deref().map(decode_cursor).transpose()?;
+    let aged_after: Option<AgedKey> = cursors.aged.as_deref().map(decode_cursor).transpose()?;
+    let groups_after: Option<String> = cursors.groups.as_deref().map(decode_cursor).transpose()?;
     let now = rs.generated_at;
     let (scope, group) = (rs.scope, rs.group);
     let from = calc::trend_from(now);
     let cutoff = calc::pci_cutoff(now);
-    let (counts, groups, trend, (aged_total, aged_hosts), mut aged, mut hosts) = ctx
+    let (counts, (groups, groups_next), trend, (aged_total, aged_hosts), mut aged, mut hosts) = ctx
         .db(move |c| {
             let counts = q::counts(c, scope, group)?;
             let groups = if group.is_none() {
-                let mut g = q::by_group(c, scope, None, MAX_GROUPS)?;
-                g.push(GroupCounts {
-                    group_id: 0,
-                    name: "(ungrouped)".into(),
-                    counts: q::counts(c, scope, Some(GroupSel::Ungrouped))?,
-                });
-                g
+                group_page(c, scope, groups_after, limit)?
             } else {
-                Vec::new()
+                (Vec::new(), None)
             };
             Ok((
                 counts,
@@ -211,6 +258,7 @@ pub async fn compliance(
         percent: calc::percent(&counts),
         counts,
         groups,
+        groups_next,
         trend: calc::fill_trend(&trend, from, now.date_naive()),
         aged_total,
         aged_hosts,

@@ -127,3 +127,48 @@ pub fn compliance(ctx: &AppContext, summary: &Compliance) -> CsvStream {
         }
     }))
 }
+
+/// The by-group table's header.
+pub const GROUP_HEADER: [&str; 5] = ["Group", "Compliant", "Not compliant", "No data", "Compliant %"];
+
+/// The compliance report's by-group table as CSV (`?table=groups`): every group of the scope by name, fetched
+/// in batches as the client reads, then the ungrouped hosts.
+pub fn compliance_groups(ctx: &AppContext, summary: &Compliance) -> CsvStream {
+    let rs = summary.scope.clone();
+    let head = preamble("Compliance by group", &rs, &[]) + &record(&GROUP_HEADER);
+    let ctx = ctx.clone();
+    Box::pin(stream::unfold(Step::Start(head), move |step| {
+        let ctx = ctx.clone();
+        let scope = rs.scope;
+        async move {
+            let after = match step {
+                Step::Done => return None,
+                Step::Start(head) => return Some((Ok(Bytes::from(head)), Step::More(None))),
+                Step::More(after) => after.map(|(name, _)| name),
+            };
+            let page = ctx
+                .db(move |c| super::reports::group_page(c, scope, after, super::reports::GROUP_BATCH))
+                .await;
+            match page {
+                Err(e) => Some((Err(e), Step::Done)),
+                Ok((rows, next)) => {
+                    let mut out = String::with_capacity(rows.len() * 60);
+                    for g in &rows {
+                        out.push_str(&record(&[
+                            g.name.clone(),
+                            g.counts.compliant.to_string(),
+                            g.counts.noncompliant.to_string(),
+                            g.counts.nodata.to_string(),
+                            percent_text(calc::percent(&g.counts)),
+                        ]));
+                    }
+                    let step = match (next, rows.last()) {
+                        (Some(_), Some(l)) => Step::More(Some((l.name.clone(), 0))),
+                        _ => Step::Done,
+                    };
+                    Some((Ok(Bytes::from(out)), step))
+                }
+            }
+        }
+    }))
+}

@@ -3,7 +3,7 @@
 
 use super::reports::Compliance;
 use crate::app::AppContext;
-use crate::db::models::reports::compliance::{self as q, AgedRow, HostRow};
+use crate::db::models::reports::compliance::{self as q, AgedRow, GroupCounts, HostRow};
 use crate::error::ManagerError;
 use crate::reports::compliance::{days_pending, percent, percent_text, state_label, TREND_DAYS};
 use crate::reports::pdf::charts::{Bars, TrendChart};
@@ -65,7 +65,11 @@ async fn all_aged(ctx: &AppContext, r: &Compliance) -> Result<Vec<AgedRow>, Mana
 }
 
 /// The compliance report as a PDF.
-pub async fn compliance(ctx: &AppContext, r: Compliance) -> Result<Vec<u8>, ManagerError> {
+pub async fn compliance(ctx: &AppContext, mut r: Compliance) -> Result<Vec<u8>, ManagerError> {
+    if r.scope.group.is_none() {
+        r.groups = super::reports::all_groups(ctx, r.scope.scope).await?;
+        r.groups_next = None;
+    }
     let chain = chain_status(ctx).await?;
     let hosts = all_hosts(ctx, &r).await?;
     let aged = all_aged(ctx, &r).await?;
@@ -117,19 +121,7 @@ fn build_compliance(
         last,
     });
     if !r.groups.is_empty() {
-        d.heading("Compliance by group (%)");
-        d.push(Bars {
-            bars: r
-                .groups
-                .iter()
-                .map(|g| {
-                    let p = percent(&g.counts);
-                    (g.name.clone(), p.unwrap_or(0.0), percent_text(p))
-                })
-                .collect(),
-            max: 100.0,
-            color: Color::Rgb(26, 127, 55),
-        });
+        group_section(&mut d, &r.groups)?;
     }
     d.heading("PCI-DSS 6.3.3: critical security updates pending more than 30 days");
     d.para(&format!(
@@ -270,4 +262,54 @@ fn build_exposure(
         &rows,
     )?;
     d.render()
+}
+
+/// Bars drawn at most in the by-group chart (the table after it lists every group).
+const CHART_GROUPS: usize = 40;
+
+/// "Compliance by group": a bar chart of the groups; past [`CHART_GROUPS`] groups the chart shows the first
+/// ones by name and a table (on its own pages) lists every group.
+fn group_section(d: &mut Doc, groups: &[GroupCounts]) -> Result<(), String> {
+    let title = if groups.len() > CHART_GROUPS {
+        format!(
+            "Compliance by group (%), the first {CHART_GROUPS} of {} by name",
+            groups.len()
+        )
+    } else {
+        "Compliance by group (%)".to_owned()
+    };
+    d.heading(&title);
+    d.push(Bars {
+        bars: groups
+            .iter()
+            .take(CHART_GROUPS)
+            .map(|g| {
+                let p = percent(&g.counts);
+                (g.name.clone(), p.unwrap_or(0.0), percent_text(p))
+            })
+            .collect(),
+        max: 100.0,
+        color: Color::Rgb(26, 127, 55),
+    });
+    if groups.len() <= CHART_GROUPS {
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = groups
+        .iter()
+        .map(|g| {
+            vec![
+                g.name.clone(),
+                g.counts.compliant.to_string(),
+                g.counts.noncompliant.to_string(),
+                g.counts.nodata.to_string(),
+                percent_text(percent(&g.counts)),
+            ]
+        })
+        .collect();
+    d.table(
+        "Compliance by group",
+        &["Group", "Compliant", "Not compliant", "No data", "Compliant %"],
+        &[10, 4, 4, 4, 4],
+        &rows,
+    )
 }

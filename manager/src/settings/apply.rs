@@ -50,6 +50,7 @@ impl Initial {
                 key_sealed: None,
             },
             smtp: Smtp::default(),
+            reports: super::Reports::default(),
         }
     }
 }
@@ -95,6 +96,20 @@ where
         if next.smtp.enabled && next.smtp.username.is_empty() != next.smtp.password_sealed.is_none() {
             return Err("smtp: give both a user name and a password for AUTH, or neither".into());
         }
+    }
+    if let Some(r) = change.reports {
+        let mut to: Vec<String> = Vec::new();
+        for a in r
+            .weekly_compliance_to
+            .iter()
+            .map(|a| a.trim())
+            .filter(|a| !a.is_empty())
+        {
+            if !to.iter().any(|t| t.eq_ignore_ascii_case(a)) {
+                to.push(a.to_owned());
+            }
+        }
+        next.reports.weekly_compliance_to = to;
     }
     if let Some(w) = change.web_tls {
         match w.strategy {

@@ -134,6 +134,18 @@ impl Default for Smtp {
     }
 }
 
+/// Scheduled reports.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reports {
+    /// Addresses the weekly compliance PDF goes to (Mondays 06:00 UTC); empty: not sent.
+    #[serde(default)]
+    pub weekly_compliance_to: Vec<String>,
+}
+
+/// Most addresses of the weekly compliance e-mail.
+pub const MAX_REPORT_ADDRESSES: usize = 50;
+
 /// The whole runtime settings document as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -150,6 +162,9 @@ pub struct Settings {
     pub web_tls: WebTls,
     /// SMTP.
     pub smtp: Smtp,
+    /// Scheduled reports (absent in documents saved before it existed).
+    #[serde(default)]
+    pub reports: Reports,
 }
 
 /// A change: each section given replaces that section; absent sections stay as they are.
@@ -168,6 +183,8 @@ pub struct Change {
     pub web_tls: Option<WebTlsChange>,
     /// New SMTP settings.
     pub smtp: Option<SmtpChange>,
+    /// New scheduled reports.
+    pub reports: Option<Reports>,
 }
 
 /// A web TLS change.
@@ -242,6 +259,9 @@ impl Settings {
         }
         if self.smtp != next.smtp {
             out.push("smtp");
+        }
+        if self.reports != next.reports {
+            out.push("reports");
         }
         out
     }

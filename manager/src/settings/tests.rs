@@ -301,3 +301,37 @@ fn an_upload_is_checked_for_key_match_expiry_and_chain() {
     assert!(upload::check("junk", &key1, t0).is_err());
     assert!(upload::check(&cert1, "junk", t0).is_err());
 }
+
+#[test]
+fn weekly_report_addresses_are_checked_trimmed_and_deduplicated() {
+    let change = |to: &[&str]| Change {
+        reports: Some(Reports {
+            weekly_compliance_to: to.iter().map(|a| (*a).to_owned()).collect(),
+        }),
+        ..Change::default()
+    };
+    let e = Settings::check(&change(&["ok@example.org", "nope"]), None).unwrap_err();
+    assert!(e.contains("`nope` is not an e-mail address"), "{e}");
+    let many: Vec<String> = (0..=MAX_REPORT_ADDRESSES)
+        .map(|i| format!("a{i}@example.org"))
+        .collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    assert!(Settings::check(&change(&many), None)
+        .unwrap_err()
+        .contains("at most 50"));
+    let c = change(&[" a@example.org ", "", "A@example.org", "b@example.org"]);
+    Settings::check(&c, None).unwrap();
+    let s = initial();
+    assert!(s.reports.weekly_compliance_to.is_empty(), "off by default");
+    let next = merge(&s, c, seal).unwrap();
+    assert_eq!(
+        next.reports.weekly_compliance_to,
+        ["a@example.org", "b@example.org"]
+    );
+    assert_eq!(s.changed_sections(&next), ["reports"]);
+    // A document stored before the section existed still parses (the section empty).
+    let mut old = serde_json::to_value(&s).unwrap();
+    old.as_object_mut().unwrap().remove("reports");
+    let back: Settings = serde_json::from_value(old).unwrap();
+    assert_eq!(back, s);
+}

@@ -127,6 +127,27 @@ impl Settings {
                 return Err("smtp.username or smtp.password is too long".into());
             }
         }
+        if let Some(r) = &change.reports {
+            if r.weekly_compliance_to.len() > super::MAX_REPORT_ADDRESSES {
+                return Err(format!(
+                    "reports.weekly_compliance_to: at most {} addresses",
+                    super::MAX_REPORT_ADDRESSES
+                ));
+            }
+            for a in r
+                .weekly_compliance_to
+                .iter()
+                .map(|a| a.trim())
+                .filter(|a| !a.is_empty())
+            {
+                if !valid_address(a) {
+                    return Err(format!(
+                        "reports.weekly_compliance_to: `{}` is not an e-mail address",
+                        a.escape_default()
+                    ));
+                }
+            }
+        }
         if let Some(w) = &change.web_tls {
             if w.strategy == TlsStrategy::Files {
                 return Err(

@@ -1,6 +1,7 @@
-//! Deployment notifications where they happen: with e-mail on, one host of three failing after its retry
-//! queues one `target_failed` e-mail and the finished deployment one `deployment_finished` e-mail, each to the
-//! users who chose it (the opt-in one only to whoever opted in).
+//! Deployment notifications where they happen: with e-mail on (a real SMTP server, STARTTLS and AUTH), one host
+//! of three failing after its retry e-mails one `target_failed` message and the finished deployment one
+//! `deployment_finished` message, each to the user who chose it (the opt-in one only to whoever opted in); an
+//! administrator who chose neither gets nothing.
 
 use super::kit::{agents, app, break_index, call, ctx, settle, token};
 use actix_web::test::TestRequest;
@@ -8,17 +9,20 @@ use diesel::prelude::*;
 use linux_patch_manager::db::models::Role;
 use linux_patch_manager::db::schema::notification_outbox as o;
 use linux_patch_tests::pg::TestDb;
+use linux_patch_tests::smtp::SmtpServer;
 use serde_json::{json, Value};
 
 #[actix_web::test]
-async fn a_failed_target_and_the_finished_deployment_are_queued() {
+async fn a_failed_target_and_the_finished_deployment_are_emailed() {
     let db = TestDb::new();
     let (st, clock) = ctx(&db);
     let fleet = agents(&st, &db, &clock, 3);
     break_index(&fleet[1].0);
     let app = app(st.clone()).await;
     let admin = token(&app, &db, &clock, "root", Role::Admin).await;
-    let on = json!({"smtp": {"enabled": true, "host": "localhost", "port": 2525, "tls": "none", "from": "pm@example.org"}});
+    let ada = token(&app, &db, &clock, "ada", Role::Admin).await;
+    let server = SmtpServer::start("pm", "s3cret-pass");
+    let on = crate::manager_notify::smtp(&server, "s3cret-pass");
     let r = call(
         &app,
         &admin,
@@ -33,6 +37,15 @@ async fn a_failed_target_and_the_finished_deployment_are_queued() {
         TestRequest::put()
             .uri("/api/v1/account/notifications")
             .set_json(prefs),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = call(
+        &app,
+        &ada,
+        TestRequest::put()
+            .uri("/api/v1/account/notifications")
+            .set_json(json!({"email": "ada@example.org", "events": ["host_red"]})),
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -69,5 +82,38 @@ async fn a_failed_target_and_the_finished_deployment_are_queued() {
                 format!("[Linux Patch Manager] Deployment {id} finished: 2 succeeded, 1 failed")
             ),
         ]
+    );
+
+    // Both reach the real server, to root only, with what happened in the body.
+    let d = st.actors.notifier.run_due().await.unwrap();
+    assert_eq!((d.sent, d.failed), (2, 0), "{d:?}");
+    let got = crate::manager_notify::mails(&server);
+    let seen: Vec<(Vec<String>, String)> = got.iter().map(|m| (m.to.clone(), m.subject.clone())).collect();
+    assert_eq!(
+        seen,
+        vec![
+            (
+                vec!["root@example.org".to_owned()],
+                format!("[Linux Patch Manager] Deployment {id}: deploy-1.test failed")
+            ),
+            (
+                vec!["root@example.org".to_owned()],
+                format!("[Linux Patch Manager] Deployment {id} finished: 2 succeeded, 1 failed")
+            ),
+        ]
+    );
+    assert!(
+        got[0].text.contains(&format!(
+            "The deployment {id} failed on deploy-1.test after its retry:"
+        )),
+        "{}",
+        got[0].text
+    );
+    assert!(
+        got[1].text.contains(&format!(
+            "The deployment {id} (by root) finished: 2 hosts succeeded, 1 did not."
+        )),
+        "{}",
+        got[1].text
     );
 }

@@ -4,6 +4,8 @@ use crate::db::schema::{notification_outbox as o, notification_prefs as p};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
+
+pub use super::notification_lease::{claim, failed, sent, Claimed, Lease};
 use serde::Serialize;
 
 /// One e-mail in the outbox.
@@ -41,6 +43,19 @@ pub fn enqueue(
     body: &str,
     now: DateTime<Utc>,
 ) -> QueryResult<i64> {
+    enqueue_with(c, event, recipients, subject, body, None, now)
+}
+
+/// Queues an e-mail with an optional attachment (file name, bytes).
+pub fn enqueue_with(
+    c: &mut PgConnection,
+    event: &str,
+    recipients: &[String],
+    subject: &str,
+    body: &str,
+    attachment: Option<(&str, &[u8])>,
+    now: DateTime<Utc>,
+) -> QueryResult<i64> {
     diesel::insert_into(o::table)
         .values((
             o::event.eq(event),
@@ -49,19 +64,11 @@ pub fn enqueue(
             o::body.eq(body),
             o::created_at.eq(now),
             o::next_attempt_at.eq(now),
+            o::attachment_name.eq(attachment.map(|a| a.0)),
+            o::attachment.eq(attachment.map(|a| a.1)),
         ))
         .returning(o::id)
         .get_result(c)
-}
-
-/// Unsent e-mails due at `now`, oldest first.
-pub fn due(c: &mut PgConnection, now: DateTime<Utc>, limit: i64) -> QueryResult<Vec<OutboxRow>> {
-    o::table
-        .filter(o::sent_at.is_null().and(o::next_attempt_at.le(now)))
-        .order(o::id)
-        .limit(limit)
-        .select(OutboxRow::as_select())
-        .load(c)
 }
 
 /// Every e-mail (newest first, a page).
@@ -83,28 +90,6 @@ pub fn pending(c: &mut PgConnection) -> QueryResult<(i64, Option<String>)> {
         .first(c)
         .optional()?;
     Ok((n, last))
-}
-
-/// Marks `id` sent.
-pub fn sent(c: &mut PgConnection, id: i64, now: DateTime<Utc>) -> QueryResult<usize> {
-    diesel::update(o::table.filter(o::id.eq(id).and(o::sent_at.is_null())))
-        .set((
-            o::sent_at.eq(Some(now)),
-            o::attempts.eq(o::attempts + 1),
-            o::last_error.eq(""),
-        ))
-        .execute(c)
-}
-
-/// Records a failed attempt; the next one not before `next`.
-pub fn failed(c: &mut PgConnection, id: i64, next: DateTime<Utc>, error: &str) -> QueryResult<usize> {
-    diesel::update(o::table.filter(o::id.eq(id)))
-        .set((
-            o::attempts.eq(o::attempts + 1),
-            o::next_attempt_at.eq(next),
-            o::last_error.eq(error),
-        ))
-        .execute(c)
 }
 
 /// A user's address and chosen event names.

@@ -59,7 +59,7 @@ pub(super) fn routes() -> Vec<ApiRoute> {
         ),
         get(
             "/reports/compliance.csv",
-            "The compliance report as CSV (RFC 4180, streamed)",
+            "The compliance report as CSV (RFC 4180, streamed; `?table=groups`: every group)",
             |r| r.to(ui::reports::compliance_csv),
         )
         .download("text/csv"),

@@ -14,14 +14,17 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-/// `?group=&state=&after=&aged_after=&limit=` of the compliance report (page, JSON, CSV, PDF).
+/// `?group=&state=&after=&aged_after=&groups_after=&limit=` of the compliance report (page, JSON, CSV, PDF).
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct ComplianceQuery {
     pub group: Option<String>,
     pub state: Option<String>,
     pub after: Option<String>,
     pub aged_after: Option<String>,
+    pub groups_after: Option<String>,
     pub limit: Option<i64>,
+    /// CSV only: `groups` exports the by-group table instead of the hosts.
+    pub table: Option<String>,
 }
 
 impl ComplianceQuery {
@@ -59,8 +62,11 @@ pub(crate) async fn load(
         state,
         rs,
         st,
-        q.after.clone(),
-        q.aged_after.clone(),
+        reports::Cursors {
+            hosts: q.after.clone(),
+            aged: q.aged_after.clone(),
+            groups: q.groups_after.clone(),
+        },
         q.limit.unwrap_or(reports::PAGE),
     )
     .await
@@ -177,16 +183,30 @@ pub(crate) async fn compliance_csv(
     let q = ComplianceQuery {
         after: None,
         aged_after: None,
+        groups_after: None,
         limit: Some(1),
         ..q.into_inner()
     };
+    let groups = match q.table.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None | Some("hosts") => false,
+        Some("groups") => true,
+        Some(o) => {
+            return Err(ManagerError::Invalid(format!(
+                "table must be hosts or groups, not {o:?}"
+            )))
+        }
+    };
     let r = load(&state, &who, &q).await?;
     let at = r.scope.generated_at;
-    Ok(csv_response(
-        "compliance",
-        at,
-        reports_csv::compliance(&state, &r),
-    ))
+    Ok(if groups {
+        csv_response(
+            "compliance-groups",
+            at,
+            reports_csv::compliance_groups(&state, &r),
+        )
+    } else {
+        csv_response("compliance", at, reports_csv::compliance(&state, &r))
+    })
 }
 
 /// `/reports`: the first report.
@@ -215,6 +235,7 @@ pub(crate) async fn compliance_pdf(
     let q = ComplianceQuery {
         after: None,
         aged_after: None,
+        groups_after: None,
         limit: Some(1),
         ..q.into_inner()
     };

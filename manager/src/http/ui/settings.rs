@@ -67,6 +67,8 @@ pub(crate) struct SettingsForm {
     from: String,
     #[serde(default)]
     ca_pem: String,
+    #[serde(default)]
+    weekly_compliance_to: String,
 }
 
 crate::has_csrf!(SettingsForm);
@@ -176,6 +178,16 @@ fn change_of(section: &str, f: &SettingsForm) -> Result<Change, ManagerError> {
                 password,
                 from: f.from.clone(),
                 ca_pem: Some(f.ca_pem.clone()),
+            });
+        }
+        "reports" => {
+            c.reports = Some(crate::settings::Reports {
+                weekly_compliance_to: f
+                    .weekly_compliance_to
+                    .split(|ch: char| ch == ',' || ch.is_whitespace())
+                    .filter(|a| !a.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
             });
         }
         _ => {
