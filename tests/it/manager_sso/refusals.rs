@@ -1,5 +1,6 @@
 //! Each refused SSO sign-in: a clear page (403), an `sso.login_refused` audit row, no session. Every case is an
-//! attack or a misconfiguration played against the real provider.
+//! attack or a misconfiguration played against the real provider (each one seen failing against the manager with
+//! that check weakened).
 
 use super::*;
 
@@ -95,4 +96,26 @@ async fn sso_refuses_users_without_a_role_and_groups_overage() {
     assert_eq!(rig.put_settings("groups", "").await.status, 200);
     let (r, _) = rig.sign_in("ozzy").await;
     assert_refused(db, &r, "groups_overage", "SSO role source to app roles");
+
+    // With groups as the role source, a user in no mapped group (alice: app roles only) has no role either.
+    let (r, _) = rig.sign_in("alice").await;
+    assert_refused(db, &r, "no_role", "has no role in Linux Patch Manager");
+}
+
+#[actix_rt::test]
+async fn sso_refuses_an_id_token_before_its_not_before_time() {
+    let rig = rig("app_roles").await;
+    // fred's ID token, issued and signed by the provider itself, says nbf = its issue time + 60 s.
+    let (r, _) = rig.sign_in("fred").await;
+    assert_refused(&rig.db, &r, "token_invalid", "is not valid before");
+    assert!(
+        linux_patch_manager::db::models::User::by_username(&mut rig.db.conn(), "fred")
+            .unwrap()
+            .is_none()
+    );
+    // The same answer checked 90 s later on the manager's clock (past nbf, before exp = issue + 120 s).
+    let (mut jar, back) = rig.to_provider("fred", |u| u).await;
+    rig.clock.advance(chrono::Duration::seconds(90));
+    let r = rig.deliver(&mut jar, &back).await;
+    assert_eq!(r.status, 200, "{}", r.body);
 }
