@@ -12,7 +12,17 @@ pub const GROUPS: [&str; 3] = ["web", "db", "batch"];
 
 /// The update kinds hosts draw from: (package, installed, candidate, security, severity, CVEs).
 /// CVE-2026-1001 is fixed by two packages of different severities (the CVE takes the highest).
-const KINDS: [(&str, &str, &str, bool, Option<&str>, &[&str]); 8] = [
+/// (package, installed version, candidate version, security, severity, CVEs).
+type Kind = (
+    &'static str,
+    &'static str,
+    &'static str,
+    bool,
+    Option<&'static str>,
+    &'static [&'static str],
+);
+
+const KINDS: [Kind; 8] = [
     (
         "openssl",
         "3.0.11-1",
@@ -136,7 +146,7 @@ pub fn seed() -> SeedFile {
                 unreachable: unreachable(i),
                 installed,
                 updates,
-                reboot_required: i == 1 || (i > 1 && (bits >> 40) % 5 == 0),
+                reboot_required: i == 1 || (i > 1 && (bits >> 40).is_multiple_of(5)),
             },
         );
     }
