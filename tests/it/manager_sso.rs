@@ -4,7 +4,10 @@
 mod browser;
 mod flow;
 mod refusals;
+mod rig;
 mod settings;
+
+pub use rig::rig;
 
 use actix_web::test::TestRequest;
 use diesel::prelude::*;

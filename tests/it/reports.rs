@@ -10,6 +10,8 @@ mod exposure;
 mod history;
 mod scale;
 mod screenshots;
+mod seeded_expect;
+mod seeded_fleet;
 mod trail;
 
 use chrono::{DateTime, Duration, Utc};

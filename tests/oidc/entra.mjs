@@ -3,7 +3,8 @@
 //   node entra.mjs '{"port":0,"cert":"…pem","key":"…pem","tenant":GUID,"client_id":…,"client_secret":…,"redirect_uri":…}'
 //
 // Issuer https://localhost:PORT/<tenant>/v2.0 (Entra's v2 path), ID tokens with tid, oid, roles, groups, and an
-// overage user whose token carries _claim_names instead of groups. PKCE is required; client_credentials is on
+// overage user whose token carries _claim_names instead of groups, and a user (fred) whose ID token is not valid
+// before 60 s after it is issued (`nbf`, as a provider whose clock runs ahead would issue it). PKCE is required; client_credentials is on
 // (the manager's "Test connection" proves the secret with it). Prints `listening <port>` when ready.
 //
 // Test hooks (not Entra behaviour, named as such), under /_test/:
@@ -31,6 +32,7 @@ const accounts = {
     _claim_names: { groups: 'src1' },
     _claim_sources: { src1: { endpoint: 'https://graph.microsoft.com/v1.0/users/x/getMemberObjects' } },
   },
+  fred: { oid: '0000f000-0000-4000-8000-000000000006', roles: ['PatchManager.Admin'], nbfIn: 60 },
 };
 
 let keys = [];
@@ -63,7 +65,7 @@ function build() {
     pkce: { required: () => true },
     scopes: ['openid', 'profile', 'https://graph.microsoft.com/.default'],
     claims: {
-      openid: ['sub', 'tid', 'oid', 'roles', 'groups', '_claim_names', '_claim_sources'],
+      openid: ['sub', 'tid', 'oid', 'roles', 'groups', '_claim_names', '_claim_sources', 'nbf'],
       profile: ['name', 'preferred_username'],
     },
     conformIdTokenClaims: false,
@@ -75,7 +77,10 @@ function build() {
       return {
         accountId: id,
         async claims() {
-          return { sub: id, tid: tenant, name: id, preferred_username: `${id}@contoso.example`, ...a };
+          const { nbfIn, ...rest } = a;
+          // oidc-provider signs the ID token with this claim as given (it sets only aud, exp, iat, iss, sub).
+          const nbf = nbfIn ? { nbf: Math.floor(Date.now() / 1000) + nbfIn } : {};
+          return { sub: id, tid: tenant, name: id, preferred_username: `${id}@contoso.example`, ...rest, ...nbf };
         },
       };
     },

@@ -13,6 +13,7 @@ pub mod client;
 pub mod console;
 pub mod dnf;
 pub mod fleet;
+pub mod fleet_seed;
 pub mod live;
 pub mod manager;
 pub mod oidc;

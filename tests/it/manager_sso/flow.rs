@@ -12,21 +12,11 @@ fn user(db: &TestDb, name: &str) -> User {
 
 #[actix_rt::test]
 async fn sso_sign_in_lands_in_the_console_with_the_mapped_role() {
-    let db = TestDb::new();
-    let idp = EntraProvider::start(REDIRECT);
-    let (state, _clock, admin) = setup(&db, &idp).await;
-    let app = console::app(state.clone()).await;
-    assert_eq!(
-        put_settings(&app, &admin, settings("app_roles", CLIENT_SECRET))
-            .await
-            .status,
-        200
-    );
+    let rig = rig("app_roles").await;
+    let (app, db) = (&rig.app, &rig.db);
 
-    let mut jar = Jar::default();
-    let back = at_provider(&app, &mut jar, &idp, "alice", |u| u).await;
-    let r = callback(&app, &mut jar, &back).await;
-    assert_eq!(r.status, 200, "{}\nprovider: {}", r.body, idp.log());
+    let (r, mut jar) = rig.sign_in("alice").await;
+    assert_eq!(r.status, 200, "{}\nprovider: {}", r.body, rig.idp.log());
     assert!(r.body.contains("http-equiv=\"refresh\""), "{}", r.body);
     assert!(jar.get("__Host-lpm_access").is_some() && jar.get("__Host-lpm_refresh").is_some());
     assert!(
@@ -35,10 +25,10 @@ async fn sso_sign_in_lands_in_the_console_with_the_mapped_role() {
     );
 
     // Straight into the console as an admin: no local second factor for Entra users.
-    let home = send(&app, &mut jar, TestRequest::get().uri("/")).await;
+    let home = send(app, &mut jar, TestRequest::get().uri("/")).await;
     assert_eq!(home.status, 200, "{}", home.body);
     assert!(home.body.contains("alice (admin)"), "{}", home.body);
-    let u = user(&db, "alice");
+    let u = user(db, "alice");
     assert_eq!(u.role, "admin");
     let factors = linux_patch_manager::db::models::mfa::factor_count(&mut db.conn(), u.id).unwrap();
     assert_eq!(factors, 0);
@@ -50,7 +40,7 @@ async fn sso_sign_in_lands_in_the_console_with_the_mapped_role() {
     )
     .unwrap();
     assert_eq!(linked, Some(u.id));
-    let (actor, d) = last_audit(&db, "auth.login").unwrap();
+    let (actor, d) = last_audit(db, "auth.login").unwrap();
     assert_eq!(
         (actor.as_str(), d["second_factor"].as_str()),
         ("alice", Some("entra_id")),
@@ -58,15 +48,14 @@ async fn sso_sign_in_lands_in_the_console_with_the_mapped_role() {
     );
 
     // A second sign-in reuses the account; the local password form cannot sign it in.
-    let mut jar2 = Jar::default();
-    let back = at_provider(&app, &mut jar2, &idp, "alice", |u| u).await;
-    assert_eq!(callback(&app, &mut jar2, &back).await.status, 200);
+    let (r, mut jar2) = rig.sign_in("alice").await;
+    assert_eq!(r.status, 200);
     let n: i64 = User::count(&mut db.conn()).unwrap();
     assert_eq!(n, 2, "root and alice");
-    let page = send(&app, &mut jar2, TestRequest::get().uri("/login")).await;
+    let page = send(app, &mut jar2, TestRequest::get().uri("/login")).await;
     let csrf = page.input_value("csrf").unwrap_or_default();
     let r = send(
-        &app,
+        app,
         &mut Jar::default(),
         console::form(
             "/login",
@@ -81,31 +70,19 @@ async fn sso_sign_in_lands_in_the_console_with_the_mapped_role() {
     );
 
     // An operator through the app role.
-    let mut jar3 = Jar::default();
-    let back = at_provider(&app, &mut jar3, &idp, "oscar", |u| u).await;
-    assert_eq!(callback(&app, &mut jar3, &back).await.status, 200);
-    assert_eq!(user(&db, "oscar").role, "operator");
+    assert_eq!(rig.sign_in("oscar").await.0.status, 200);
+    assert_eq!(user(db, "oscar").role, "operator");
 }
 
 #[actix_rt::test]
 async fn sso_group_mapping_sets_role_and_manager_groups() {
-    let db = TestDb::new();
-    let idp = EntraProvider::start(REDIRECT);
-    let (state, clock, admin) = setup(&db, &idp).await;
-    let app = console::app(state.clone()).await;
-    let ops = Group::insert(&mut db.conn(), "ops", clock.now()).unwrap();
-    assert_eq!(
-        put_settings(&app, &admin, settings("groups", CLIENT_SECRET))
-            .await
-            .status,
-        200
-    );
+    let rig = rig("groups").await;
+    let db = &rig.db;
+    let ops = Group::insert(&mut db.conn(), "ops", rig.clock.now()).unwrap();
 
-    let mut jar = Jar::default();
-    let back = at_provider(&app, &mut jar, &idp, "gina", |u| u).await;
-    let r = callback(&app, &mut jar, &back).await;
+    let (r, _) = rig.sign_in("gina").await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let u = user(&db, "gina");
+    let u = user(db, "gina");
     assert_eq!(u.role, "operator");
     let groups = User::groups(&mut db.conn(), u.id).unwrap();
     assert_eq!(groups, vec![(ops.id, "ops".to_owned())]);
@@ -113,49 +90,26 @@ async fn sso_group_mapping_sets_role_and_manager_groups() {
 
 #[actix_rt::test]
 async fn sso_key_rollover_is_accepted_after_the_keys_are_refetched() {
-    let db = TestDb::new();
-    let idp = EntraProvider::start(REDIRECT);
-    let (state, _clock, admin) = setup(&db, &idp).await;
-    let app = console::app(state.clone()).await;
-    assert_eq!(
-        put_settings(&app, &admin, settings("app_roles", CLIENT_SECRET))
-            .await
-            .status,
-        200
-    );
+    let rig = rig("app_roles").await;
 
     // The first sign-in caches discovery and the JWKS.
-    let mut jar = Jar::default();
-    let back = at_provider(&app, &mut jar, &idp, "alice", |u| u).await;
-    assert_eq!(callback(&app, &mut jar, &back).await.status, 200);
+    assert_eq!(rig.sign_in("alice").await.0.status, 200);
 
     // Entra rolls its key over: the new kid is unknown to the cache, refetched once, accepted.
-    let kid = idp.rotate().await;
-    let mut jar = Jar::default();
-    let back = at_provider(&app, &mut jar, &idp, "alice", |u| u).await;
-    let r = callback(&app, &mut jar, &back).await;
+    let kid = rig.idp.rotate().await;
+    let (r, _) = rig.sign_in("alice").await;
     assert_eq!(r.status, 200, "token signed by {kid} refused: {}", r.body);
 
     // A second unknown kid within five minutes is not refetched (rate limit): refused and audited.
-    idp.rotate().await;
-    let mut jar = Jar::default();
-    let back = at_provider(&app, &mut jar, &idp, "alice", |u| u).await;
-    let r = callback(&app, &mut jar, &back).await;
-    assert_refused(&db, &r, "token_invalid", "refetched recently");
+    rig.idp.rotate().await;
+    let (r, _) = rig.sign_in("alice").await;
+    assert_refused(&rig.db, &r, "token_invalid", "refetched recently");
 }
 
 #[actix_rt::test]
 async fn sso_signs_in_as_a_local_account_only_after_an_admin_links_it() {
-    let db = TestDb::new();
-    let idp = EntraProvider::start(REDIRECT);
-    let (state, _clock, admin) = setup(&db, &idp).await;
-    let app = console::app(state.clone()).await;
-    assert_eq!(
-        put_settings(&app, &admin, settings("app_roles", CLIENT_SECRET))
-            .await
-            .status,
-        200
-    );
+    let rig = rig("app_roles").await;
+    let (app, db, admin) = (&rig.app, &rig.db, &rig.admin);
     let (local, _) = ready_user(&mut db.conn(), "alice", Role::Operator);
     let oscar_oid = "05ca2000-0000-4000-8000-000000000002";
 
@@ -167,21 +121,20 @@ async fn sso_signs_in_as_a_local_account_only_after_an_admin_links_it() {
             .insert_header(("authorization", admin.as_str()))
             .set_json(serde_json::json!({"user_id": uid, "tid": TENANT, "oid": oid}))
     };
-    let r = send(&app, &mut Jar::default(), link(local, "not-a-guid")).await;
+    let r = send(app, &mut Jar::default(), link(local, "not-a-guid")).await;
     assert_eq!(r.status, 400, "{}", r.body);
-    let r = send(&app, &mut Jar::default(), link(local, oscar_oid)).await;
+    let r = send(app, &mut Jar::default(), link(local, oscar_oid)).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let (_, d) = last_audit(&db, "sso.link").unwrap();
+    let (_, d) = last_audit(db, "sso.link").unwrap();
     assert_eq!(d["oid"], oscar_oid);
 
-    let mut jar = Jar::default();
-    let back = at_provider(&app, &mut jar, &idp, "oscar", |u| u).await;
-    assert_eq!(callback(&app, &mut jar, &back).await.status, 200);
-    let home = send(&app, &mut jar, TestRequest::get().uri("/")).await;
+    let (r, mut jar) = rig.sign_in("oscar").await;
+    assert_eq!(r.status, 200);
+    let home = send(app, &mut jar, TestRequest::get().uri("/")).await;
     assert!(home.body.contains("alice (operator)"), "{}", home.body);
     assert!(User::by_username(&mut db.conn(), "oscar").unwrap().is_none());
     let r = send(
-        &app,
+        app,
         &mut Jar::default(),
         link(local, "0000a000-0000-4000-8000-000000000003"),
     )

@@ -25,6 +25,10 @@ USAGE: fleet-sim [OPTIONS]
   --time-scale F     multiply simulated job durations by F (default 1; 0 = instant)
   --ca DIR           issue every certificate from the CA in DIR (ca.pem + ca.key, e.g. the manager's
                      <data_dir>/ca) instead of a throw-away one, so a real manager can poll the fleet
+  --seed FILE        known data per host (JSON: {\"hosts\": {\"sim-00001\": {\"installed\": [{\"name\", \"version\"}],
+                     \"updates\": [{\"name\", \"candidate_version\", \"security\", \"severity\", \"cves\"}],
+                     \"reboot_required\": bool, \"unreachable\": bool}}}); a named host serves exactly that
+                     (and refuses changes), the others keep the data their names seed
   --help             this text
 
 Ready when hosts.json exists; the line `fleet-sim ready: ...` is printed then. Stops on SIGINT/SIGTERM.
@@ -56,6 +60,8 @@ pub struct Args {
     pub time_scale: f64,
     /// `--ca`.
     pub ca: Option<PathBuf>,
+    /// `--seed`.
+    pub seed: Option<PathBuf>,
 }
 
 fn value<T: std::str::FromStr>(flag: &str, v: Option<String>) -> Result<T, String> {
@@ -87,6 +93,7 @@ pub fn parse(argv: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
         workers: std::thread::available_parallelism().map_or(2, |n| n.get().min(4)),
         time_scale: 1.0,
         ca: None,
+        seed: None,
     };
     let mut it = argv.into_iter();
     while let Some(flag) = it.next() {
@@ -108,6 +115,7 @@ pub fn parse(argv: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
             "--workers" => a.workers = value(&flag, next())?,
             "--time-scale" => a.time_scale = value(&flag, next())?,
             "--ca" => a.ca = Some(value(&flag, next())?),
+            "--seed" => a.seed = Some(value(&flag, next())?),
             other => return Err(format!("unknown argument {other:?} (see --help)")),
         }
     }

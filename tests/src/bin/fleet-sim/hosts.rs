@@ -6,7 +6,7 @@ use crate::pki::Leaf;
 use crate::plan::{self, Health, PlannedHost};
 use crate::serve::HostSetup;
 use linux_patch_api::audit::Auditor;
-use linux_patch_api::backend::{PackageBackend, SharedBackend};
+use linux_patch_api::backend::SharedBackend;
 use linux_patch_api::cache_state::CacheState;
 use linux_patch_api::config::AllowList;
 use linux_patch_api::net::listener::EdgeState;
@@ -109,7 +109,7 @@ pub fn build(planned: &[PlannedHost], leaves: Vec<Leaf>, c: &Common) -> Result<B
             c.auditor.clone(),
             c.clock.clone(),
         ));
-        let backend: SharedBackend = Arc::new(plan::backend(h, c.clock.clone(), c.time_scale));
+        let backend: SharedBackend = plan::backend(h, c.clock.clone(), c.time_scale);
         let paths = host_paths(&c.state_root.join(&h.name));
         seed_state(h, &paths, c.clock.clone())?;
         let listener = std::net::TcpListener::bind(address)

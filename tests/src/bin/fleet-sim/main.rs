@@ -6,6 +6,7 @@ mod args;
 mod hosts;
 mod pki;
 mod plan;
+mod seeded;
 mod serve;
 
 use linux_patch_api::audit::Auditor;
@@ -62,7 +63,12 @@ fn run(a: args::Args) -> Result<(), String> {
         slow: a.slow,
         unreachable: a.unreachable,
     };
-    let planned = plan::plan(a.hosts, a.base, trouble)?;
+    let mut planned = plan::plan(a.hosts, a.base, trouble)?;
+    if let Some(path) = &a.seed {
+        let names: Vec<&str> = planned.iter().map(|h| h.name.as_str()).collect();
+        let seed = seeded::load(path, &names)?;
+        plan::apply_seed(&mut planned, seed);
+    }
     let listening = planned
         .iter()
         .filter(|h| h.health != plan::Health::Unreachable)

@@ -2,8 +2,12 @@
 //! of them are unreachable, unhealthy or slow (a fixed hash of the name decides, so the same command line
 //! gives the same fleet).
 
+use crate::seeded::SeededBackend;
 use linux_patch_api::backend::simulated::SimulatedBackend;
+use linux_patch_api::backend::SharedBackend;
+use linux_patch_tests::fleet_seed::{SeedFile, SeedHost};
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 
 /// How a simulated host behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +47,8 @@ pub struct PlannedHost {
     pub health: Health,
     /// Response delay of a slow host, ms.
     pub delay_ms: Option<u64>,
+    /// Its data from the `--seed` file (none: the simulated backend seeded by its name).
+    pub seed: Option<Arc<SeedHost>>,
 }
 
 /// The fractions of each kind of trouble (the rest is healthy).
@@ -92,6 +98,7 @@ pub fn plan(count: usize, base: Ipv4Addr, trouble: Trouble) -> Result<Vec<Planne
             ip,
             health: Health::Healthy,
             delay_ms: None,
+            seed: None,
         });
     }
     let mut order: Vec<usize> = (0..count).collect();
@@ -123,13 +130,33 @@ fn stable_hash(s: &str) -> u64 {
     })
 }
 
-/// The backend of a planned host (its name seeds the packages).
+/// Gives every host the seed file names its data; a host the seed calls unreachable gets no listener.
+pub fn apply_seed(hosts: &mut [PlannedHost], seed: SeedFile) {
+    let mut seed = seed.hosts;
+    for h in hosts {
+        if let Some(s) = seed.remove(&h.name) {
+            if s.unreachable {
+                h.health = Health::Unreachable;
+                h.delay_ms = None;
+            }
+            h.seed = Some(Arc::new(s));
+        }
+    }
+}
+
+/// The backend of a planned host: its seeded data, or the simulated backend its name seeds.
 pub fn backend(
     host: &PlannedHost,
     clock: linux_patch_shared::clock::SharedClock,
     time_scale: f64,
-) -> SimulatedBackend {
-    SimulatedBackend::new(&host.name, clock)
-        .with_time_scale(time_scale)
-        .with_unhealthy(host.health == Health::Unhealthy)
+) -> SharedBackend {
+    let unhealthy = host.health == Health::Unhealthy;
+    match &host.seed {
+        Some(s) => Arc::new(SeededBackend::new(s, clock.now(), unhealthy)),
+        None => Arc::new(
+            SimulatedBackend::new(&host.name, clock)
+                .with_time_scale(time_scale)
+                .with_unhealthy(unhealthy),
+        ),
+    }
 }
