@@ -5,6 +5,7 @@
 mod attacks;
 mod browser;
 mod pages;
+mod security_key;
 mod service_accounts;
 
 use actix_web::test::TestRequest;

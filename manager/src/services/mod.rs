@@ -14,6 +14,7 @@ pub mod groups;
 pub mod hosts;
 pub mod notifications;
 pub mod own_account;
+pub mod reauth;
 pub mod reports;
 pub mod reports_audit;
 pub mod reports_csv;

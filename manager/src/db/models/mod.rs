@@ -17,6 +17,7 @@ pub mod mfa;
 pub mod notification;
 pub mod patch;
 pub mod poll_rows;
+pub mod reauth;
 pub mod reports;
 pub mod scope;
 pub mod settings_row;
