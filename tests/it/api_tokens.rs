@@ -4,6 +4,7 @@
 
 mod attacks;
 mod browser;
+mod guessing;
 mod pages;
 mod security_key;
 mod service_accounts;

@@ -162,31 +162,31 @@ pub async fn revoke(ctx: &AppContext, who: &Actor, id: i64) -> Result<ApiToken, 
 }
 
 /// Checks a presented token; a good one is touched and its use audited (with the token's name) before the
-/// request goes on, so no use goes unrecorded.
+/// request goes on, so no use goes unrecorded. A refusal names the known token it was, if any.
 pub async fn authenticate(
     ctx: &AppContext,
     presented: String,
     method: String,
     path: String,
     ip: String,
-) -> Result<Result<TokenUse, Rejection>, ManagerError> {
+) -> Result<Result<TokenUse, (Rejection, Option<i64>)>, ManagerError> {
     let Some(hash) = api_tokens::lookup_hash(&presented) else {
-        return Ok(Err(Rejection::Unknown));
+        return Ok(Err((Rejection::Unknown, None)));
     };
     let now = ctx.now();
     ctx.db(move |c| {
         let Some(token) = ApiToken::by_hash(c, &hash)? else {
-            return Ok(Err(Rejection::Unknown));
+            return Ok(Err((Rejection::Unknown, None)));
         };
         if token.revoked_at.is_some() {
-            return Ok(Err(Rejection::Revoked));
+            return Ok(Err((Rejection::Revoked, Some(token.id))));
         }
         if !token.live_at(now) {
-            return Ok(Err(Rejection::Expired));
+            return Ok(Err((Rejection::Expired, Some(token.id))));
         }
         let user = match User::by_id(c, token.user_id)? {
             Some(u) if !u.disabled => u,
-            _ => return Ok(Err(Rejection::OwnerDisabled)),
+            _ => return Ok(Err((Rejection::OwnerDisabled, Some(token.id)))),
         };
         c.transaction::<_, ManagerError, _>(|c| {
             ApiToken::touch(c, token.id, now, &ip)?;

@@ -26,6 +26,7 @@ pub mod settings;
 pub mod sso;
 pub mod sso_login;
 pub mod sso_test;
+pub mod token_failures;
 pub mod users;
 pub mod windows;
 
