@@ -1,4 +1,5 @@
-// WebAuthn ceremonies for the login pages: registration (#webauthn-register) and sign-in (#webauthn-login).
+// WebAuthn ceremonies: registration (#webauthn-register) and sign-in (#webauthn-login) on the login pages, and
+// re-authentication inside a session (#token-security-key: the answer goes into the form, which is submitted).
 // The server sends webauthn-rs options with base64url fields; the browser API wants ArrayBuffers.
 (() => {
   const fromB64 = (s) => {
@@ -48,9 +49,8 @@
     const done = await post(button.dataset.finish || "/login/webauthn/register/finish", csrf, { name, credential });
     window.location.assign(done.redirect);
   }
-  async function signIn(button) {
-    const csrf = button.dataset.csrf;
-    const start = await post("/login/webauthn/auth/start", csrf, {});
+  async function assertion(url, csrf) {
+    const start = await post(url, csrf, {});
     const pk = start.publicKey;
     pk.challenge = fromB64(pk.challenge);
     (pk.allowCredentials || []).forEach((c) => { c.id = fromB64(c.id); });
@@ -66,13 +66,27 @@
       },
       extensions: cred.getClientExtensionResults(),
     };
+    return credential;
+  }
+  async function signIn(button) {
+    const csrf = button.dataset.csrf;
+    const credential = await assertion("/login/webauthn/auth/start", csrf);
     const done = await post("/login/webauthn/auth/finish", csrf, { credential });
     window.location.assign(done.redirect);
+  }
+  async function reauth(button) {
+    const form = button.form;
+    if (!form.reportValidity()) return;
+    const credential = await assertion(button.dataset.start, button.dataset.csrf);
+    document.getElementById("token-security-key-answer").value = JSON.stringify(credential);
+    form.submit();
   }
   document.addEventListener("DOMContentLoaded", () => {
     const reg = document.getElementById("webauthn-register");
     if (reg) reg.addEventListener("click", () => register(reg).catch(showError));
     const login = document.getElementById("webauthn-login");
     if (login) login.addEventListener("click", () => signIn(login).catch(showError));
+    const again = document.getElementById("token-security-key");
+    if (again) again.addEventListener("click", () => reauth(again).catch(showError));
   });
 })();

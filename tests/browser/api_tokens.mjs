@@ -3,33 +3,11 @@
 // light and dark.
 //
 // Env: BASE_URL, CA_PEM, USERNAME, PASSWORD (the admin's one-time password), OUT_DIR, SCREENSHOT_DIR.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { main, newPage } from './lib.mjs';
-import { consoleEnv, enrollTotp, firstLogin, takeRecoveryCodes } from './console.mjs';
+import { main } from './lib.mjs';
+import { adminSession } from './console.mjs';
 
 main(async (t) => {
-  const { base, caPem, username, password } = consoleEnv(t);
-  const dir = t.env('SCREENSHOT_DIR');
-  mkdirSync(dir, { recursive: true });
-  const shots = {};
-  const shot = async (page, name) => {
-    for (const scheme of ['light', 'dark']) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.evaluate(() => document.activeElement?.blur());
-      const path = join(dir, `${name}-${scheme}.png`);
-      await page.screenshot({ path, fullPage: true });
-      shots[`${name}-${scheme}`] = path;
-    }
-    await page.emulateMedia({ colorScheme: 'light' });
-  };
-
-  t.step('launch');
-  const browser = await t.launch({ caPem });
-  const page = await newPage(browser, { colorScheme: 'light' });
-  await firstLogin(t, page, base, username, password);
-  await enrollTotp(t, page);
-  const codes = await takeRecoveryCodes(t, page);
+  const { base, page, shot, shots, codes } = await adminSession(t);
 
   t.step('create a token');
   await page.goto(`${base}/account`);

@@ -1,5 +1,6 @@
 // The manager console's login, enrolment and navigation steps, written against the page contract (CSS ids).
-import { expectUrl, freshTotp, sleep, totp, totpStep } from './lib.mjs';
+import { mkdirSync } from 'node:fs';
+import { expectUrl, freshTotp, newPage, shootBoth, sleep, totp, totpStep } from './lib.mjs';
 
 export const NEW_PASSWORD = 'browser-test password 1';
 
@@ -161,6 +162,26 @@ export function consoleEnv(t) {
     username: t.env('USERNAME'),
     password: t.env('PASSWORD'),
   };
+}
+
+/**
+ * The preamble of the page scripts: the env (with SCREENSHOT_DIR), a browser, and the first admin signed in
+ * (one-time password changed, TOTP enrolled, recovery codes taken); `shot(page, name)` takes the light and dark
+ * screenshots into SCREENSHOT_DIR and records them in `shots`.
+ */
+export async function adminSession(t) {
+  const env = consoleEnv(t);
+  const dir = t.env('SCREENSHOT_DIR');
+  mkdirSync(dir, { recursive: true });
+  const shots = {};
+  const shot = (page, name) => shootBoth(page, dir, name, shots);
+  t.step('launch');
+  const browser = await t.launch({ caPem: env.caPem });
+  const page = await newPage(browser, { colorScheme: 'light' });
+  await firstLogin(t, page, env.base, env.username, env.password);
+  const { secret } = await enrollTotp(t, page);
+  const codes = await takeRecoveryCodes(t, page);
+  return { ...env, browser, page, codes, totpSecret: secret, shot, shots };
 }
 
 /** Password then one recovery code; ends signed in. */

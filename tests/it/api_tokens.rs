@@ -4,7 +4,9 @@
 
 mod attacks;
 mod browser;
+mod guessing;
 mod pages;
+mod security_key;
 mod service_accounts;
 
 use actix_web::test::TestRequest;

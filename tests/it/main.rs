@@ -39,6 +39,7 @@ mod manager_sessions;
 mod manager_settings;
 mod manager_settings_tls;
 mod manager_sso;
+mod manager_sso_link;
 mod manager_trust;
 mod openapi_client;
 mod pacman_backend;

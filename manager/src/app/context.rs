@@ -59,6 +59,8 @@ pub struct AppContext {
     pub console_names: Arc<crate::ca::ConsoleNames>,
     /// Failed sign-ins per (user, source address) and per source address (in memory).
     pub login_throttle: Arc<crate::auth::throttle::LoginThrottle>,
+    /// Failed API-token authentications per source address (in memory): the 429 limit and the audit summaries.
+    pub token_failures: Arc<crate::auth::token_failures::TokenFailures>,
     /// The console's live allow-list and certificate (changed by the settings without a restart).
     pub gate: Arc<crate::settings::gate::ConsoleGate>,
     /// The key sealing secrets at rest (`data_dir/secrets.key`).

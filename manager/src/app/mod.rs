@@ -316,6 +316,7 @@ impl AppBuilder {
                 &crate::config::host_name(),
             )),
             login_throttle: Arc::new(crate::auth::throttle::LoginThrottle::new()),
+            token_failures: Arc::new(crate::auth::token_failures::TokenFailures::new()),
             gate,
             secrets: secrets_key,
             initial_settings: Arc::new(initial),

@@ -10,6 +10,7 @@ pub mod recovery;
 pub mod refresh_tokens;
 pub mod session_lifecycle;
 pub mod throttle;
+pub mod token_failures;
 pub mod totp;
 pub mod username;
 pub mod webauthn;

@@ -245,6 +245,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    reauth_challenges (session_id) {
+        session_id -> Text,
+        ceremony -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     recovery_codes (id) {
         id -> Int8,
         user_id -> Int8,
@@ -463,6 +471,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     notification_outbox,
     notification_prefs,
     patch_first_seen,
+    reauth_challenges,
     recovery_codes,
     refresh_tokens,
     runtime_settings,

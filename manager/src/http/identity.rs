@@ -11,11 +11,13 @@ use crate::auth::refresh_tokens::{self, Issued, RefreshRejection, Session};
 use crate::db::models::api_token::ApiToken;
 use crate::db::models::User;
 use crate::error::ManagerError;
-use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
+
+pub use super::token_gate::api_token_gate;
 
 /// How the request proved who it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -293,52 +295,4 @@ pub async fn rotate(
             }
         })
         .await
-}
-
-/// `/api/v1` middleware: a bearer API token is checked here (each use audited by the service), refused with
-/// 401 when unknown, revoked, expired or its owner disabled, and with 403 on any unsafe method when read-only.
-/// The accepted identity is left for [`Signed`]; session tokens and cookies pass through untouched.
-pub async fn api_token_gate(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody, BoxBody>>, actix_web::Error> {
-    match token_identity(&req).await {
-        Ok(Some(signed)) => {
-            req.extensions_mut().insert(signed);
-        }
-        Ok(None) => {}
-        // Answered here (the envelope middleware around renders it): the handler never runs.
-        Err(e) => return Ok(req.error_response(e).map_into_right_body()),
-    }
-    Ok(next.call(req).await?.map_into_left_body())
-}
-
-/// The identity of a request carrying an API token (`None`: no API token), or why it is refused.
-async fn token_identity(req: &ServiceRequest) -> Result<Option<Signed>, ManagerError> {
-    let presented = bearer(req.request()).filter(|t| api_tokens::is_api_token(t));
-    if let Some(presented) = presented {
-        let state = req
-            .app_data::<web::Data<AppContext>>()
-            .cloned()
-            .ok_or_else(|| ManagerError::Internal("no application state".into()))?;
-        let req = req.request();
-        let (method, path) = (req.method().to_string(), req.path().to_owned());
-        let ip = source_ip(req);
-        let used = crate::services::api_tokens::authenticate(&state, presented, method, path, ip)
-            .await?
-            .map_err(|r| ManagerError::Unauthenticated(format!("{r}; create a new token")))?;
-        if used.token.read_only && !req.method().is_safe() {
-            return Err(ManagerError::Forbidden(format!(
-                "API token `{}` is read-only: it may only read (GET)",
-                used.token.name
-            )));
-        }
-        return Ok(Some(Signed {
-            scope: Scope::of(&used.user),
-            user: used.user,
-            credential: Credential::Token(used.token),
-            via: Via::Bearer,
-        }));
-    }
-    Ok(None)
 }

@@ -13,6 +13,7 @@ pub mod middleware;
 pub mod respond;
 pub mod routes;
 pub mod server;
+pub mod token_gate;
 pub mod tokens_dto;
 pub mod ws;
 

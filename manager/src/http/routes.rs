@@ -227,6 +227,10 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
         .route("/account/tokens", web::get().to(ui::api_tokens::own_page))
         .route("/account/tokens", web::post().to(ui::api_tokens::create_own))
         .route(
+            "/account/tokens/security-key",
+            web::post().to(ui::api_tokens::security_key_start),
+        )
+        .route(
             "/account/tokens/{id}/revoke",
             web::post().to(ui::api_tokens::revoke_own),
         )

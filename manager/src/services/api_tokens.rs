@@ -1,6 +1,7 @@
 //! API tokens and service accounts: create (after a fresh factor proof), list, revoke, and check each use.
 
-use super::own_account::{self, Me};
+use super::own_account::Me;
+use super::reauth::{self, Proof};
 use super::{conflict, Actor};
 use crate::app::AppContext;
 use crate::audit::{self, Entry};
@@ -21,8 +22,8 @@ pub struct NewToken {
     pub days: Option<i64>,
     /// The service account it acts as (administrators only); `None`: the creator.
     pub service_account: Option<i64>,
-    /// A current TOTP code or an unused recovery code of the creator.
-    pub code: String,
+    /// The creator's fresh factor proof (a code, or on the console a security-key answer).
+    pub proof: Proof,
 }
 
 /// Why a presented token was not accepted (all answered 401 alike).
@@ -70,7 +71,7 @@ pub async fn create(
     if req.service_account.is_some() {
         who.require_admin()?;
     }
-    own_account::prove_factor(ctx, me, &req.code).await?;
+    let how = reauth::prove(ctx, me, &req.proof).await?;
     let (who, now, minted): (Actor, _, Minted) = (who.clone(), ctx.now(), api_tokens::mint());
     let secret = minted.secret.clone();
     let row = ctx
@@ -105,7 +106,7 @@ pub async fn create(
                     &format!("token:{}", row.name),
                     serde_json::json!({
                         "token_id": row.id, "owner": owner_name, "read_only": row.read_only,
-                        "expires_at": row.expires_at, "prefix": row.prefix,
+                        "expires_at": row.expires_at, "prefix": row.prefix, "proof": how,
                     }),
                 )?;
                 Ok(row)
@@ -161,31 +162,31 @@ pub async fn revoke(ctx: &AppContext, who: &Actor, id: i64) -> Result<ApiToken, 
 }
 
 /// Checks a presented token; a good one is touched and its use audited (with the token's name) before the
-/// request goes on, so no use goes unrecorded.
+/// request goes on, so no use goes unrecorded. A refusal names the known token it was, if any.
 pub async fn authenticate(
     ctx: &AppContext,
     presented: String,
     method: String,
     path: String,
     ip: String,
-) -> Result<Result<TokenUse, Rejection>, ManagerError> {
+) -> Result<Result<TokenUse, (Rejection, Option<i64>)>, ManagerError> {
     let Some(hash) = api_tokens::lookup_hash(&presented) else {
-        return Ok(Err(Rejection::Unknown));
+        return Ok(Err((Rejection::Unknown, None)));
     };
     let now = ctx.now();
     ctx.db(move |c| {
         let Some(token) = ApiToken::by_hash(c, &hash)? else {
-            return Ok(Err(Rejection::Unknown));
+            return Ok(Err((Rejection::Unknown, None)));
         };
         if token.revoked_at.is_some() {
-            return Ok(Err(Rejection::Revoked));
+            return Ok(Err((Rejection::Revoked, Some(token.id))));
         }
         if !token.live_at(now) {
-            return Ok(Err(Rejection::Expired));
+            return Ok(Err((Rejection::Expired, Some(token.id))));
         }
         let user = match User::by_id(c, token.user_id)? {
             Some(u) if !u.disabled => u,
-            _ => return Ok(Err(Rejection::OwnerDisabled)),
+            _ => return Ok(Err((Rejection::OwnerDisabled, Some(token.id)))),
         };
         c.transaction::<_, ManagerError, _>(|c| {
             ApiToken::touch(c, token.id, now, &ip)?;

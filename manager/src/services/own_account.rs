@@ -26,7 +26,7 @@ impl Me {
 }
 
 /// Refuses while this session has given too many wrong answers (the sign-in throttle, keyed by session).
-fn check_throttle(ctx: &AppContext, me: &Me) -> Result<(), ManagerError> {
+pub(super) fn check_throttle(ctx: &AppContext, me: &Me) -> Result<(), ManagerError> {
     match ctx
         .login_throttle
         .blocked(&me.user.username, &me.throttle_key(), ctx.now())
@@ -40,7 +40,11 @@ fn check_throttle(ctx: &AppContext, me: &Me) -> Result<(), ManagerError> {
 }
 
 /// Counts a wrong answer and audits it.
-async fn wrong(ctx: &AppContext, me: &Me, what: &'static str) -> Result<ManagerError, ManagerError> {
+pub(super) async fn wrong(
+    ctx: &AppContext,
+    me: &Me,
+    what: &'static str,
+) -> Result<ManagerError, ManagerError> {
     let now = ctx.now();
     ctx.login_throttle
         .failed(&me.user.username, &me.throttle_key(), now);

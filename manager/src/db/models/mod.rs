@@ -18,6 +18,7 @@ pub mod notification;
 pub mod notification_lease;
 pub mod patch;
 pub mod poll_rows;
+pub mod reauth;
 pub mod reports;
 pub mod scheduled;
 pub mod scope;

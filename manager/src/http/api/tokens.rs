@@ -33,7 +33,7 @@ pub(crate) async fn create(
         read_only: b.read_only,
         days: b.days,
         service_account: b.service_account,
-        code: b.code,
+        proof: crate::services::reauth::Proof::Code(b.code),
     };
     let (row, secret) = api_tokens::create(&state, &me_of(&who)?, &who.as_actor(), ask).await?;
     let uid = row.user_id;

@@ -1,10 +1,10 @@
 //! Users page (admins): accounts with role, groups, factors and sessions; create, disable/enable, role,
-//! groups, MFA reset, session revocation, password reset.
+//! groups, MFA reset, session revocation, password reset, linking a local account to an Entra ID identity.
 
 use super::{flash_error, html, see_other_with, Flash, Page, Shown};
 use crate::app::AppContext;
 use crate::auth::refresh_tokens;
-use crate::db::models::mfa;
+use crate::db::models::{mfa, sso};
 use crate::db::models::{Group, Role, User};
 use crate::error::ManagerError;
 use crate::http::form::SignedForm;
@@ -20,6 +20,8 @@ struct Row {
     groups: Vec<(i64, String)>,
     factors: i64,
     sessions: usize,
+    /// Signs in through Entra ID (an SSO identity is linked).
+    sso: bool,
 }
 
 #[derive(Template)]
@@ -29,6 +31,8 @@ struct UsersPage {
     rows: Vec<Row>,
     groups: Vec<Group>,
     created: Option<(String, String)>,
+    /// The configured Entra tenant (prefills the link form's tenant ID).
+    tenant: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -49,6 +53,12 @@ pub(crate) struct ActForm {
     role: String,
     #[serde(default)]
     groups: Vec<i64>,
+    /// `link-sso`: the Entra tenant ID.
+    #[serde(default)]
+    tid: String,
+    /// `link-sso`: the user's Entra object ID.
+    #[serde(default)]
+    oid: String,
 }
 crate::has_csrf!(CreateForm, ActForm);
 
@@ -60,7 +70,7 @@ async fn page(
 ) -> Result<HttpResponse, ManagerError> {
     who.require_admin()?;
     let now = state.now();
-    let (rows, groups) = state
+    let (rows, groups, tenant) = state
         .db(move |c| {
             let mut rows = Vec::new();
             for user in User::all(c)? {
@@ -76,10 +86,14 @@ async fn page(
                     groups: User::groups(c, user.id)?,
                     factors: mfa::factor_count(c, user.id)?,
                     sessions: live,
+                    sso: sso::is_sso_user(c, user.id)?,
                     user,
                 });
             }
-            Ok((rows, Group::all(c)?))
+            let tenant = sso::SsoSettingsRow::get(c)?
+                .map(|r| r.tenant_id)
+                .unwrap_or_default();
+            Ok((rows, Group::all(c)?, tenant))
         })
         .await?;
     html(&UsersPage {
@@ -87,6 +101,7 @@ async fn page(
         rows,
         groups,
         created,
+        tenant,
     })
 }
 
@@ -157,6 +172,17 @@ pub(crate) async fn act(
                 &format!("unlock: done ({n} throttled addresses cleared)"),
             )),
             Err(e) => flash_error("/users", e, Shown::Mistakes),
+        };
+    }
+    if action == "link-sso" {
+        let linked = crate::services::sso::link(&state, &a, id, &f.form.tid, &f.form.oid).await;
+        return match linked {
+            Ok(()) => Ok(see_other_with(
+                "/users",
+                "notice",
+                "linked: the next Entra ID sign-in of that identity signs in as this account",
+            )),
+            Err(e) => flash_error("/users", e, Shown::MistakesAndMissing),
         };
     }
     let change = match action.as_str() {

@@ -1,15 +1,19 @@
 //! The "API tokens" pages: a user's own tokens (`/account/tokens`) and the administrators' view of every token
-//! and the service accounts (`/tokens`); create (fresh factor proof, secret shown once), revoke, paged lists.
+//! and the service accounts (`/tokens`); create (fresh factor proof: a code or a security key; secret shown once),
+//! revoke, paged lists.
 
 use super::{flash_error, html, see_other_with, Flash, Page, Shown};
 use crate::app::AppContext;
+use crate::db::models::mfa::WebauthnCredential;
 use crate::db::models::{Group, Role};
 use crate::error::ManagerError;
 use crate::http::form::SignedForm;
 use crate::http::identity::Signed;
+use crate::http::respond::ok_json;
 use crate::http::tokens_dto::{me_of, token_page, ServiceAccountView, TokenView};
 use crate::services::api_tokens::{self, NewToken};
-use actix_web::{web, HttpResponse};
+use crate::services::reauth::{self, Proof};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
@@ -30,6 +34,8 @@ struct TokensPage {
     created: Option<(String, String)>,
     service_accounts: Vec<ServiceAccountView>,
     groups: Vec<Group>,
+    /// The signed-in user has a security key (the form offers it as the proof).
+    security_keys: bool,
 }
 
 /// `?before=ID`.
@@ -69,6 +75,10 @@ async fn render(
     } else {
         (Vec::new(), Vec::new())
     };
+    let uid = who.user.id;
+    let security_keys = state
+        .db(move |c| Ok(!WebauthnCredential::for_user(c, uid)?.is_empty()))
+        .await?;
     let (title, current, base) = if admin_view {
         ("All API tokens", "tokens", "/tokens")
     } else {
@@ -83,6 +93,7 @@ async fn render(
         created,
         service_accounts,
         groups,
+        security_keys,
     })
 }
 
@@ -119,6 +130,9 @@ pub(crate) struct CreateForm {
     days: String,
     #[serde(default)]
     code: String,
+    /// The answer to this session's security-key challenge (JSON), filled in by `static/webauthn.js`.
+    #[serde(default)]
+    security_key: String,
     #[serde(default)]
     service_account: String,
 }
@@ -175,8 +189,29 @@ fn parse_create(f: &CreateForm) -> Result<NewToken, ManagerError> {
         read_only,
         days,
         service_account,
-        code: f.code.clone(),
+        proof: proof_of(f)?,
     })
+}
+
+/// The security-key answer when the form carries one, else the typed code.
+fn proof_of(f: &CreateForm) -> Result<Proof, ManagerError> {
+    match f.security_key.trim() {
+        "" => Ok(Proof::Code(f.code.clone())),
+        answer => serde_json::from_str(answer)
+            .map(Proof::SecurityKey)
+            .map_err(|e| ManagerError::Invalid(format!("the security key's answer is not JSON: {e}"))),
+    }
+}
+
+/// `POST /account/tokens/security-key` (JSON, `X-CSRF-Token`): a security-key challenge bound to this
+/// session, for the token form's re-authentication (answered once, within five minutes).
+pub(crate) async fn security_key_start(
+    state: web::Data<AppContext>,
+    req: HttpRequest,
+    who: Signed,
+) -> Result<HttpResponse, ManagerError> {
+    let options = reauth::start_security_key(&state, &me_of(&who)?).await?;
+    Ok(ok_json(&req, state.now(), options))
 }
 
 async fn create_on(

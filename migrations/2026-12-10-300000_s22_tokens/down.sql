@@ -1,0 +1,1 @@
+DROP TABLE reauth_challenges;
