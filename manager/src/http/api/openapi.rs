@@ -39,6 +39,35 @@ fn relink(v: &mut Value, renamed: &Map<String, Value>) {
     }
 }
 
+/// OpenAPI 3.0 has no tuples: `items: [a, b]` (a Rust tuple) becomes one `items` schema (`anyOf` the parts
+/// when they differ) with the length fixed by `minItems`/`maxItems`.
+fn untuple(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            if let Some(Value::Array(parts)) = o.get("items").cloned() {
+                let n = parts.len();
+                let mut distinct: Vec<Value> = Vec::new();
+                for p in parts {
+                    if !distinct.contains(&p) {
+                        distinct.push(p);
+                    }
+                }
+                let items = match distinct.len() {
+                    1 => distinct.remove(0),
+                    _ => json!({ "anyOf": distinct }),
+                };
+                o.insert("items".into(), items);
+                o.insert("minItems".into(), n.into());
+                o.insert("maxItems".into(), n.into());
+                o.remove("additionalItems");
+            }
+            o.values_mut().for_each(untuple);
+        }
+        Value::Array(a) => a.iter_mut().for_each(untuple),
+        _ => {}
+    }
+}
+
 /// The operation id of a route: method and path words (`get_hosts_id_packages`).
 pub fn operation_id(r: &ApiRoute) -> String {
     let words: Vec<String> = r
@@ -86,13 +115,19 @@ pub fn document_of(table: &[ApiRoute]) -> Value {
         renamed.insert(name.clone(), Value::String(to));
     }
     for (name, s) in inputs {
-        let to = renamed[&name].as_str().unwrap_or_default().to_owned();
+        let to = renamed
+            .get(&name)
+            .and_then(Value::as_str)
+            .unwrap_or(&name)
+            .to_owned();
         schemas.entry(to).or_insert(s);
     }
     let mut paths = Value::Object(paths);
     let mut schemas = Value::Object(schemas);
     relink(&mut paths, &renamed);
     relink(&mut schemas, &renamed);
+    untuple(&mut paths);
+    untuple(&mut schemas);
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -151,14 +186,18 @@ fn query_params(query: SchemaFn) -> Vec<Value> {
     props
         .iter()
         .map(|(name, prop)| {
-            let desc = prop.get("description").cloned().unwrap_or(Value::Null);
+            let desc = prop.get("description").cloned();
             let mut s = prop.clone();
             if let Some(o) = s.as_object_mut() {
                 for k in ["description", "nullable", "default"] {
                     o.remove(k);
                 }
             }
-            json!({ "name": name, "in": "query", "required": false, "description": desc, "schema": s })
+            let mut p = json!({ "name": name, "in": "query", "required": false, "schema": s });
+            if let (Some(o), Some(d)) = (p.as_object_mut(), desc) {
+                o.insert("description".into(), d);
+            }
+            p
         })
         .collect()
 }
@@ -188,6 +227,10 @@ fn success(r: &ApiRoute, data: Option<SchemaFn>, g: &mut schemars::SchemaGenerat
     props.insert(
         "timestamp".into(),
         json!({ "type": "string", "format": "date-time" }),
+    );
+    props.insert(
+        "error".into(),
+        json!({ "type": "object", "nullable": true, "description": "Always null on success" }),
     );
     let mut required = vec![json!("success"), json!("request_id"), json!("timestamp")];
     if let Some(f) = data {
@@ -319,6 +362,12 @@ mod tests {
             let name = piece.split('"').next().unwrap();
             assert!(schemas.contains_key(name), "dangling $ref {name}");
         }
+        assert!(
+            !text.contains("\"items\":["),
+            "a tuple left as `items: [...]` (not OpenAPI 3.0)"
+        );
+        let range = &schemas["Chain"]["properties"]["range"];
+        assert_eq!(range["maxItems"], 2, "{range}");
         let cve = &doc["paths"]["/reports/vulnerabilities/{cve}"]["get"]["parameters"][0];
         assert_eq!(cve["schema"]["type"], "string", "{cve}");
         let status = &doc["paths"]["/enroll/status/{token}"]["get"]["responses"];
