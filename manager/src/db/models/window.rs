@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 /// One row.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
 #[diesel(table_name = mw, check_for_backend(diesel::pg::Pg))]
 pub struct MaintenanceWindow {
     /// Primary key.
@@ -19,7 +19,6 @@ pub struct MaintenanceWindow {
     /// A label (may be empty).
     pub name: String,
     /// `deploy::window::WindowSpec` as JSON.
-    #[schemars(with = "crate::deploy::window::WindowSpec")]
     pub spec: serde_json::Value,
     /// Who created it.
     pub created_by: String,

@@ -4,6 +4,7 @@
 
 use super::views::{
     DeploymentDetail, DeploymentPage, ListedWindow, Removed, TargetCancelled, TargetsCancelled, WindowOut,
+    WindowRow,
 };
 use super::{created_json, ok_json};
 use crate::app::AppContext;
@@ -194,6 +195,7 @@ pub(crate) async fn create_window(
 ) -> Result<HttpResponse, ManagerError> {
     let b = body.into_inner();
     let rows = windows::create(&state, &who.as_actor(), b.host_ids, b.group_id, b.name, b.spec).await?;
+    let rows: Vec<WindowRow> = rows.into_iter().map(WindowRow::from).collect();
     Ok(created_json(&req, state.now(), rows))
 }
 
@@ -204,5 +206,11 @@ pub(crate) async fn delete_window(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ManagerError> {
     let row = windows::delete(&state, &who.as_actor(), id.into_inner()).await?;
-    Ok(ok_json(&req, state.now(), Removed { removed: row }))
+    Ok(ok_json(
+        &req,
+        state.now(),
+        Removed {
+            removed: WindowRow::from(row),
+        },
+    ))
 }

@@ -4,7 +4,6 @@ use super::table::{delete, get, post, ApiRoute};
 use super::views as v;
 use super::{auth, certificates, deployments, discovery, enroll, openapi};
 use crate::db::models::discovery_range::DiscoveryRange;
-use crate::db::models::window::MaintenanceWindow;
 use crate::db::models::Host;
 use crate::deploy::request::DeploymentRequest;
 use crate::discovery::{ScanSummary, ScanView};
@@ -161,12 +160,12 @@ pub(super) fn routes() -> Vec<ApiRoute> {
             |r| r.to(deployments::create_window),
         )
         .body::<deployments::NewWindow>()
-        .data::<Vec<MaintenanceWindow>>()
+        .data::<Vec<v::WindowRow>>()
         .created(),
         delete("/windows/{id}", "Remove a maintenance window", |r| {
             r.to(deployments::delete_window)
         })
-        .data::<v::Removed<MaintenanceWindow>>(),
+        .data::<v::Removed<v::WindowRow>>(),
         get(
             "/hosts/{id}/windows",
             "A host's maintenance windows and next openings",

@@ -3,6 +3,7 @@
 
 use crate::db::models::deployment::Target;
 use crate::db::models::enrollment::Enrollment;
+use crate::db::models::window::MaintenanceWindow;
 use crate::db::models::{Certificate, Host, User};
 use crate::deploy::window::{Opening, WindowSpec};
 use crate::services::deployments::Summary;
@@ -241,6 +242,37 @@ impl WindowOut {
             created_by: v.row.created_by.clone(),
             created_at: v.row.created_at,
             next_openings: v.next.clone(),
+        }
+    }
+}
+
+/// A maintenance window as added or removed.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct WindowRow {
+    /// Id.
+    pub id: i64,
+    /// The host.
+    pub host_id: i64,
+    /// Name.
+    pub name: String,
+    /// When it opens (as written when it was added).
+    #[schemars(with = "WindowSpec")]
+    pub spec: serde_json::Value,
+    /// Who added it.
+    pub created_by: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<MaintenanceWindow> for WindowRow {
+    fn from(w: MaintenanceWindow) -> Self {
+        WindowRow {
+            id: w.id,
+            host_id: w.host_id,
+            name: w.name,
+            spec: w.spec,
+            created_by: w.created_by,
+            created_at: w.created_at,
         }
     }
 }
