@@ -27,7 +27,9 @@ const GAP_SEARCH_MINUTES: u32 = 2 * 24 * 60;
 const MAX_SCAN_DAYS: u32 = 366 * 30;
 
 /// One opening of a window, in UTC: jobs may be dispatched in `[start, dispatch_until)`; `end` is exclusive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct Opening {
     /// First instant of the opening.
     pub start: DateTime<Utc>,

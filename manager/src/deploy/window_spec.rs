@@ -21,7 +21,7 @@ pub const DEFAULT_CUTOFF_MINUTES: u32 = 15;
 /// ```
 /// `time_zone` may be omitted (the caller's default, normally the manager's zone, is then used and recorded);
 /// `cutoff_minutes` defaults to [`DEFAULT_CUTOFF_MINUTES`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WindowSpec {
     /// The recurrence.
@@ -45,7 +45,7 @@ fn default_cutoff() -> u32 {
 /// When a window opens. Weekdays are written `Mon`..`Sun` (chrono's names; `monday` etc. are accepted too).
 /// Written `{"type": "daily"}`, `{"type": "weekly", "weekdays": [...]}`, `{"type": "monthly_day", "day": 31}`,
 /// `{"type": "monthly_weekday", "nth": "last", "weekday": "Fri"}`, `{"type": "once", "date": "2026-03-10"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(from = "KindRepr", into = "KindRepr")]
 pub enum WindowKind {
     /// Every day.
@@ -76,7 +76,7 @@ pub enum WindowKind {
 
 /// The wire form of [`WindowKind`]: `Daily {}` so that unknown fields are refused for it too (serde ignores them
 /// on a unit variant of an internally tagged enum).
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 enum KindRepr {
     Daily {},
@@ -117,6 +117,22 @@ pub enum Nth {
     Ordinal(u32),
     /// The last occurrence.
     Last,
+}
+
+impl schemars::JsonSchema for Nth {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Nth".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Which occurrence of the weekday in the month: 1 to 5, or \"last\".",
+            "anyOf": [
+                { "type": "integer", "minimum": 1, "maximum": 5 },
+                { "type": "string", "enum": ["last"] },
+            ],
+        })
+    }
 }
 
 impl Serialize for Nth {

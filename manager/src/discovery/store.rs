@@ -75,7 +75,7 @@ pub struct Scan {
 }
 
 /// A line of the scan list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ScanSummary {
     /// Id.
     pub id: String,

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 /// One finished phase of a sweep or refresh.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct PhaseReport {
     /// When it started.
     pub started_at: DateTime<Utc>,
@@ -24,7 +24,7 @@ pub struct PhaseReport {
 }
 
 /// The phase under way.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Running {
     /// `health` or `patches`.
     pub phase: &'static str,
@@ -37,7 +37,7 @@ pub struct Running {
 }
 
 /// The outcome of one sweep (a tick with due hosts, or a forced one).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SweepReport {
     /// The health phase, when any host was due.
     pub health: Option<PhaseReport>,
@@ -50,7 +50,7 @@ pub struct SweepReport {
 }
 
 /// The poller's state.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct PollerStatus {
     /// Whether a manager client certificate is loaded (without one nothing is polled).
     pub trust_loaded: bool,

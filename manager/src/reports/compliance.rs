@@ -29,7 +29,7 @@ pub fn percent_text(p: Option<f64>) -> String {
 }
 
 /// One day of the trend as shown.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TrendPoint {
     /// The day.
     pub day: NaiveDate,

@@ -9,7 +9,7 @@ use crate::settings::valid_address;
 use serde::Serialize;
 
 /// One event choice.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Choice {
     /// The event's name.
     pub event: &'static str,
@@ -20,7 +20,7 @@ pub struct Choice {
 }
 
 /// A user's notification settings.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Prefs {
     /// Where e-mails go (empty: none).
     pub email: String,

@@ -19,7 +19,7 @@ pub const PAGE: i64 = 100;
 pub const GROUP_BATCH: i64 = 1000;
 
 /// What a report covers, in words and as a query restriction.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ReportScope {
     /// Whose scope.
     #[serde(skip)]
@@ -111,7 +111,7 @@ pub fn decode_cursor<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, Manag
 }
 
 /// The compliance report (one page of each list).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Compliance {
     /// What it covers.
     pub scope: ReportScope,

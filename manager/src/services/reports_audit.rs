@@ -13,7 +13,7 @@ use futures_util::stream;
 use serde::Serialize;
 
 /// The raw filters of a request.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, schemars::JsonSchema)]
 pub struct TrailQuery {
     /// User name.
     pub user: Option<String>,
@@ -73,7 +73,7 @@ impl TrailQuery {
 }
 
 /// One page of the trail.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Trail {
     /// What it covers.
     pub scope: ReportScope,

@@ -14,7 +14,7 @@ use futures_util::stream;
 use serde::Serialize;
 
 /// The report (one page of CVEs).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Exposure {
     /// What it covers.
     pub scope: ReportScope,

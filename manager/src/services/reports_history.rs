@@ -16,7 +16,7 @@ use futures_util::stream;
 use serde::Serialize;
 
 /// `?group=&host=&from=&to=&before=&limit=`.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, schemars::JsonSchema)]
 pub struct HistoryQuery {
     /// Group id or `ungrouped`.
     pub group: Option<String>,
@@ -33,7 +33,7 @@ pub struct HistoryQuery {
 }
 
 /// The checked range and host.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct HistoryFilter {
     /// Host id.
     pub host: Option<i64>,
@@ -46,7 +46,7 @@ pub struct HistoryFilter {
 }
 
 /// One page.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct History {
     /// What it covers.
     pub scope: ReportScope,

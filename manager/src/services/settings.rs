@@ -13,10 +13,10 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 /// What the page and the API show: the document with secrets redacted, plus the uploaded certificate.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SettingsView {
     /// The settings, secrets replaced by `password_set` / `uploaded_certificate`.
-    pub settings: serde_json::Value,
+    pub settings: crate::settings::redacted::Redacted,
     /// The uploaded console certificate, when there is one.
     pub uploaded_certificate: Option<Uploaded>,
     /// Sections the last change altered (empty on a read).
@@ -31,7 +31,7 @@ pub async fn current(ctx: &AppContext) -> Result<Settings, ManagerError> {
 
 fn view(s: &Settings, changed: Vec<&'static str>) -> SettingsView {
     SettingsView {
-        settings: s.redacted(),
+        settings: s.shown(),
         uploaded_certificate: s
             .web_tls
             .cert_pem

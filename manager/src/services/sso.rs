@@ -13,7 +13,7 @@ use serde::Serialize;
 pub const SECRET_CONTEXT: &str = "sso.client_secret";
 
 /// The settings as admins see them (the secret never leaves the manager).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SettingsView {
     /// Offer SSO on the sign-in page.
     pub enabled: bool,

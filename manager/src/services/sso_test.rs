@@ -11,7 +11,7 @@ use serde::Serialize;
 pub const PROOF_SCOPE: &str = "https://graph.microsoft.com/.default";
 
 /// One step of the test.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Step {
     /// `discovery`, `issuer`, `jwks`, `client_secret`.
     pub step: &'static str,
@@ -22,7 +22,7 @@ pub struct Step {
 }
 
 /// The outcome.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
     /// All steps passed.
     pub ok: bool,

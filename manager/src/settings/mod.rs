@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod gate;
+pub mod redacted;
 #[cfg(test)]
 mod tests;
 pub mod upload;
@@ -21,7 +22,7 @@ pub const AUDIT_DAYS: (u32, u32) = (30, 3650);
 pub const MAX_ALLOW: usize = 256;
 
 /// Polling intervals (seed: "Polling intervals (health, patch data)").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Polling {
     /// Seconds between health checks of a host.
@@ -31,7 +32,7 @@ pub struct Polling {
 }
 
 /// Deployments.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Deployments {
     /// Agents the deployer calls at once.
@@ -39,7 +40,7 @@ pub struct Deployments {
 }
 
 /// Retention periods (seed Data Requirements: operational 30 days, audit 6 months).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Retention {
     /// Days of health history, finished deployments and their targets kept.
@@ -58,7 +59,7 @@ impl Default for Retention {
 }
 
 /// Where the console's certificate comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TlsStrategy {
     /// Issued and renewed by the internal CA.
@@ -84,7 +85,7 @@ pub struct WebTls {
 }
 
 /// SMTP transport security.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SmtpTls {
     /// Plain SMTP (only sensible on a trusted network).
@@ -135,7 +136,7 @@ impl Default for Smtp {
 }
 
 /// Scheduled reports.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reports {
     /// Addresses the weekly compliance PDF goes to (Mondays 06:00 UTC); empty: not sent.
@@ -168,7 +169,7 @@ pub struct Settings {
 }
 
 /// A change: each section given replaces that section; absent sections stay as they are.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Change {
     /// New polling intervals.
@@ -188,7 +189,7 @@ pub struct Change {
 }
 
 /// A web TLS change.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebTlsChange {
     /// `internal_ca` or `uploaded`.
@@ -202,7 +203,7 @@ pub struct WebTlsChange {
 }
 
 /// An SMTP change; `password`: absent keeps the stored one, `""` removes it, else replaces it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SmtpChange {
     /// Whether notifications are sent.
@@ -268,19 +269,11 @@ impl Settings {
 
     /// The document with secrets replaced by whether they are set (for the API, the page and the audit).
     pub fn redacted(&self) -> serde_json::Value {
-        let mut v = serde_json::to_value(self).unwrap_or_default();
-        if let Some(smtp) = v.get_mut("smtp").and_then(|s| s.as_object_mut()) {
-            smtp.remove("password_sealed");
-            smtp.insert("password_set".into(), self.smtp.password_sealed.is_some().into());
-        }
-        if let Some(w) = v.get_mut("web_tls").and_then(|s| s.as_object_mut()) {
-            w.remove("key_sealed");
-            w.remove("cert_pem");
-            w.insert(
-                "uploaded_certificate".into(),
-                self.web_tls.cert_pem.is_some().into(),
-            );
-        }
-        v
+        serde_json::to_value(self.shown()).unwrap_or_default()
+    }
+
+    /// The document with secrets replaced by whether they are set, typed (what `GET /api/v1/settings` shows).
+    pub fn shown(&self) -> redacted::Redacted {
+        redacted::Redacted::of(self)
     }
 }

@@ -7,7 +7,7 @@ use openssl::x509::X509;
 use serde::Serialize;
 
 /// What the page and the API show of an accepted upload.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Uploaded {
     /// The leaf's subject.
     pub subject: String,

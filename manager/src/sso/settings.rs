@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Where roles come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RoleSource {
     /// The `roles` claim (`PatchManager.Admin`, `PatchManager.Operator`).
@@ -32,7 +32,7 @@ impl RoleSource {
 }
 
 /// One mapping: members of an Entra group get a role and manager groups.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GroupRule {
     /// The Entra group's object id (a GUID).
@@ -45,7 +45,7 @@ pub struct GroupRule {
 }
 
 /// What an admin sends (`PUT /api/v1/settings/sso`, the settings form).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsInput {
     /// Offer SSO on the sign-in page.

@@ -21,6 +21,7 @@ pub struct Deployment {
     /// `apply_all`, `security_only`, `packages`, `install`, `remove`, `reboot`, `rollback`.
     pub operation: String,
     /// Package names (for `packages`, `install`, `remove`).
+    #[schemars(with = "Vec<String>")]
     pub packages: serde_json::Value,
     /// For `rollback`: the deployment it undoes.
     pub rollback_of: Option<i64>,
@@ -33,6 +34,7 @@ pub struct Deployment {
     /// `active`, `paused`, `cancelled`, `finished`.
     pub status: String,
     /// Groups named at creation (already resolved into targets).
+    #[schemars(with = "Vec<i64>")]
     pub group_ids: serde_json::Value,
     /// When the last target ended.
     pub finished_at: Option<DateTime<Utc>>,
@@ -63,7 +65,7 @@ pub struct NewDeployment {
 }
 
 /// One row of `deployment_targets`.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize, schemars::JsonSchema)]
 #[diesel(table_name = dt, check_for_backend(diesel::pg::Pg))]
 pub struct Target {
     /// Primary key.
@@ -95,8 +97,10 @@ pub struct Target {
     /// Why it failed (or the last dispatch error).
     pub error: String,
     /// The job's change set.
+    #[schemars(with = "Option<linux_patch_shared::api::jobs::ChangeSet>")]
     pub change_set: Option<serde_json::Value>,
     /// The last lines of output.
+    #[schemars(with = "Vec<String>")]
     pub output_tail: serde_json::Value,
     /// The rollback job that undid it.
     pub rollback_job_id: Option<String>,

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 /// One allowed range.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Serialize, schemars::JsonSchema)]
 #[diesel(table_name = discovery_ranges, check_for_backend(diesel::pg::Pg))]
 pub struct DiscoveryRange {
     /// Primary key.

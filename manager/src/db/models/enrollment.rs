@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 /// One row of `enrollments`.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, serde::Serialize, schemars::JsonSchema)]
 #[diesel(table_name = enrollments, check_for_backend(diesel::pg::Pg))]
 pub struct Enrollment {
     /// Primary key.

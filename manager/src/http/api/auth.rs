@@ -2,6 +2,7 @@
 //! `auth/refresh` rotates it, `auth/logout` ends the session; `GET /api/v1/me` says who the token is.
 
 use super::ok_json;
+use super::views::{GroupRef, Health, LoggedOut, Me, MeToken};
 use crate::app::AppContext;
 use crate::auth::password_check::{self, Refusal};
 use crate::auth::{refresh_tokens, session_lifecycle};
@@ -11,28 +12,40 @@ use crate::http::identity::{rotate, source_ip, Signed};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Deserialize)]
+/// `POST /auth/token`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TokenRequest {
+    /// User name.
     username: String,
+    /// Password.
     password: String,
+    /// A current TOTP code.
     totp: String,
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /auth/refresh`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RefreshRequest {
+    /// The refresh token of the pair (used once).
     refresh_token: String,
 }
 
 /// The token pair.
-#[derive(Debug, Serialize)]
-struct TokenPair {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(crate) struct TokenPair {
+    /// `Bearer`.
     token_type: &'static str,
+    /// The access token (`Authorization: Bearer`).
     access_token: String,
+    /// When it expires (RFC 3339).
     expires_at: String,
+    /// Seconds until then.
     expires_in: i64,
+    /// The refresh token (`POST /auth/refresh`).
     refresh_token: String,
+    /// The refresh token lapses after this long unused.
     refresh_idle_timeout_secs: i64,
 }
 
@@ -123,7 +136,10 @@ pub(crate) async fn logout(
     Ok(ok_json(
         &req,
         now,
-        serde_json::json!({"session": sid, "revoked": true}),
+        LoggedOut {
+            session: sid,
+            revoked: true,
+        },
     ))
 }
 
@@ -137,14 +153,20 @@ pub(crate) async fn me(
     Ok(ok_json(
         &req,
         state.now(),
-        serde_json::json!({
-            "id": who.user.id, "username": who.user.username, "role": who.user.role,
-            "groups": groups.into_iter().map(|(id, name)| serde_json::json!({"id": id, "name": name})).collect::<Vec<_>>(),
-            "session": who.session().ok().map(|s| s.id.clone()), "theme": who.user.theme,
-            "api_token": who.api_token().map(|t| serde_json::json!({
-                "id": t.id, "name": t.name, "read_only": t.read_only, "expires_at": t.expires_at,
-            })),
-        }),
+        Me {
+            id: who.user.id,
+            username: who.user.username.clone(),
+            role: who.user.role.clone(),
+            groups: GroupRef::list(groups),
+            session: who.session().ok().map(|s| s.id.clone()),
+            theme: who.user.theme.clone(),
+            api_token: who.api_token().map(|t| MeToken {
+                id: t.id,
+                name: t.name.clone(),
+                read_only: t.read_only,
+                expires_at: t.expires_at,
+            }),
+        },
     ))
 }
 
@@ -163,9 +185,11 @@ pub(crate) async fn health(
     Ok(ok_json(
         &req,
         state.now(),
-        serde_json::json!({
-            "status": status, "database": db.as_str(),
-            "version": env!("CARGO_PKG_VERSION"), "ca_fingerprint": *state.ca_fingerprint,
-        }),
+        Health {
+            status,
+            database: db.as_str(),
+            version: env!("CARGO_PKG_VERSION"),
+            ca_fingerprint: state.ca_fingerprint.to_string(),
+        },
     ))
 }

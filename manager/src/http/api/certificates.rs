@@ -1,6 +1,7 @@
 //! JSON for the certificate register: list (admins), renew and revoke (admins), host bundles (RBAC-scoped).
 
 use super::ok_json;
+use super::views::{CertView, Renewed, Revoked};
 use crate::app::AppContext;
 use crate::db::models::Certificate;
 use crate::error::ManagerError;
@@ -12,18 +13,15 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 /// A certificate as the API shows it (no key material, ever).
-fn cert_json(c: &Certificate, host: Option<&str>, now: DateTime<Utc>) -> serde_json::Value {
-    serde_json::json!({
-        "id": c.id, "serial": c.serial, "kind": c.kind, "subject": c.subject, "sans": c.sans,
-        "host_id": c.host_id, "host": host, "not_before": c.not_before, "not_after": c.not_after,
-        "created_at": c.created_at, "revoked_at": c.revoked_at, "revoke_reason": c.revoke_reason,
-        "superseded_by": c.superseded_by, "status": c.status(now), "cert_pem": c.cert_pem,
-    })
+fn cert_json(c: &Certificate, host: Option<&str>, now: DateTime<Utc>) -> CertView {
+    CertView::of(c, host, now)
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /certificates/{id}/revoke`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RevokeBody {
+    /// Why (kept in the register and the audit).
     reason: String,
 }
 
@@ -52,7 +50,10 @@ pub(crate) async fn renew(
     Ok(ok_json(
         &req,
         now,
-        serde_json::json!({"renewed": cert_json(&r.old, None, now), "certificate": cert_json(&r.new, None, now)}),
+        Renewed {
+            renewed: cert_json(&r.old, None, now),
+            certificate: cert_json(&r.new, None, now),
+        },
     ))
 }
 
@@ -68,10 +69,10 @@ pub(crate) async fn revoke(
     Ok(ok_json(
         &req,
         now,
-        serde_json::json!({
-            "revoked": cert_json(&r.cert, None, now),
-            "replacement": r.replacement.as_ref().map(|c| cert_json(c, None, now)),
-        }),
+        Revoked {
+            revoked: cert_json(&r.cert, None, now),
+            replacement: r.replacement.as_ref().map(|c| cert_json(c, None, now)),
+        },
     ))
 }
 

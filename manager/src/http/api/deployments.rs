@@ -2,6 +2,10 @@
 //! one or a target, roll one back; a host's windows, add (to hosts or a group), remove. RBAC-scoped by the
 //! services (out-of-scope ids are 404s).
 
+use super::views::{
+    DeploymentDetail, DeploymentPage, ListedWindow, Removed, TargetCancelled, TargetsCancelled, WindowOut,
+    WindowRow,
+};
 use super::{created_json, ok_json};
 use crate::app::AppContext;
 use crate::deploy::request::DeploymentRequest;
@@ -13,11 +17,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 /// `?before=ID&limit=N` (newest first) or `?after=ID&limit=N` (oldest first).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PageQuery {
+    /// Only rows with a smaller id (the previous page's `next_before`).
     before: Option<i64>,
+    /// Only rows with a larger id (the previous page's `next_after`).
     after: Option<i64>,
+    /// Rows per page.
     limit: Option<i64>,
 }
 
@@ -45,7 +52,10 @@ pub(crate) async fn list(
     Ok(ok_json(
         &req,
         state.now(),
-        serde_json::json!({"deployments": rows, "next_before": next_before}),
+        DeploymentPage {
+            deployments: rows,
+            next_before,
+        },
     ))
 }
 
@@ -64,7 +74,11 @@ pub(crate) async fn detail(
     Ok(ok_json(
         &req,
         state.now(),
-        serde_json::json!({"deployment": d, "targets": targets, "next_after": next_after}),
+        DeploymentDetail {
+            deployment: d,
+            targets,
+            next_after,
+        },
     ))
 }
 
@@ -78,7 +92,7 @@ pub(crate) async fn cancel(
     Ok(ok_json(
         &req,
         state.now(),
-        serde_json::json!({"targets_cancelled": n}),
+        TargetsCancelled { targets_cancelled: n },
     ))
 }
 
@@ -90,19 +104,17 @@ pub(crate) async fn cancel_target(
 ) -> Result<HttpResponse, ManagerError> {
     let (id, target) = ids.into_inner();
     deployments::cancel_target(&state, &who.as_actor(), id, target).await?;
-    Ok(ok_json(
-        &req,
-        state.now(),
-        serde_json::json!({"cancelled": target}),
-    ))
+    Ok(ok_json(&req, state.now(), TargetCancelled { cancelled: target }))
 }
 
 /// `POST /deployments/{id}/rollback`: `{"host_ids": [...], "mode": "now"}` (all optional).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RollbackBody {
+    /// Only these hosts (default: every host the deployment changed).
     #[serde(default)]
     host_ids: Vec<i64>,
+    /// When, as `mode` of `POST /deployments` (default `now`).
     #[serde(default)]
     mode: Option<String>,
 }
@@ -126,11 +138,8 @@ pub(crate) async fn rollback(
     Ok(created_json(&req, state.now(), d))
 }
 
-fn window_json(v: &windows::WindowView) -> serde_json::Value {
-    serde_json::json!({
-        "id": v.row.id, "host_id": v.row.host_id, "name": v.row.name, "spec": v.row.spec,
-        "created_by": v.row.created_by, "created_at": v.row.created_at, "next_openings": v.next,
-    })
+fn window_json(v: &windows::WindowView) -> WindowOut {
+    WindowOut::of(v)
 }
 
 pub(crate) async fn host_windows(
@@ -153,25 +162,28 @@ pub(crate) async fn list_windows(
     let rows = windows::page(&state, &who.as_actor(), q.after, q.limit.unwrap_or(100)).await?;
     let out: Vec<_> = rows
         .iter()
-        .map(|(host, v)| {
-            let mut j = window_json(v);
-            j["hostname"] = serde_json::json!(host);
-            j
+        .map(|(host, v)| ListedWindow {
+            window: window_json(v),
+            hostname: host.clone(),
         })
         .collect();
     Ok(ok_json(&req, state.now(), out))
 }
 
 /// `POST /windows`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewWindow {
+    /// These hosts.
     #[serde(default)]
     host_ids: Vec<i64>,
+    /// Or every host of this group.
     #[serde(default)]
     group_id: Option<i64>,
+    /// A name.
     #[serde(default)]
     name: String,
+    /// When it opens.
     spec: WindowSpec,
 }
 
@@ -183,6 +195,7 @@ pub(crate) async fn create_window(
 ) -> Result<HttpResponse, ManagerError> {
     let b = body.into_inner();
     let rows = windows::create(&state, &who.as_actor(), b.host_ids, b.group_id, b.name, b.spec).await?;
+    let rows: Vec<WindowRow> = rows.into_iter().map(WindowRow::from).collect();
     Ok(created_json(&req, state.now(), rows))
 }
 
@@ -193,5 +206,11 @@ pub(crate) async fn delete_window(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ManagerError> {
     let row = windows::delete(&state, &who.as_actor(), id.into_inner()).await?;
-    Ok(ok_json(&req, state.now(), serde_json::json!({"removed": row})))
+    Ok(ok_json(
+        &req,
+        state.now(),
+        Removed {
+            removed: WindowRow::from(row),
+        },
+    ))
 }

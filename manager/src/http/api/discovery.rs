@@ -10,10 +10,13 @@ use crate::services;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+/// `POST /discovery`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct StartBody {
+    /// An IPv4 address or CIDR range (operators: inside an allowed range).
     range: String,
+    /// The agents' port (default 12443).
     #[serde(default = "default_port")]
     port: u16,
     /// Answer after the last probe (else at once, with the scan running).
@@ -25,15 +28,19 @@ fn default_port() -> u16 {
     discovery::DEFAULT_PORT
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /discovery/ranges`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RangeBody {
+    /// An IPv4 CIDR range.
     range: String,
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /discovery/{id}/register`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RegisterBody {
+    /// An address of the scan that answered.
     address: String,
 }
 

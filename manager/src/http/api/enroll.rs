@@ -1,6 +1,7 @@
 //! Enrolment over the API: the agent's unauthenticated `POST /enroll` and `GET /enroll/status/{token}`,
 //! and the admins' `GET /enrollments`, `POST /enrollments/{id}/approve|deny`.
 
+use super::views::{Approved, Denied, EnrollmentPage};
 use super::{created_json, ok_json};
 use crate::app::AppContext;
 use crate::enrollment::validate;
@@ -156,10 +157,12 @@ pub(crate) async fn status(
 }
 
 /// `?after=ID&limit=N` of the pending list.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PendingPage {
+    /// Only requests with a larger id (the previous page's `next_after`).
     after: Option<i64>,
+    /// Rows per page.
     limit: Option<i64>,
 }
 
@@ -175,7 +178,11 @@ pub(crate) async fn list(
     Ok(ok_json(
         &req,
         state.now(),
-        serde_json::json!({"pending": p.pending, "next_after": p.next_after, "decided": p.decided}),
+        EnrollmentPage {
+            pending: p.pending,
+            next_after: p.next_after,
+            decided: p.decided,
+        },
     ))
 }
 
@@ -193,11 +200,7 @@ pub(crate) async fn approve(
     let (e, host) = state
         .db(move |c| enrollment::approve(c, now, &a, &reserved, id))
         .await?;
-    Ok(ok_json(
-        &req,
-        now,
-        serde_json::json!({"enrollment": e, "host": host}),
-    ))
+    Ok(ok_json(&req, now, Approved { enrollment: e, host }))
 }
 
 pub(crate) async fn deny(
@@ -211,5 +214,5 @@ pub(crate) async fn deny(
     let a = who.as_actor();
     let id = id.into_inner();
     let e = state.db(move |c| enrollment::deny(c, now, &a, id)).await?;
-    Ok(ok_json(&req, now, serde_json::json!({"enrollment": e})))
+    Ok(ok_json(&req, now, Denied { enrollment: e }))
 }

@@ -1,6 +1,9 @@
 //! JSON for what the console pages show and do: adding/removing hosts (RBAC-scoped), users and groups
 //! (admins), audit. Host listings and detail are in `hosts_view`.
 
+use super::views::{
+    AuditRow, Chain, CreatedUser, Deleted, GroupRef, GroupView, Removed, SessionsRevoked, Unlocked, UserView,
+};
 use super::{created_json, ok_json};
 use crate::app::AppContext;
 use crate::db::models::{Group, Role, User};
@@ -10,12 +13,16 @@ use crate::services::{self, groups, hosts, users};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+/// `POST /hosts`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewHost {
+    /// Its name (resolved when `ip` is empty).
     hostname: String,
+    /// Its address.
     #[serde(default)]
     ip: String,
+    /// The agent's port (default 12443).
     #[serde(default = "default_port")]
     port: u16,
 }
@@ -50,16 +57,11 @@ pub(crate) async fn remove_host(
     let a = who.as_actor();
     let id = id.into_inner();
     let host = state.db(move |c| hosts::remove(c, now, &a, id)).await?;
-    Ok(ok_json(&req, now, serde_json::json!({"removed": host})))
+    Ok(ok_json(&req, now, Removed { removed: host }))
 }
 
-fn user_json(u: &User, groups: &[(i64, String)]) -> serde_json::Value {
-    serde_json::json!({
-        "id": u.id, "username": u.username, "role": u.role, "disabled": u.disabled,
-        "must_change_password": u.must_change_password, "created_at": u.created_at,
-        "last_login_at": u.last_login_at, "locked_until": u.locked_until,
-        "groups": groups.iter().map(|(id, n)| serde_json::json!({"id": id, "name": n})).collect::<Vec<_>>(),
-    })
+fn user_json(u: &User, groups: Vec<(i64, String)>) -> UserView {
+    UserView::of(u, groups)
 }
 
 pub(crate) async fn list_users(
@@ -73,7 +75,7 @@ pub(crate) async fn list_users(
             let mut out = Vec::new();
             for u in User::all(c)? {
                 let g = User::groups(c, u.id)?;
-                out.push(user_json(&u, &g));
+                out.push(user_json(&u, g));
             }
             Ok(out)
         })
@@ -81,11 +83,15 @@ pub(crate) async fn list_users(
     Ok(ok_json(&req, state.now(), rows))
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /users`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewUser {
+    /// User name.
     username: String,
+    /// `admin` or `operator`.
     role: String,
+    /// Group ids (an operator sees their hosts).
     #[serde(default)]
     groups: Vec<i64>,
 }
@@ -109,8 +115,12 @@ pub(crate) async fn create_user(
     Ok(created_json(
         &req,
         state.now(),
-        serde_json::json!({"id": created.user.id, "username": created.user.username,
-            "one_time_password": created.one_time_password, "must_change_password": true}),
+        CreatedUser {
+            id: created.user.id,
+            username: created.user.username,
+            one_time_password: created.one_time_password,
+            must_change_password: true,
+        },
     ))
 }
 
@@ -129,7 +139,10 @@ pub(crate) async fn revoke_sessions(
     Ok(ok_json(
         &req,
         now,
-        serde_json::json!({"user_id": id, "sessions_revoked": true}),
+        SessionsRevoked {
+            user_id: id,
+            sessions_revoked: true,
+        },
     ))
 }
 
@@ -145,7 +158,11 @@ pub(crate) async fn unlock_user(
     Ok(ok_json(
         &req,
         now,
-        serde_json::json!({"user_id": id, "unlocked": true, "throttled_addresses_cleared": cleared}),
+        Unlocked {
+            user_id: id,
+            unlocked: true,
+            throttled_addresses_cleared: cleared,
+        },
     ))
 }
 
@@ -158,14 +175,21 @@ pub(crate) async fn list_groups(
     let rows = state.db(|c| Ok(Group::summaries(c)?)).await?;
     let rows: Vec<_> = rows
         .into_iter()
-        .map(|s| serde_json::json!({"id": s.group.id, "name": s.group.name, "users": s.users, "hosts": s.hosts}))
+        .map(|s| GroupView {
+            id: s.group.id,
+            name: s.group.name,
+            users: s.users,
+            hosts: s.hosts,
+        })
         .collect();
     Ok(ok_json(&req, state.now(), rows))
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /groups`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewGroup {
+    /// Its name.
     name: String,
 }
 
@@ -182,7 +206,10 @@ pub(crate) async fn create_group(
     Ok(created_json(
         &req,
         now,
-        serde_json::json!({"id": g.id, "name": g.name}),
+        GroupRef {
+            id: g.id,
+            name: g.name,
+        },
     ))
 }
 
@@ -196,13 +223,16 @@ pub(crate) async fn delete_group(
     let a = who.as_actor();
     let id = id.into_inner();
     state.db(move |c| groups::delete(c, now, &a, id)).await?;
-    Ok(ok_json(&req, now, serde_json::json!({"deleted": id})))
+    Ok(ok_json(&req, now, Deleted { deleted: id }))
 }
 
-#[derive(Debug, Deserialize)]
+/// `?before=ID&limit=N` (newest first).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub(crate) struct AuditQuery {
+    /// Only rows with a smaller id.
     #[serde(default)]
     before: Option<i64>,
+    /// Rows per page (default 100, at most 1000).
     #[serde(default)]
     limit: Option<i64>,
 }
@@ -215,13 +245,7 @@ pub(crate) async fn audit_rows(
 ) -> Result<HttpResponse, ManagerError> {
     let limit = q.limit.unwrap_or(100);
     let rows = services::audit::recent(&state, who.scope, q.before, limit).await?;
-    let rows: Vec<_> = rows
-        .into_iter()
-        .map(|r| {
-            serde_json::json!({"id": r.id, "at": r.at, "actor": r.actor, "action": r.action,
-            "target": r.target, "details": r.details, "prev_hash": r.prev_hash, "hash": r.hash})
-        })
-        .collect();
+    let rows: Vec<AuditRow> = rows.into_iter().map(AuditRow::from).collect();
     Ok(ok_json(&req, state.now(), rows))
 }
 
@@ -231,12 +255,5 @@ pub(crate) async fn audit_verify(
     who: Signed,
 ) -> Result<HttpResponse, ManagerError> {
     let v = services::audit::verify(&state, who.scope).await?;
-    Ok(ok_json(
-        &req,
-        state.now(),
-        serde_json::json!({
-            "ok": v.broken.is_none(), "rows": v.rows, "range": v.range, "checkpoint": v.checkpoint,
-            "broken": v.broken.map(|b| serde_json::json!({"id": b.id, "reason": b.reason})),
-        }),
-    ))
+    Ok(ok_json(&req, state.now(), Chain::from(v)))
 }

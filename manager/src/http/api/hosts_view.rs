@@ -2,6 +2,7 @@
 //! `GET /hosts/{id}`, `GET /hosts/{id}/packages`, `POST /hosts/refresh` — same queries, same RBAC.
 
 use super::ok_json;
+use super::views::{GroupRef, HostDetail, HostPackages, Queued};
 use crate::app::AppContext;
 use crate::db::models::fleet_view::detail::PatchJson;
 use crate::db::models::fleet_view::page::API_LIMIT;
@@ -71,11 +72,7 @@ pub(crate) async fn get_host(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ManagerError> {
     let d = fleet::load(&state, &who.as_actor(), id.into_inner()).await?;
-    let groups: Vec<_> = d
-        .groups
-        .iter()
-        .map(|(id, name)| serde_json::json!({"id": id, "name": name}))
-        .collect();
+    let groups = GroupRef::list(d.groups);
     let patches: Vec<_> = d
         .patches
         .iter()
@@ -87,10 +84,13 @@ pub(crate) async fn get_host(
     Ok(ok_json(
         &req,
         state.now(),
-        serde_json::json!({
-            "host": d.host, "groups": groups, "patches": patches,
-            "health": d.recent, "health_days": d.days,
-        }),
+        HostDetail {
+            host: d.host,
+            groups,
+            patches,
+            health: d.recent,
+            health_days: d.days,
+        },
     ))
 }
 
@@ -110,15 +110,25 @@ pub(crate) async fn packages(
         })
         .await?;
     let body = match fleet::fetch_packages(&state, &host).await {
-        Ok(p) => serde_json::json!({"host_id": id, "packages": p}),
-        Err(why) => serde_json::json!({"host_id": id, "packages": null, "unavailable": why}),
+        Ok(p) => HostPackages {
+            host_id: id,
+            packages: Some(p),
+            unavailable: None,
+        },
+        Err(why) => HostPackages {
+            host_id: id,
+            packages: None,
+            unavailable: Some(why),
+        },
     };
     Ok(ok_json(&req, state.now(), body))
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /hosts/refresh`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RefreshBody {
+    /// The hosts to poll now.
     ids: Vec<i64>,
 }
 
@@ -131,5 +141,5 @@ pub(crate) async fn refresh(
 ) -> Result<HttpResponse, ManagerError> {
     let ids = body.into_inner().ids;
     let queued = fleet::refresh(&state, &who.as_actor(), &ids).await?;
-    Ok(ok_json(&req, state.now(), serde_json::json!({"queued": queued})))
+    Ok(ok_json(&req, state.now(), Queued { queued }))
 }

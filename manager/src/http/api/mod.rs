@@ -14,7 +14,11 @@ pub mod settings;
 pub mod sso;
 pub mod table;
 mod table_admin;
+mod table_core;
+mod table_fleet;
 pub mod tokens;
+pub mod views;
+mod views_more;
 
 pub use super::respond::{created_json, ok_json};
 use crate::error::ManagerError;

@@ -1,6 +1,6 @@
 //! `GET /api/v1/openapi.json`: the OpenAPI 3 document generated from the route table and its DTO types.
 
-use super::table::{routes, ApiRoute};
+use super::table::{routes, ApiRoute, Body, SchemaFn};
 use actix_web::HttpResponse;
 use linux_patch_shared::Envelope;
 use schemars::generate::SchemaSettings;
@@ -11,6 +11,61 @@ use std::sync::OnceLock;
 pub async fn get() -> HttpResponse {
     static DOC: OnceLock<Value> = OnceLock::new();
     HttpResponse::Ok().json(DOC.get_or_init(document))
+}
+
+/// Where the request bodies' definitions are put before they join `components/schemas`.
+const INPUTS: &str = "/components/x-inputs";
+
+/// Points the bodies' `$ref`s (`#/components/x-inputs/Name`) at their final names in `components/schemas`.
+fn relink(v: &mut Value, renamed: &Map<String, Value>) {
+    match v {
+        Value::Object(o) => {
+            for (k, child) in o.iter_mut() {
+                if k == "$ref" {
+                    if let Some(name) = child
+                        .as_str()
+                        .and_then(|r| r.strip_prefix("#/components/x-inputs/"))
+                    {
+                        let to = renamed.get(name).and_then(Value::as_str).unwrap_or(name);
+                        *child = Value::String(format!("#/components/schemas/{to}"));
+                    }
+                } else {
+                    relink(child, renamed);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| relink(x, renamed)),
+        _ => {}
+    }
+}
+
+/// OpenAPI 3.0 has no tuples: `items: [a, b]` (a Rust tuple) becomes one `items` schema (`anyOf` the parts
+/// when they differ) with the length fixed by `minItems`/`maxItems`.
+fn untuple(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            if let Some(Value::Array(parts)) = o.get("items").cloned() {
+                let n = parts.len();
+                let mut distinct: Vec<Value> = Vec::new();
+                for p in parts {
+                    if !distinct.contains(&p) {
+                        distinct.push(p);
+                    }
+                }
+                let items = match distinct.len() {
+                    1 => distinct.remove(0),
+                    _ => json!({ "anyOf": distinct }),
+                };
+                o.insert("items".into(), items);
+                o.insert("minItems".into(), n.into());
+                o.insert("maxItems".into(), n.into());
+                o.remove("additionalItems");
+            }
+            o.values_mut().for_each(untuple);
+        }
+        Value::Array(a) => a.iter_mut().for_each(untuple),
+        _ => {}
+    }
 }
 
 /// The operation id of a route: method and path words (`get_hosts_id_packages`).
@@ -26,21 +81,53 @@ pub fn operation_id(r: &ApiRoute) -> String {
 
 /// The whole document.
 pub fn document() -> Value {
+    document_of(&routes())
+}
+
+/// The document of `table` (the tests check one with a route left undescribed).
+pub fn document_of(table: &[ApiRoute]) -> Value {
     let mut g = SchemaSettings::openapi3().for_serialize().into_generator();
-    let mut bodies = SchemaSettings::openapi3().for_deserialize().into_generator();
+    // Request bodies are described as they are read (defaults optional): their own definitions, merged below.
+    let mut bodies = SchemaSettings::openapi3()
+        .for_deserialize()
+        .with(|s| s.definitions_path = INPUTS.into())
+        .into_generator();
     let error = g.subschema_for::<Envelope<()>>().to_value();
     let mut paths = Map::new();
-    for r in routes() {
-        let op = operation(&r, &mut g, &mut bodies, &error);
+    for r in table {
+        let op = operation(r, &mut g, &mut bodies, &error);
         let entry = paths.entry(r.path.to_owned()).or_insert_with(|| json!({}));
         if let Some(o) = entry.as_object_mut() {
             o.insert(r.method.as_str().to_lowercase(), op);
         }
     }
     let mut schemas = g.take_definitions(true);
-    for (name, s) in bodies.take_definitions(true) {
-        schemas.entry(name).or_insert(s);
+    let mut renamed = Map::new();
+    let inputs = bodies.take_definitions(true);
+    for (name, s) in &inputs {
+        // A type read and written alike keeps one definition; one whose read form differs gets `…Input`.
+        let same = schemas.get(name).is_none_or(|out| *out == *s);
+        let to = if same {
+            name.clone()
+        } else {
+            format!("{name}Input")
+        };
+        renamed.insert(name.clone(), Value::String(to));
     }
+    for (name, s) in inputs {
+        let to = renamed
+            .get(&name)
+            .and_then(Value::as_str)
+            .unwrap_or(&name)
+            .to_owned();
+        schemas.entry(to).or_insert(s);
+    }
+    let mut paths = Value::Object(paths);
+    let mut schemas = Value::Object(schemas);
+    relink(&mut paths, &renamed);
+    relink(&mut schemas, &renamed);
+    untuple(&mut paths);
+    untuple(&mut schemas);
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -61,11 +148,12 @@ pub fn document() -> Value {
     })
 }
 
-fn path_params(path: &str) -> Vec<Value> {
-    path.split('/')
+fn path_params(r: &ApiRoute) -> Vec<Value> {
+    r.path
+        .split('/')
         .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
         .map(|name| {
-            let schema = if name == "token" {
+            let schema = if r.text_path {
                 json!({ "type": "string" })
             } else {
                 json!({ "type": "integer", "format": "int64" })
@@ -75,10 +163,8 @@ fn path_params(path: &str) -> Vec<Value> {
         .collect()
 }
 
-fn query_params(r: &ApiRoute) -> Vec<Value> {
-    let Some(query) = r.query else {
-        return Vec::new();
-    };
+/// The fields of one query-string type, as parameters.
+fn query_params(query: SchemaFn) -> Vec<Value> {
     let mut qg = SchemaSettings::openapi3()
         .with(|s| s.inline_subschemas = true)
         .into_generator();
@@ -100,16 +186,59 @@ fn query_params(r: &ApiRoute) -> Vec<Value> {
     props
         .iter()
         .map(|(name, prop)| {
-            let desc = prop.get("description").cloned().unwrap_or(Value::Null);
+            let desc = prop.get("description").cloned();
             let mut s = prop.clone();
             if let Some(o) = s.as_object_mut() {
                 for k in ["description", "nullable", "default"] {
                     o.remove(k);
                 }
             }
-            json!({ "name": name, "in": "query", "required": false, "description": desc, "schema": s })
+            let mut p = json!({ "name": name, "in": "query", "required": false, "schema": s });
+            if let (Some(o), Some(d)) = (p.as_object_mut(), desc) {
+                o.insert("description".into(), d);
+            }
+            p
         })
         .collect()
+}
+
+/// The schema of `f` in `g`, with the generator's transforms applied (nullable, no `prefixItems`).
+fn schema_in(f: SchemaFn, g: &mut schemars::SchemaGenerator) -> Value {
+    let mut s = f(g);
+    for t in g.transforms_mut() {
+        t.transform(&mut s);
+    }
+    s.to_value()
+}
+
+/// The success answer: the envelope with `data` of the type the handler serialises, or a file.
+fn success(r: &ApiRoute, data: Option<SchemaFn>, g: &mut schemars::SchemaGenerator) -> Value {
+    if !r.enveloped {
+        let schema = if r.content == "application/json" {
+            json!({ "type": "object", "description": "The OpenAPI 3 document" })
+        } else {
+            json!({ "type": "string", "format": "binary" })
+        };
+        return json!({ "description": "Success", "content": { r.content: { "schema": schema } } });
+    }
+    let mut props = Map::new();
+    props.insert("success".into(), json!({ "type": "boolean" }));
+    props.insert("request_id".into(), json!({ "type": "string" }));
+    props.insert(
+        "timestamp".into(),
+        json!({ "type": "string", "format": "date-time" }),
+    );
+    props.insert(
+        "error".into(),
+        json!({ "type": "object", "nullable": true, "description": "Always null on success" }),
+    );
+    let mut required = vec![json!("success"), json!("request_id"), json!("timestamp")];
+    if let Some(f) = data {
+        props.insert("data".into(), schema_in(f, g));
+        required.push(json!("data"));
+    }
+    let ok = json!({ "type": "object", "required": required, "properties": props });
+    json!({ "description": "Success", "content": { r.content: { "schema": ok } } })
 }
 
 fn operation(
@@ -118,36 +247,39 @@ fn operation(
     bodies: &mut schemars::SchemaGenerator,
     error: &Value,
 ) -> Value {
-    let data = (r.data)(g).to_value();
-    let ok = if r.enveloped {
-        json!({ "type": "object", "required": ["success", "request_id", "timestamp", "data"],
-                "properties": { "success": { "type": "boolean" }, "request_id": { "type": "string" },
-                                "timestamp": { "type": "string", "format": "date-time" }, "data": data } })
-    } else if r.content == "application/json" {
-        json!({ "type": "object" })
-    } else {
-        json!({ "type": "string", "format": "binary" })
-    };
-    let mut params = path_params(r.path);
-    params.extend(query_params(r));
+    let mut responses = Map::new();
+    responses.insert(r.status.to_string(), success(r, r.data, g));
+    if let Some((status, data)) = r.also {
+        responses.insert(status.to_string(), success(r, Some(data), g));
+    }
+    responses.insert(
+        "default".into(),
+        json!({ "description": "Error (in the envelope)",
+                "content": { "application/json": { "schema": error } } }),
+    );
+    let mut params = path_params(r);
+    for q in &r.query {
+        params.extend(query_params(*q));
+    }
     let mut op = json!({
         "operationId": operation_id(r),
         "summary": r.summary,
-        "responses": {
-            r.status.to_string(): { "description": "Success", "content": { r.content: { "schema": ok } } },
-            "default": { "description": "Error (in the envelope)",
-                         "content": { "application/json": { "schema": error } } },
-        },
+        "responses": responses,
     });
     if let Some(o) = op.as_object_mut() {
         if !params.is_empty() {
             o.insert("parameters".into(), Value::Array(params));
         }
-        if let Some(body) = r.body {
-            let schema = body(bodies).to_value();
+        let body = match r.body {
+            Body::Required(f) => Some((f, true)),
+            Body::Optional(f) => Some((f, false)),
+            Body::None | Body::Undeclared => None,
+        };
+        if let Some((f, required)) = body {
+            let schema = schema_in(f, bodies);
             o.insert(
                 "requestBody".into(),
-                json!({ "required": r.body_typed, "content": { "application/json": { "schema": schema } } }),
+                json!({ "required": required, "content": { "application/json": { "schema": schema } } }),
             );
         }
         if !r.signed {
@@ -196,9 +328,49 @@ mod tests {
             schemas["Summary"]
         );
         let host_params = doc["paths"]["/hosts"]["get"]["parameters"].to_string();
+        for p in ["after", "limit", "group", "state", "q"] {
+            assert!(host_params.contains(&format!("\"{p}\"")), "{p}: {host_params}");
+        }
+    }
+
+    #[test]
+    fn every_json_answer_has_its_data_type_and_every_post_or_put_says_what_it_reads() {
+        for r in routes() {
+            assert_eq!(
+                r.data.is_some(),
+                r.enveloped,
+                "{} {}: an envelope answer names its `data` type (a file or this document none)",
+                r.method,
+                r.path
+            );
+            assert!(
+                !matches!(r.body, Body::Undeclared),
+                "{} {}: say .body::<T>(), .optional_body::<T>() or .no_body()",
+                r.method,
+                r.path
+            );
+        }
+    }
+
+    #[test]
+    fn every_reference_resolves_and_text_paths_are_strings() {
+        let doc = document();
+        let text = doc.to_string();
+        assert!(!text.contains("x-inputs"), "a body reference was not relinked");
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        for piece in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+            let name = piece.split('"').next().unwrap();
+            assert!(schemas.contains_key(name), "dangling $ref {name}");
+        }
         assert!(
-            host_params.contains("\"after\"") && host_params.contains("\"limit\""),
-            "{host_params}"
+            !text.contains("\"items\":["),
+            "a tuple left as `items: [...]` (not OpenAPI 3.0)"
         );
+        let range = &schemas["Chain"]["properties"]["range"];
+        assert_eq!(range["maxItems"], 2, "{range}");
+        let cve = &doc["paths"]["/reports/vulnerabilities/{cve}"]["get"]["parameters"][0];
+        assert_eq!(cve["schema"]["type"], "string", "{cve}");
+        let status = &doc["paths"]["/enroll/status/{token}"]["get"]["responses"];
+        assert!(status["200"].is_object() && status["202"].is_object(), "{status}");
     }
 }

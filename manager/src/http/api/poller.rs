@@ -19,9 +19,10 @@ pub(crate) async fn status(
     Ok(ok_json(&req, state.now(), st))
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /poller/sweep` (optional).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct SweepBody {
+pub(crate) struct SweepBody {
     /// `health` or `all` (default).
     #[serde(default)]
     what: Option<String>,

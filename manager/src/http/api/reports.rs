@@ -2,6 +2,7 @@
 //! (same scope, filters and keyset pages as the pages).
 
 use super::ok_json;
+use super::views::CveHosts;
 use crate::app::AppContext;
 use crate::error::ManagerError;
 use crate::http::identity::Signed;
@@ -39,11 +40,7 @@ pub(crate) async fn cve(
     let limit = q.limit.unwrap_or(crate::services::reports::PAGE);
     let (hosts, next) =
         crate::services::reports_exposure::cve_hosts(&state, who.scope, &cve, q.after.clone(), limit).await?;
-    Ok(ok_json(
-        &req,
-        state.now(),
-        serde_json::json!({ "cve": cve, "hosts": hosts, "next": next }),
-    ))
+    Ok(ok_json(&req, state.now(), CveHosts { cve, hosts, next }))
 }
 
 pub(crate) async fn audit(

@@ -1,6 +1,7 @@
 //! JSON of the runtime settings (admins): `GET /api/v1/settings` (secrets redacted), `PUT /api/v1/settings` (the sections given replace theirs; applied without a restart), `POST /api/v1/settings/smtp/test`; and every user's own `GET/PUT /api/v1/account/notifications`.
 
 use super::ok_json;
+use super::views::TestSent;
 use crate::app::AppContext;
 use crate::error::ManagerError;
 use crate::http::identity::Signed;
@@ -28,9 +29,11 @@ pub(crate) async fn put(
     Ok(ok_json(&req, state.now(), v))
 }
 
-#[derive(Debug, serde::Deserialize)]
+/// `POST /settings/smtp/test`.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TestBody {
+    /// The recipient.
     to: String,
 }
 
@@ -44,15 +47,21 @@ pub(crate) async fn smtp_test(
     Ok(ok_json(
         &req,
         state.now(),
-        serde_json::json!({ "sent": true, "to": body.to }),
+        TestSent {
+            sent: true,
+            to: body.to.clone(),
+        },
     ))
 }
 
-#[derive(Debug, serde::Deserialize)]
+/// `PUT /account/notifications`.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PrefsBody {
+    /// Where e-mails go (empty: none).
     #[serde(default)]
     email: String,
+    /// The events chosen (names as `GET` lists them).
     #[serde(default)]
     events: Vec<String>,
 }

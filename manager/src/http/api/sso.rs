@@ -1,6 +1,7 @@
 //! JSON of the SSO settings (admins): read (secret redacted), replace (validated, audited), test the connection.
 
 use super::ok_json;
+use super::views::Linked;
 use crate::app::AppContext;
 use crate::error::ManagerError;
 use crate::http::identity::Signed;
@@ -37,11 +38,14 @@ pub(crate) async fn test(
 }
 
 /// `POST /api/v1/settings/sso/links`.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct LinkBody {
+    /// The local user.
     user_id: i64,
+    /// The Entra tenant id (`tid`).
     tid: String,
+    /// The Entra object id (`oid`).
     oid: String,
 }
 
@@ -53,5 +57,5 @@ pub(crate) async fn link(
 ) -> Result<HttpResponse, ManagerError> {
     let b = body.into_inner();
     sso::link(&state, &who.as_actor(), b.user_id, &b.tid, &b.oid).await?;
-    Ok(ok_json(&req, state.now(), serde_json::json!({"linked": true})))
+    Ok(ok_json(&req, state.now(), Linked { linked: true }))
 }

@@ -15,7 +15,7 @@ use askama::Template;
 use serde::Deserialize;
 
 /// `?group=&state=&after=&aged_after=&groups_after=&limit=` of the compliance report (page, JSON, CSV, PDF).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 pub(crate) struct ComplianceQuery {
     pub group: Option<String>,
     pub state: Option<String>,

@@ -17,7 +17,7 @@ use askama::Template;
 use serde::Deserialize;
 
 /// `?group=&sort=&after=&limit=`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 pub(crate) struct ExposureQuery {
     pub group: Option<String>,
     pub sort: Option<String>,
@@ -122,7 +122,7 @@ impl CvePage {
 }
 
 /// `?after=&limit=` of one CVE's hosts.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 pub(crate) struct CveQuery {
     pub after: Option<String>,
     pub limit: Option<i64>,

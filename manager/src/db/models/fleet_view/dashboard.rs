@@ -16,7 +16,7 @@ pub const SEVERITIES: [&str; 5] = ["critical", "important", "moderate", "low", "
 pub const MAX_ALERTS: i64 = 200;
 
 /// Hosts per state.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct StateCounts {
     /// Green.
     pub healthy: i64,
@@ -29,7 +29,7 @@ pub struct StateCounts {
 }
 
 /// Pending updates (summed over hosts) per severity.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SeverityCounts {
     /// Critical.
     pub critical: i64,
@@ -67,7 +67,7 @@ impl SeverityCounts {
 }
 
 /// A red or yellow host.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Serialize, schemars::JsonSchema)]
 pub struct Alert {
     /// Host id.
     pub id: i64,
@@ -82,7 +82,7 @@ pub struct Alert {
 }
 
 /// Everything the Dashboard shows.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Dashboard {
     /// Hosts in scope.
     pub hosts: i64,

@@ -8,7 +8,7 @@ use diesel::sql_types::{BigInt, Date, Int8, Timestamptz};
 use serde::Serialize;
 
 /// One pending update.
-#[derive(Debug, Clone, PartialEq, Queryable, Serialize)]
+#[derive(Debug, Clone, PartialEq, Queryable, Serialize, schemars::JsonSchema)]
 pub struct PatchRow {
     /// Package name.
     pub name: String,
@@ -42,7 +42,7 @@ impl PatchRow {
 }
 
 /// A patch with its CVEs as a list (for JSON).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PatchJson<'a> {
     /// The row.
     #[serde(flatten)]
@@ -52,7 +52,7 @@ pub struct PatchJson<'a> {
 }
 
 /// One health attempt.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Serialize, schemars::JsonSchema)]
 pub struct HealthRow {
     /// When.
     pub checked_at: DateTime<Utc>,
@@ -65,7 +65,7 @@ pub struct HealthRow {
 }
 
 /// Attempts of one UTC day by outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, QueryableByName, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, QueryableByName, Serialize, schemars::JsonSchema)]
 pub struct HealthDay {
     /// The day (UTC).
     #[diesel(sql_type = Date)]

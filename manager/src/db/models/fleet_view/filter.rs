@@ -13,7 +13,7 @@ pub const MAX_Q: usize = 100;
 pub const MAX_OS: usize = 200;
 
 /// The filter query string as sent (every field optional; empty means "any").
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 pub struct FilterQuery {
     /// A group id, or `none` for ungrouped hosts.
     #[serde(default)]

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Jsonb, Nullable, Text, Timestamptz};
 
 /// The filters.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct TrailFilter {
     /// Actor, exactly.
     pub user: Option<String>,
@@ -21,7 +21,7 @@ pub struct TrailFilter {
 }
 
 /// One row.
-#[derive(Debug, Clone, PartialEq, Eq, QueryableByName, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName, serde::Serialize, schemars::JsonSchema)]
 pub struct TrailRow {
     /// Position in the chain.
     #[diesel(sql_type = BigInt)]

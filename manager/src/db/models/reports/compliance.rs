@@ -8,7 +8,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Date, Nullable, Text, Timestamptz};
 
 /// Hosts by compliance state.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, QueryableByName, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, QueryableByName, serde::Serialize, schemars::JsonSchema,
+)]
 pub struct Counts {
     /// No pending security update, no reboot required.
     #[diesel(sql_type = BigInt)]
@@ -34,7 +36,7 @@ pub fn counts(conn: &mut PgConnection, scope: Scope, group: Option<GroupSel>) ->
 }
 
 /// One group's counts.
-#[derive(Debug, Clone, PartialEq, Eq, QueryableByName, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName, serde::Serialize, schemars::JsonSchema)]
 pub struct GroupCounts {
     /// Group id.
     #[diesel(sql_type = BigInt)]
@@ -106,7 +108,7 @@ pub fn trend(
 }
 
 /// One host of the report.
-#[derive(Debug, Clone, PartialEq, Eq, QueryableByName, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName, serde::Serialize, schemars::JsonSchema)]
 pub struct HostRow {
     /// Host id.
     #[diesel(sql_type = BigInt)]
@@ -166,7 +168,7 @@ pub fn hosts(
 }
 
 /// One critical security update pending on a host.
-#[derive(Debug, Clone, PartialEq, Eq, QueryableByName, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName, serde::Serialize, schemars::JsonSchema)]
 pub struct AgedRow {
     /// Host id.
     #[diesel(sql_type = BigInt)]
@@ -188,6 +190,7 @@ pub struct AgedRow {
     pub candidate_version: String,
     /// CVE ids (JSON array).
     #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    #[schemars(with = "Vec<String>")]
     pub cves: serde_json::Value,
     /// When the manager first saw it.
     #[diesel(sql_type = Timestamptz)]

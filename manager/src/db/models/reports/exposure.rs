@@ -25,7 +25,7 @@ fn pairs(scope: Scope, group: Option<GroupSel>) -> String {
 }
 
 /// One CVE.
-#[derive(Debug, Clone, PartialEq, Eq, QueryableByName, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName, serde::Serialize, schemars::JsonSchema)]
 pub struct CveRow {
     /// `CVE-YYYY-N`.
     #[diesel(sql_type = Text)]
@@ -48,7 +48,7 @@ pub struct CveRow {
 }
 
 /// How the CVE list is sorted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Sort {
     /// Highest severity first, then oldest.
@@ -129,7 +129,7 @@ pub fn totals(
 }
 
 /// One host exposed to a CVE.
-#[derive(Debug, Clone, PartialEq, Eq, QueryableByName, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName, serde::Serialize, schemars::JsonSchema)]
 pub struct ExposedHost {
     /// Host id.
     #[diesel(sql_type = BigInt)]

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Jsonb, Nullable, Text, Timestamptz};
 
 /// One target.
-#[derive(Debug, Clone, PartialEq, Eq, QueryableByName, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName, serde::Serialize, schemars::JsonSchema)]
 pub struct HistoryRow {
     /// Target id.
     #[diesel(sql_type = BigInt)]
@@ -28,9 +28,11 @@ pub struct HistoryRow {
     pub operation: String,
     /// Packages asked for (JSON array).
     #[diesel(sql_type = Jsonb)]
+    #[schemars(with = "Vec<String>")]
     pub packages: serde_json::Value,
     /// What changed on the host (the agent's change set).
     #[diesel(sql_type = Nullable<Jsonb>)]
+    #[schemars(with = "Option<linux_patch_shared::api::jobs::ChangeSet>")]
     pub change_set: Option<serde_json::Value>,
     /// Outcome (target state).
     #[diesel(sql_type = Text)]

@@ -31,7 +31,7 @@ pub fn scope_sql(alias: &str, scope: Scope, group: Option<GroupSel>) -> String {
 }
 
 /// A report's group selection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub enum GroupSel {
     /// One group (already checked to be in scope).
     Id(i64),
