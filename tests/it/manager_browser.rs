@@ -83,12 +83,7 @@ fn console_theme_is_remembered_per_user() {
 #[test]
 fn console_screenshots_for_the_docs() {
     let m = ManagerProc::start();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let dir = if std::env::var("LPM_UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
-        root.join("docs/screenshots")
-    } else {
-        root.join("target/screenshots")
-    };
+    let dir = linux_patch_tests::browser::screenshot_dir();
     std::fs::create_dir_all(&dir).unwrap();
     let v = run_console(
         "screenshots.mjs",

@@ -82,11 +82,7 @@ async fn dashboard_and_hosts_pages_show_a_2500_host_fleet_as_the_agents_report_i
     assert_eq!(answering, listening);
 
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let shots = if std::env::var("LPM_UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
-        root.join("docs/screenshots")
-    } else {
-        root.join("target/screenshots")
-    };
+    let shots = linux_patch_tests::browser::screenshot_dir();
     let out = root.join("target/browser-artefacts/fleet");
     std::fs::create_dir_all(&out).unwrap();
     let search = rig.fleet.file.hosts[1234].hostname.clone();

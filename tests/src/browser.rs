@@ -17,6 +17,17 @@ pub fn browser_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("browser")
 }
 
+/// Where screenshot scripts write: the repo's `docs/screenshots/` with `LPM_UPDATE_SCREENSHOTS=1`, else
+/// `target/screenshots/` (so a plain test run leaves the tree unchanged).
+pub fn screenshot_dir() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    if std::env::var("LPM_UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
+        root.join("docs/screenshots")
+    } else {
+        root.join("target/screenshots")
+    }
+}
+
 const PREREQS: &str = "run scripts/install-prereqs.sh as root (it installs chromium, libnss3-tools and \
                        `npm ci` in tests/browser)";
 

@@ -31,6 +31,17 @@ pub struct TrailQuery {
     pub limit: Option<i64>,
 }
 
+impl TrailQuery {
+    /// The query an export loads: the filters without the page (the CSV and PDF read every row themselves).
+    pub(crate) fn for_export(self) -> Self {
+        TrailQuery {
+            before: None,
+            limit: Some(1),
+            ..self
+        }
+    }
+}
+
 /// A `YYYY-MM-DD` day parameter.
 pub fn day(s: Option<&str>, what: &str) -> Result<Option<NaiveDate>, ManagerError> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {

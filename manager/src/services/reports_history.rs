@@ -32,6 +32,17 @@ pub struct HistoryQuery {
     pub limit: Option<i64>,
 }
 
+impl HistoryQuery {
+    /// The query an export loads: the filters without the page (the CSV and PDF read every row themselves).
+    pub(crate) fn for_export(self) -> Self {
+        HistoryQuery {
+            before: None,
+            limit: Some(1),
+            ..self
+        }
+    }
+}
+
 /// The checked range and host.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct HistoryFilter {

@@ -20,11 +20,7 @@ fn fleet_pages_in_a_real_browser() {
     );
     m.launch();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let shots = if std::env::var("LPM_UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
-        root.join("docs/screenshots")
-    } else {
-        root.join("target/screenshots")
-    };
+    let shots = linux_patch_tests::browser::screenshot_dir();
     let out = root.join("target/browser-artefacts/fleet_pages");
     std::fs::create_dir_all(&out).unwrap();
     let ca = m.ca_pem.to_string_lossy().into_owned();

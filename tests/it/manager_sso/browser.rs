@@ -48,11 +48,7 @@ fn sso_sign_in_in_chromium_lands_with_the_mapped_role() {
     assert_eq!(status, 200);
 
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let dir = if std::env::var("LPM_UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
-        root.join("docs/screenshots")
-    } else {
-        root.join("target/screenshots")
-    };
+    let dir = linux_patch_tests::browser::screenshot_dir();
     // Where a failing script leaves its screenshots and page HTML.
     let out = root.join("target/browser-artefacts/sso");
     std::fs::create_dir_all(&out).unwrap();

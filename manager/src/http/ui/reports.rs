@@ -28,6 +28,17 @@ pub(crate) struct ComplianceQuery {
 }
 
 impl ComplianceQuery {
+    /// The query an export loads: the summary without its pages (the CSV and PDF read every row themselves).
+    fn for_export(self) -> Self {
+        ComplianceQuery {
+            after: None,
+            aged_after: None,
+            groups_after: None,
+            limit: Some(1),
+            ..self
+        }
+    }
+
     /// The filters as a query string (for links that keep them).
     fn filters(&self) -> String {
         let mut v = Vec::new();
@@ -164,15 +175,7 @@ pub(crate) fn csv_response(
     at: chrono::DateTime<chrono::Utc>,
     body: reports_csv::CsvStream,
 ) -> HttpResponse {
-    let name = file_name(stem, at, "csv");
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .streaming(body)
+    attachment(stem, at, "csv", "text/csv; charset=utf-8").streaming(body)
 }
 
 pub(crate) async fn compliance_csv(
@@ -180,13 +183,7 @@ pub(crate) async fn compliance_csv(
     who: Signed,
     q: web::Query<ComplianceQuery>,
 ) -> Result<HttpResponse, ManagerError> {
-    let q = ComplianceQuery {
-        after: None,
-        aged_after: None,
-        groups_after: None,
-        limit: Some(1),
-        ..q.into_inner()
-    };
+    let q = q.into_inner().for_export();
     let groups = match q.table.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         None | Some("hosts") => false,
         Some("groups") => true,
@@ -216,15 +213,25 @@ pub(crate) async fn index(_who: Signed) -> HttpResponse {
 
 /// A PDF download named after `stem` and the report's generation time `at`.
 pub(crate) fn pdf_response(stem: &str, at: chrono::DateTime<chrono::Utc>, body: Vec<u8>) -> HttpResponse {
-    let name = file_name(stem, at, "pdf");
-    HttpResponse::Ok()
-        .content_type("application/pdf")
+    attachment(stem, at, "pdf", "application/pdf").body(body)
+}
+
+/// A download's headers: its type, its file name from `stem`, `at` and `ext`, and no caching.
+fn attachment(
+    stem: &str,
+    at: chrono::DateTime<chrono::Utc>,
+    ext: &str,
+    content_type: &'static str,
+) -> actix_web::HttpResponseBuilder {
+    let name = file_name(stem, at, ext);
+    let mut r = HttpResponse::Ok();
+    r.content_type(content_type)
         .insert_header((
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"{name}\""),
         ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body)
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+    r
 }
 
 pub(crate) async fn compliance_pdf(
@@ -232,13 +239,7 @@ pub(crate) async fn compliance_pdf(
     who: Signed,
     q: web::Query<ComplianceQuery>,
 ) -> Result<HttpResponse, ManagerError> {
-    let q = ComplianceQuery {
-        after: None,
-        aged_after: None,
-        groups_after: None,
-        limit: Some(1),
-        ..q.into_inner()
-    };
+    let q = q.into_inner().for_export();
     let r = load(&state, &who, &q).await?;
     let at = r.scope.generated_at;
     let pdf = crate::services::reports_pdf::compliance(&state, r).await?;

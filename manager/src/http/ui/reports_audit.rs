@@ -61,11 +61,7 @@ pub(crate) async fn csv(
     who: Signed,
     q: web::Query<TrailQuery>,
 ) -> Result<HttpResponse, ManagerError> {
-    let q = TrailQuery {
-        before: None,
-        limit: Some(1),
-        ..q.into_inner()
-    };
+    let q = q.into_inner().for_export();
     let t = load(&state, &who, &q).await?;
     let at = t.scope.generated_at;
     Ok(csv_response("audit-trail", at, svc::csv(&state, &t)))
@@ -76,11 +72,7 @@ pub(crate) async fn pdf(
     who: Signed,
     q: web::Query<TrailQuery>,
 ) -> Result<HttpResponse, ManagerError> {
-    let q = TrailQuery {
-        before: None,
-        limit: Some(1),
-        ..q.into_inner()
-    };
+    let q = q.into_inner().for_export();
     let t = load(&state, &who, &q).await?;
     let at = t.scope.generated_at;
     let pdf = crate::services::reports_pdf_more::audit(&state, t).await?;

@@ -25,6 +25,17 @@ pub(crate) struct ExposureQuery {
     pub limit: Option<i64>,
 }
 
+impl ExposureQuery {
+    /// The query an export loads: the filters without the page (the CSV and PDF read every row themselves).
+    pub(crate) fn for_export(self) -> Self {
+        ExposureQuery {
+            after: None,
+            limit: Some(1),
+            ..self
+        }
+    }
+}
+
 /// Loads the report `q` asks for, as `who` may see it.
 pub(crate) async fn load(
     state: &AppContext,
@@ -151,11 +162,7 @@ pub(crate) async fn csv(
     who: Signed,
     q: web::Query<ExposureQuery>,
 ) -> Result<HttpResponse, ManagerError> {
-    let q = ExposureQuery {
-        after: None,
-        limit: Some(1),
-        ..q.into_inner()
-    };
+    let q = q.into_inner().for_export();
     let r = load(&state, &who, &q).await?;
     let at = r.scope.generated_at;
     Ok(csv_response("vulnerabilities", at, svc::csv(&state, &r)))
@@ -166,11 +173,7 @@ pub(crate) async fn pdf(
     who: Signed,
     q: web::Query<ExposureQuery>,
 ) -> Result<HttpResponse, ManagerError> {
-    let q = ExposureQuery {
-        after: None,
-        limit: Some(1),
-        ..q.into_inner()
-    };
+    let q = q.into_inner().for_export();
     let r = load(&state, &who, &q).await?;
     let at = r.scope.generated_at;
     let pdf = crate::services::reports_pdf::exposure(&state, r).await?;

@@ -79,11 +79,7 @@ pub(crate) async fn csv(
     who: Signed,
     q: web::Query<HistoryQuery>,
 ) -> Result<HttpResponse, ManagerError> {
-    let q = HistoryQuery {
-        before: None,
-        limit: Some(1),
-        ..q.into_inner()
-    };
+    let q = q.into_inner().for_export();
     let h = load(&state, &who, &q).await?;
     let at = h.scope.generated_at;
     Ok(csv_response("patch-history", at, svc::csv(&state, &h)))
@@ -94,11 +90,7 @@ pub(crate) async fn pdf(
     who: Signed,
     q: web::Query<HistoryQuery>,
 ) -> Result<HttpResponse, ManagerError> {
-    let q = HistoryQuery {
-        before: None,
-        limit: Some(1),
-        ..q.into_inner()
-    };
+    let q = q.into_inner().for_export();
     let h = load(&state, &who, &q).await?;
     let at = h.scope.generated_at;
     let pdf = crate::services::reports_pdf_more::history(&state, h).await?;
