@@ -3,7 +3,8 @@
 //! at `--time-scale 1`), created through `POST /api/v1/deployments` with the host ids, on the real release
 //! manager with its own PostgreSQL cluster: time to dispatch every target (none left queued or dispatching),
 //! time until every target ended, the console's Dashboard, Jobs (`/deployments`) and Deployment detail
-//! (`/deployments/{id}`) server time (`Server-Timing`) during the run vs idle (after it), and manager RSS.
+//! (`/deployments/{id}`) server time (`Server-Timing`) during the run vs idle (after it and a `VACUUM`: the same
+//! pages in the same round-robin, as many rounds as during the run), and manager RSS.
 //! Targets (issue 12; figures, not assertions): 10,000 dispatched within 60 s, page p95 during the run within
 //! 2x idle, RSS under 300 MiB.
 //!
@@ -70,6 +71,28 @@ struct Run {
     rss_peak_sampled: f64,
 }
 
+/// Rounds of every page of [`PAGES`] in turn (Dashboard, Jobs, Deployment, Dashboard, ...) until `done(rounds
+/// so far)`: per page, each request's `[app, db, dbwait]` ms.
+fn page_rounds(rig: &ScaleRig, id: i64, done: impl Fn(usize) -> bool) -> Vec<Vec<[f64; 3]>> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut times: Vec<Vec<[f64; 3]>> = vec![Vec::new(); PAGES.len()];
+    rt.block_on(async {
+        let mut n = 0;
+        while !done(n) {
+            for (i, (_, path)) in PAGES.iter().enumerate() {
+                let (r, t) = rig.timed_get_parts(&page_path(path, id), 1).await;
+                assert_eq!(r.status, 200, "{path}");
+                times[i].extend(t);
+            }
+            n += 1;
+        }
+    });
+    times
+}
+
 fn run(rt: &tokio::runtime::Runtime, rig: &ScaleRig, hosts_n: usize) -> Run {
     let mut conn = rig.manager.db().conn();
     let ids: Vec<i64> = hosts::table.select(hosts::id).load(&mut conn).unwrap();
@@ -88,23 +111,7 @@ fn run(rt: &tokio::runtime::Runtime, rig: &ScaleRig, hosts_n: usize) -> Run {
     let stop = AtomicBool::new(false);
     let (dispatched, finished, rss_peak_sampled, during) = std::thread::scope(|s| {
         // The console's pages, one after the other, while the deployment runs.
-        let pages = s.spawn(|| {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            let mut times: Vec<Vec<[f64; 3]>> = vec![Vec::new(); PAGES.len()];
-            rt.block_on(async {
-                while !stop.load(Ordering::Relaxed) {
-                    for (i, (_, path)) in PAGES.iter().enumerate() {
-                        let (r, t) = rig.timed_get_parts(&page_path(path, id), 1).await;
-                        assert_eq!(r.status, 200, "{path}");
-                        times[i].extend(t);
-                    }
-                }
-            });
-            times
-        });
+        let pages = s.spawn(|| page_rounds(rig, id, |_| stop.load(Ordering::Relaxed)));
         let mut dispatched = None;
         let mut rss_peak: f64 = 0.0;
         let deadline = Instant::now() + Duration::from_secs(1800);
@@ -132,10 +139,14 @@ fn run(rt: &tokio::runtime::Runtime, rig: &ScaleRig, hosts_n: usize) -> Run {
         let during = pages.join().unwrap();
         (dispatched.unwrap_or(finished), finished, rss_peak, during)
     });
-    let idle = PAGES
-        .iter()
-        .map(|(_, path)| rt.block_on(rig.timed_get_parts(&page_path(path, id), 30)).1)
-        .collect();
+    // Idle: the dead row versions the run left vacuumed first (what autovacuum does within a minute; they
+    // would slow the idle pages and flatter the ratio), then the same pages in the same round-robin, as many
+    // rounds as during the run (at most 600).
+    diesel::sql_query("VACUUM (ANALYZE) deployment_targets, deployments, hosts, host_health")
+        .execute(&mut conn)
+        .unwrap();
+    let rounds = during[0].len().clamp(30, 600);
+    let idle = page_rounds(rig, id, |n| n >= rounds);
     Run {
         post,
         dispatched,
@@ -201,8 +212,9 @@ fn main() {
             let (im, ip) = median_p95(&part(&r.idle[i], 0));
             println!(
                 "    {name:<10} {path:<18} during run median {dm:>7.1} ms p95 {dp:>7.1} ms (n={:>3})   idle median \
-                 {im:>7.1} ms p95 {ip:>7.1} ms   p95 ratio {:>5.2}x",
+                 {im:>7.1} ms p95 {ip:>7.1} ms (n={:>3})   p95 ratio {:>5.2}x",
                 r.during[i].len(),
+                r.idle[i].len(),
                 dp / ip
             );
             let med = |v: &[[f64; 3]], k: usize| median_p95(&part(v, k)).0;

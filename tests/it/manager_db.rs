@@ -84,3 +84,65 @@ fn migrations_go_down_and_up_again() {
     conn.run_pending_migrations(MIGRATIONS).unwrap();
     assert_eq!(live_columns(&mut conn), before);
 }
+
+#[derive(diesel::QueryableByName)]
+struct Backend {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pid: i32,
+}
+
+/// What the server last ran for backend `pid`, seen from another connection.
+fn last_query(admin: &mut diesel::PgConnection, pid: i32) -> String {
+    #[derive(diesel::QueryableByName)]
+    struct Q {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        query: String,
+    }
+    diesel::sql_query("SELECT query FROM pg_stat_activity WHERE pid = $1")
+        .bind::<diesel::sql_types::Integer, _>(pid)
+        .get_result::<Q>(admin)
+        .unwrap()
+        .query
+}
+
+/// The server process behind the connection `db` hands out next.
+async fn backend(db: &linux_patch_manager::db::Db) -> Result<i32, linux_patch_manager::error::ManagerError> {
+    db.run(|c| {
+        Ok(diesel::sql_query("SELECT pg_backend_pid() AS pid")
+            .get_result::<Backend>(c)?
+            .pid)
+    })
+    .await
+}
+
+/// A connection given back healthy moments ago is handed out again without the checkout's `SELECT 1`
+/// (one round trip less for every request of a busy manager); one whose server backend went away (killed,
+/// as in a server restart) fails its statement as "unavailable" once and is dropped: the next statement runs
+/// on a new connection instead of failing again.
+#[actix_web::test]
+async fn a_fresh_connection_is_reused_untested_and_a_lost_one_is_dropped() {
+    use linux_patch_manager::db::{Db, PgPool};
+    use linux_patch_manager::error::ManagerError;
+    let tdb = TestDb::new();
+    let mut admin = tdb.conn();
+    let db = Db::new(PgPool::new(tdb.url()));
+    let first = backend(&db).await.unwrap();
+    // Checked out and given back with nothing run on it: no test query reached the server.
+    db.run(|_| Ok(())).await.unwrap();
+    assert_eq!(last_query(&mut admin, first), "SELECT pg_backend_pid() AS pid");
+    assert_eq!(
+        backend(&db).await.unwrap(),
+        first,
+        "the same connection serves a quick series"
+    );
+
+    diesel::sql_query("SELECT pg_terminate_backend($1, 5000)")
+        .bind::<diesel::sql_types::Integer, _>(first)
+        .execute(&mut admin)
+        .unwrap();
+    let lost = backend(&db).await;
+    assert!(matches!(lost, Err(ManagerError::Unavailable(_))), "{lost:?}");
+    let next = backend(&db).await.unwrap();
+    assert_ne!(next, first, "a new connection");
+    assert_eq!(backend(&db).await.unwrap(), next);
+}

@@ -254,11 +254,12 @@ fn refresh_rotates_and_reuse_revokes_the_family() {
         keys.verify(&mut conn, &s.access_token, t0()).unwrap().sid,
         s.session_id
     );
-    let live = tokens::active(&mut conn, &s.session_id, t0()).unwrap().unwrap();
+    let (live, user) = tokens::active(&mut conn, &s.session_id, t0()).unwrap().unwrap();
     assert_eq!(
         (live.user_id, live.source_ip.as_str(), live.user_agent.as_str()),
         (uid, "10.0.0.7", "test-agent")
     );
+    assert_eq!(user.id, uid, "the session's user comes with it");
 
     let now = t0() + Duration::minutes(14);
     let (r1, who) = tokens::refresh(&mut conn, &keys, now, &s.refresh_token)

@@ -260,13 +260,19 @@ pub fn refresh(
     })
 }
 
-/// The session if it exists, is not revoked and not idle at `now` (checked on every request with the JWT).
-pub fn active(conn: &mut PgConnection, session_id: &str, now: DateTime<Utc>) -> QueryResult<Option<Session>> {
+/// The session and its user if the session exists, is not revoked and not idle at `now` (checked on every
+/// request with the JWT; one statement).
+pub fn active(
+    conn: &mut PgConnection,
+    session_id: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<(Session, crate::db::models::User)>> {
     sessions::table
-        .find(session_id)
+        .inner_join(users::table)
+        .filter(sessions::id.eq(session_id))
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::last_refresh_at.ge(now - idle_limit()))
-        .select(Session::as_select())
+        .select((Session::as_select(), crate::db::models::User::as_select()))
         .first(conn)
         .optional()
 }

@@ -1,6 +1,8 @@
 //! The connection pool behind a circuit: while the database is away a request gets its 503 within a
 //! second instead of holding a worker for the pool's timeout, and connection errors are logged once per
-//! change (not once per attempt).
+//! change (not once per attempt). A connection given back healthy moments ago is handed out again without
+//! a `SELECT 1` round trip; one whose statement found the server gone is dropped, not reused (diesel marks
+//! it broken: libpq reports its transaction status unknown).
 
 use super::health::DbHealth;
 use crate::error::ManagerError;
@@ -8,7 +10,7 @@ use diesel::r2d2::{ConnectionManager, ManageConnection, PooledConnection};
 use diesel::PgConnection;
 use linux_patch_shared::clock::{SharedClock, SystemClock};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Connections per process.
 pub const MAX_SIZE: u32 = 8;
@@ -18,6 +20,34 @@ pub const FAST_WAIT: Duration = Duration::from_secs(1);
 pub const BUSY_WAIT: Duration = Duration::from_secs(14);
 /// The pool's own timeout; its background reconnects retry at least every half of it.
 const POOL_TIMEOUT: Duration = Duration::from_secs(2);
+/// A connection given back healthy within this long is handed out without the checkout's `SELECT 1`
+/// (a busy manager reuses its connections within milliseconds; one idle longer is tested first).
+pub const FRESH: Duration = Duration::from_secs(1);
+
+/// A PostgreSQL connection as the pool keeps it, with when it was last given back healthy.
+pub struct Conn {
+    pg: PgConnection,
+    returned: Option<Instant>,
+}
+
+/// Whether a connection given back healthy at `returned` (never: `None`) may be handed out at `now` without
+/// a test query.
+fn untested_ok(returned: Option<Instant>, now: Instant) -> bool {
+    returned.is_some_and(|t| now.saturating_duration_since(t) < FRESH)
+}
+
+impl std::ops::Deref for Conn {
+    type Target = PgConnection;
+    fn deref(&self) -> &PgConnection {
+        &self.pg
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        &mut self.pg
+    }
+}
 
 /// The diesel connection manager, telling [`DbHealth`] how each connection attempt went.
 #[derive(Debug)]
@@ -28,25 +58,32 @@ pub struct Guarded {
 }
 
 impl ManageConnection for Guarded {
-    type Connection = PgConnection;
+    type Connection = Conn;
     type Error = diesel::r2d2::Error;
 
-    fn connect(&self) -> Result<PgConnection, Self::Error> {
+    fn connect(&self) -> Result<Conn, Self::Error> {
         let r = self.inner.connect();
         match &r {
             Ok(_) => self.health.succeeded(self.clock.now()),
             Err(e) => self.health.failed(self.clock.now(), &e.to_string()),
         }
-        r
+        r.map(|pg| Conn { pg, returned: None })
     }
 
-    fn is_valid(&self, conn: &mut PgConnection) -> Result<(), Self::Error> {
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), Self::Error> {
+        if untested_ok(conn.returned, Instant::now()) {
+            return Ok(());
+        }
         // A stale connection (the server restarted) failing here says nothing about new ones.
-        self.inner.is_valid(conn)
+        self.inner.is_valid(&mut conn.pg)
     }
 
-    fn has_broken(&self, conn: &mut PgConnection) -> bool {
-        self.inner.has_broken(conn)
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        let broken = self.inner.has_broken(&mut conn.pg);
+        if !broken {
+            conn.returned = Some(Instant::now());
+        }
+        broken
     }
 }
 
@@ -119,5 +156,23 @@ impl PgPool {
     /// Whether the database answers, as last seen (never waits).
     pub fn health(&self) -> &Arc<DbHealth> {
         &self.health
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_connection_given_back_healthy_moments_ago_skips_the_test_query() {
+        let t = Instant::now();
+        assert!(!untested_ok(None, t), "a new connection was never given back");
+        assert!(untested_ok(Some(t), t));
+        assert!(untested_ok(Some(t), t + FRESH - Duration::from_millis(1)));
+        assert!(!untested_ok(Some(t), t + FRESH), "idle for FRESH: tested first");
+        assert!(
+            untested_ok(Some(t + FRESH), t),
+            "given back after now (clock order) is fresh"
+        );
     }
 }

@@ -133,11 +133,8 @@ pub async fn authenticate(
                 Ok(c) => c,
                 Err(r) => return Ok(Err(r)),
             };
-            let Some(session) = refresh_tokens::active(conn, &claims.sid, now)? else {
-                return Ok(Err(TokenRejection::Expired));
-            };
-            let user = match User::by_id(conn, session.user_id)? {
-                Some(u) if !u.disabled && u.id.to_string() == claims.sub => u,
+            let (session, user) = match refresh_tokens::active(conn, &claims.sid, now)? {
+                Some((s, u)) if !u.disabled && u.id.to_string() == claims.sub => (s, u),
                 _ => return Ok(Err(TokenRejection::Expired)),
             };
             Ok(Ok(Signed {

@@ -200,15 +200,9 @@ pub async fn list(
 ) -> Result<Vec<Summary>, ManagerError> {
     let scope = who.scope;
     ctx.db(move |c| {
-        let deps = Deployment::page(c, scope, before, limit.clamp(1, MAX_PAGE))?;
-        let ids: Vec<i64> = deps.iter().map(|d| d.id).collect();
-        let mut counts = Deployment::counts_for(c, &ids)?;
-        Ok(deps
+        Ok(Deployment::page(c, scope, before, limit.clamp(1, MAX_PAGE))?
             .into_iter()
-            .map(|d| {
-                let n = counts.remove(&d.id).unwrap_or_default();
-                summary(d, n)
-            })
+            .map(|(d, n)| summary(d, n))
             .collect())
     })
     .await

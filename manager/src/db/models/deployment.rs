@@ -178,45 +178,33 @@ impl Deployment {
         }
     }
 
-    /// Deployments newest first, after `before` (keyset), at most `limit`, visible to `scope`.
+    /// Deployments newest first, after `before` (keyset), at most `limit`, visible to `scope`, each with its
+    /// targets counted by state: one statement (the Jobs page and `GET /api/v1/deployments` run it on every
+    /// load, also while a large deployment writes its targets).
     pub fn page(
         conn: &mut PgConnection,
         scope: Scope,
         before: Option<i64>,
         limit: i64,
-    ) -> QueryResult<Vec<Deployment>> {
-        let mut out = Vec::new();
-        let mut cursor = before;
-        // Operators: read admin pages and filter; stop once the page is full (bounded by 10 rounds).
-        for _ in 0..10 {
-            let mut q = d::table.into_boxed();
-            if let Some(b) = cursor {
-                q = q.filter(d::id.lt(b));
-            }
-            let batch: Vec<Deployment> = q
-                .order(d::id.desc())
-                .limit(limit * 4)
-                .select(Deployment::as_select())
-                .load(conn)?;
-            let Some(last) = batch.last().map(|x| x.id) else {
-                break;
-            };
-            let keep = match scope {
-                Scope::All => batch,
-                Scope::GroupsOf(user) => {
-                    let ids: Vec<i64> = batch.iter().map(|x| x.id).collect();
-                    let ok = visible_to(conn, user, &ids)?;
-                    batch.into_iter().filter(|x| ok.contains(&x.id)).collect()
-                }
-            };
-            out.extend(keep);
-            if out.len() as i64 >= limit {
-                out.truncate(usize::try_from(limit).unwrap_or(0));
-                break;
-            }
-            cursor = Some(last);
+    ) -> QueryResult<Vec<(Deployment, Counts)>> {
+        use diesel::dsl::sql;
+        use diesel::sql_types::{Jsonb, Nullable};
+        let mut q = d::table.into_boxed();
+        if let Some(b) = before {
+            q = q.filter(d::id.lt(b));
         }
-        Ok(out)
+        if let Scope::GroupsOf(user) = scope {
+            q = q.filter(visible_to_user(user));
+        }
+        let rows: Vec<(Deployment, Option<serde_json::Value>)> = q
+            .order(d::id.desc())
+            .limit(limit)
+            .select((Deployment::as_select(), sql::<Nullable<Jsonb>>(COUNTS_SQL)))
+            .load(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(dep, counts)| (dep, counts_of(counts)))
+            .collect())
     }
 
     /// Targets of deployment `id` counted by state.
@@ -226,24 +214,6 @@ impl Deployment {
             .group_by(dt::state)
             .select((dt::state, diesel::dsl::count_star()))
             .load(conn)
-    }
-
-    /// Targets of each of deployments `ids` counted by state, in one statement (deployments without targets
-    /// are absent).
-    pub fn counts_for(
-        conn: &mut PgConnection,
-        ids: &[i64],
-    ) -> QueryResult<std::collections::HashMap<i64, Counts>> {
-        let rows: Vec<(i64, String, i64)> = dt::table
-            .filter(dt::deployment_id.eq_any(ids.to_vec()))
-            .group_by((dt::deployment_id, dt::state))
-            .select((dt::deployment_id, dt::state, diesel::dsl::count_star()))
-            .load(conn)?;
-        let mut out: std::collections::HashMap<i64, Counts> = std::collections::HashMap::new();
-        for (id, state, n) in rows {
-            out.entry(id).or_default().push((state, n));
-        }
-        Ok(out)
     }
 
     /// Targets of deployment `id` after target `after` (keyset), at most `limit`.
@@ -324,28 +294,51 @@ impl Deployment {
     }
 }
 
-/// Of `ids`, the deployments operator `user` may see: every target host is ungrouped or shares a group
-/// with the user (targets whose host was removed do not hide a deployment).
-pub fn visible_to(conn: &mut PgConnection, user: i64, ids: &[i64]) -> QueryResult<Vec<i64>> {
-    use diesel::sql_types::{Array, BigInt};
-    #[derive(QueryableByName)]
-    struct Id {
-        #[diesel(sql_type = BigInt)]
-        id: i64,
-    }
-    let rows: Vec<Id> = diesel::sql_query(
-        "SELECT d.id FROM unnest($1::bigint[]) AS d(id)
-         WHERE NOT EXISTS (
-           SELECT 1 FROM deployment_targets t
-           WHERE t.deployment_id = d.id AND t.host_id IS NOT NULL
-             AND EXISTS (SELECT 1 FROM host_groups hg WHERE hg.host_id = t.host_id)
-             AND NOT EXISTS (SELECT 1 FROM host_groups hg JOIN user_groups ug ON ug.group_id = hg.group_id
-                             WHERE hg.host_id = t.host_id AND ug.user_id = $2))",
+/// `deployments.id`'s targets counted by state as one JSON object (`NULL` without targets).
+const COUNTS_SQL: &str = "(SELECT jsonb_object_agg(s.state, s.n) FROM (SELECT t.state, count(*) AS n \
+     FROM deployment_targets t WHERE t.deployment_id = deployments.id GROUP BY t.state) s)";
+
+/// Whether operator `user` may see `deployments.id`: every target host is ungrouped or shares a group with
+/// the user (targets whose host was removed do not hide a deployment).
+fn visible_to_user(user: i64) -> VisibleTo {
+    diesel::dsl::sql::<diesel::sql_types::Bool>(
+        "NOT EXISTS (SELECT 1 FROM deployment_targets t \
+         WHERE t.deployment_id = deployments.id AND t.host_id IS NOT NULL \
+           AND EXISTS (SELECT 1 FROM host_groups hg WHERE hg.host_id = t.host_id) \
+           AND NOT EXISTS (SELECT 1 FROM host_groups hg JOIN user_groups ug ON ug.group_id = hg.group_id \
+                           WHERE hg.host_id = t.host_id AND ug.user_id = ",
     )
-    .bind::<Array<BigInt>, _>(ids)
-    .bind::<BigInt, _>(user)
-    .load(conn)?;
-    Ok(rows.into_iter().map(|r| r.id).collect())
+    .bind::<diesel::sql_types::BigInt, _>(user)
+    .sql("))")
+}
+
+/// The SQL expression type of [`visible_to_user`].
+type VisibleTo = diesel::expression::SqlLiteral<
+    diesel::sql_types::Bool,
+    diesel::expression::UncheckedBind<
+        diesel::expression::SqlLiteral<diesel::sql_types::Bool>,
+        diesel::dsl::AsExprOf<i64, diesel::sql_types::BigInt>,
+    >,
+>;
+
+/// The `{state: n}` object of [`COUNTS_SQL`] as counts (none: no targets).
+fn counts_of(v: Option<serde_json::Value>) -> Counts {
+    match v {
+        Some(serde_json::Value::Object(m)) => m
+            .into_iter()
+            .filter_map(|(state, n)| n.as_i64().map(|n| (state, n)))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Of `ids`, the deployments operator `user` may see (see [`visible_to_user`]).
+pub fn visible_to(conn: &mut PgConnection, user: i64, ids: &[i64]) -> QueryResult<Vec<i64>> {
+    d::table
+        .filter(d::id.eq_any(ids.to_vec()))
+        .filter(visible_to_user(user))
+        .select(d::id)
+        .load(conn)
 }
 
 /// Of `ids`, the hosts `scope` may see (id order).
