@@ -6,6 +6,7 @@
 
 mod browser;
 mod dashboard;
+mod dashboard_lists;
 mod detail;
 mod filters;
 mod paging;

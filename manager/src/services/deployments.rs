@@ -398,11 +398,16 @@ pub async fn host_history(
     .await
 }
 
-/// The newest deployments with failed targets that `who` may see (the Dashboard), at most `n` (looked for
-/// among the last 200).
+/// The newest `n` deployments with failed targets `who` may see (among the last
+/// [`crate::db::models::deployment::FAILURE_LOOKBACK`]), for the Dashboard.
 pub async fn recent_failures(ctx: &AppContext, who: &Actor, n: usize) -> Result<Vec<Summary>, ManagerError> {
-    let mut rows = list(ctx, who, None, 200).await?;
-    rows.retain(|r| r.failed > 0);
-    rows.truncate(n);
-    Ok(rows)
+    let scope = who.scope;
+    let n = i64::try_from(n).unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
+    ctx.db(move |c| {
+        Ok(Deployment::recent_with_failures(c, scope, n)?
+            .into_iter()
+            .map(|(d, counts)| summary(d, counts))
+            .collect())
+    })
+    .await
 }

@@ -36,9 +36,14 @@ fn checked(spec: &WindowSpec) -> Result<(Window, serde_json::Value), ManagerErro
     Ok((w, json))
 }
 
+/// A stored spec as a window (`None`: unreadable, which no write path stores).
+fn stored(spec: &serde_json::Value) -> Option<Window> {
+    let spec: WindowSpec = serde_json::from_value(spec.clone()).ok()?;
+    spec.validate_stored().ok()
+}
+
 fn view(row: MaintenanceWindow, now: DateTime<Utc>) -> Option<WindowView> {
-    let spec: WindowSpec = serde_json::from_value(row.spec.clone()).ok()?;
-    let window = spec.validate_stored().ok()?;
+    let window = stored(&row.spec)?;
     let next = crate::deploy::window::openings_after(&window, now, SHOWN_OPENINGS);
     Some(WindowView { row, window, next })
 }
@@ -186,19 +191,43 @@ pub fn next_dispatch(
         .collect())
 }
 
-/// The next `n` openings across the hosts `who` may see (the Dashboard): host name and opening, soonest
-/// first (from the first 1,000 windows).
+/// The next `n` openings over every window of the hosts `who` may see, soonest first (then by host name), each
+/// with its host and zone. Each distinct rule's next opening is computed once; hosts are read only for the
+/// rules that open first.
 pub async fn upcoming(
     ctx: &AppContext,
     who: &Actor,
     n: usize,
 ) -> Result<Vec<(String, Opening, chrono_tz::Tz)>, ManagerError> {
-    let rows = page(ctx, who, None, 1000).await?;
-    let mut out: Vec<(String, Opening, chrono_tz::Tz)> = rows
-        .into_iter()
-        .filter_map(|(host, v)| v.next.first().map(|o| (host, *o, v.window.zone())))
-        .collect();
-    out.sort_by_key(|(h, o, _)| (o.start, h.clone()));
-    out.truncate(n);
-    Ok(out)
+    let scope = who.scope;
+    let now = ctx.now();
+    ctx.db(move |c| {
+        let mut rules: Vec<(Opening, chrono_tz::Tz, serde_json::Value)> =
+            MaintenanceWindow::specs_in_scope(c, scope)?
+                .into_iter()
+                .filter_map(|spec| {
+                    let w = stored(&spec)?;
+                    let first = *crate::deploy::window::openings_after(&w, now, 1).first()?;
+                    Some((first, w.zone(), spec))
+                })
+                .collect();
+        rules.sort_by_key(|(o, _, _)| o.start);
+        let mut out = Vec::with_capacity(n);
+        // Rules opening at the same moment together, so their hosts come by name.
+        for same in rules.chunk_by(|a, b| a.0.start == b.0.start) {
+            let left = n.saturating_sub(out.len());
+            if left == 0 {
+                break;
+            }
+            let specs: Vec<serde_json::Value> = same.iter().map(|r| r.2.clone()).collect();
+            let limit = i64::try_from(left).unwrap_or(i64::MAX);
+            for (host, spec) in MaintenanceWindow::hosts_with_specs(c, scope, &specs, limit)? {
+                if let Some((o, z, _)) = same.iter().find(|r| r.2 == spec) {
+                    out.push((host, *o, *z));
+                }
+            }
+        }
+        Ok(out)
+    })
+    .await
 }

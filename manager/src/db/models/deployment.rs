@@ -207,6 +207,37 @@ impl Deployment {
             .collect())
     }
 
+    /// Of the last [`FAILURE_LOOKBACK`] deployments, the newest `n` with a failed target (failed, timed out,
+    /// interrupted or missed its window) that `scope` may see, with their counts: one statement, which finds
+    /// failed targets through a partial index instead of counting every target of every deployment.
+    pub fn recent_with_failures(
+        conn: &mut PgConnection,
+        scope: Scope,
+        n: i64,
+    ) -> QueryResult<Vec<(Deployment, Counts)>> {
+        use diesel::dsl::sql;
+        use diesel::sql_types::{BigInt, Bool, Jsonb, Nullable};
+        let mut q = d::table
+            .filter(d::id.ge(sql::<BigInt>(&format!(
+                "(SELECT coalesce(min(x.id), 0) FROM (SELECT id FROM deployments ORDER BY id DESC LIMIT \
+                 {FAILURE_LOOKBACK}) x)"
+            ))))
+            .filter(sql::<Bool>(FAILED_TARGET_SQL))
+            .into_boxed();
+        if let Scope::GroupsOf(user) = scope {
+            q = q.filter(visible_to_user(user));
+        }
+        let rows: Vec<(Deployment, Option<serde_json::Value>)> = q
+            .order(d::id.desc())
+            .limit(n)
+            .select((Deployment::as_select(), sql::<Nullable<Jsonb>>(COUNTS_SQL)))
+            .load(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(dep, counts)| (dep, counts_of(counts)))
+            .collect())
+    }
+
     /// Targets of deployment `id` counted by state.
     pub fn counts(conn: &mut PgConnection, id: i64) -> QueryResult<Counts> {
         dt::table
@@ -294,6 +325,15 @@ impl Deployment {
     }
 }
 
+/// How many of the newest deployments the Dashboard's failed list looks at.
+pub const FAILURE_LOOKBACK: i64 = 200;
+
+/// Whether `deployments.id` has a target in a failure state ([`crate::deploy::target::TargetState::is_failure`];
+/// the same list as the partial index `deployment_targets_failed`, which serves it).
+const FAILED_TARGET_SQL: &str =
+    "EXISTS (SELECT 1 FROM deployment_targets t WHERE t.deployment_id = deployments.id \
+     AND t.state IN ('failed', 'timed_out', 'interrupted', 'missed_window'))";
+
 /// `deployments.id`'s targets counted by state as one JSON object (`NULL` without targets).
 const COUNTS_SQL: &str = "(SELECT jsonb_object_agg(s.state, s.n) FROM (SELECT t.state, count(*) AS n \
      FROM deployment_targets t WHERE t.deployment_id = deployments.id GROUP BY t.state) s)";
@@ -366,4 +406,29 @@ pub fn host_ids_by_name(
         .filter(hosts::hostname.eq_any(names.to_vec()))
         .select((hosts::id, hosts::hostname))
         .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deploy::target::TargetState;
+
+    #[test]
+    fn the_failed_target_predicate_names_exactly_the_failure_states() {
+        let named: Vec<&str> = TargetState::ALL
+            .into_iter()
+            .filter(|t| FAILED_TARGET_SQL.contains(&format!("'{}'", t.as_str())))
+            .map(TargetState::as_str)
+            .collect();
+        let failures: Vec<&str> = TargetState::ALL
+            .into_iter()
+            .filter(|t| t.is_failure())
+            .map(TargetState::as_str)
+            .collect();
+        assert_eq!(named, failures);
+        let index = include_str!("../../../../migrations/2026-12-11-100000_s23_failed_targets/up.sql");
+        for s in failures {
+            assert!(index.contains(&format!("'{s}'")), "the partial index covers {s}");
+        }
+    }
 }

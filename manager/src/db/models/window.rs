@@ -89,6 +89,34 @@ impl MaintenanceWindow {
             .load(conn)
     }
 
+    /// The distinct rules (specs) of the windows of the hosts `scope` may see (windows written for a whole
+    /// group share one rule, so there are far fewer rules than windows).
+    pub fn specs_in_scope(conn: &mut PgConnection, scope: Scope) -> QueryResult<Vec<serde_json::Value>> {
+        mw::table
+            .filter(mw::host_id.eq_any(visible(scope).select(hosts::id)))
+            .select(mw::spec)
+            .distinct()
+            .load(conn)
+    }
+
+    /// `(host name, spec)` of the windows with one of `specs` on hosts `scope` may see, by host name, at most
+    /// `limit`.
+    pub fn hosts_with_specs(
+        conn: &mut PgConnection,
+        scope: Scope,
+        specs: &[serde_json::Value],
+        limit: i64,
+    ) -> QueryResult<Vec<(String, serde_json::Value)>> {
+        mw::table
+            .inner_join(hosts::table)
+            .filter(mw::host_id.eq_any(visible(scope).select(hosts::id)))
+            .filter(mw::spec.eq_any(specs.to_vec()))
+            .order((hosts::hostname.asc(), mw::id.asc()))
+            .limit(limit)
+            .select((hosts::hostname, mw::spec))
+            .load(conn)
+    }
+
     /// One window.
     pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<MaintenanceWindow>> {
         mw::table

@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS deployment_targets_failed;
