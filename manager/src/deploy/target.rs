@@ -314,4 +314,24 @@ mod tests {
         assert!(!stop_rule_tripped(10, 10, None));
         assert!(!stop_rule_tripped(0, 0, Some(1)));
     }
+
+    #[test]
+    fn the_failed_target_query_and_its_index_name_exactly_the_failure_states() {
+        let sql = crate::db::models::deployment::FAILED_TARGET_SQL;
+        let named: Vec<&str> = TargetState::ALL
+            .into_iter()
+            .filter(|t| sql.contains(&format!("'{}'", t.as_str())))
+            .map(TargetState::as_str)
+            .collect();
+        let failures: Vec<&str> = TargetState::ALL
+            .into_iter()
+            .filter(|t| t.is_failure())
+            .map(TargetState::as_str)
+            .collect();
+        assert_eq!(named, failures);
+        let index = include_str!("../../../migrations/2026-12-11-100000_s23_failed_targets/up.sql");
+        for s in failures {
+            assert!(index.contains(&format!("'{s}'")), "the partial index covers {s}");
+        }
+    }
 }
