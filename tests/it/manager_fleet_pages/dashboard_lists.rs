@@ -10,28 +10,38 @@ fn daily(start: &str, zone: &str) -> String {
     DAILY.replace("HH:MM", start).replace("ZONE", zone)
 }
 
-/// The host names of the Dashboard's upcoming list, in order.
-fn upcoming(page: &Resp) -> Vec<String> {
-    let Some(list) = page.body.split("<ol id=\"upcoming-windows\">").nth(1) else {
+/// Of the list that `open` starts and `close` ends, what stands between each `item` and the next `end`.
+fn items(page: &Resp, open: &str, close: &str, item: &str, end: &str) -> Vec<String> {
+    let Some(list) = page.body.split(open).nth(1) else {
         return Vec::new();
     };
-    let list = list.split("</ol>").next().unwrap();
-    list.split("<li><strong>")
+    let list = list.split(close).next().unwrap();
+    list.split(item)
         .skip(1)
-        .map(|li| li.split("</strong>").next().unwrap().to_owned())
+        .map(|li| li.split(end).next().unwrap().to_owned())
         .collect()
+}
+
+/// The host names of the Dashboard's upcoming list, in order.
+fn upcoming(page: &Resp) -> Vec<String> {
+    items(
+        page,
+        "<ol id=\"upcoming-windows\">",
+        "</ol>",
+        "<li><strong>",
+        "</strong>",
+    )
 }
 
 /// The deployment ids of the Dashboard's failed list, in order.
 fn failed(page: &Resp) -> Vec<String> {
-    let Some(list) = page.body.split("<ul id=\"failed-deployments\">").nth(1) else {
-        return Vec::new();
-    };
-    let list = list.split("</ul>").next().unwrap();
-    list.split("href=\"/deployments/")
-        .skip(1)
-        .map(|a| a.split('"').next().unwrap().to_owned())
-        .collect()
+    items(
+        page,
+        "<ul id=\"failed-deployments\">",
+        "</ul>",
+        "href=\"/deployments/",
+        "\"",
+    )
 }
 
 /// A deployment created at `now` whose targets are `(host, state)`; its id.

@@ -187,24 +187,11 @@ impl Deployment {
         before: Option<i64>,
         limit: i64,
     ) -> QueryResult<Vec<(Deployment, Counts)>> {
-        use diesel::dsl::sql;
-        use diesel::sql_types::{Jsonb, Nullable};
         let mut q = d::table.into_boxed();
         if let Some(b) = before {
             q = q.filter(d::id.lt(b));
         }
-        if let Scope::GroupsOf(user) = scope {
-            q = q.filter(visible_to_user(user));
-        }
-        let rows: Vec<(Deployment, Option<serde_json::Value>)> = q
-            .order(d::id.desc())
-            .limit(limit)
-            .select((Deployment::as_select(), sql::<Nullable<Jsonb>>(COUNTS_SQL)))
-            .load(conn)?;
-        Ok(rows
-            .into_iter()
-            .map(|(dep, counts)| (dep, counts_of(counts)))
-            .collect())
+        newest_with_counts(conn, q, scope, limit)
     }
 
     /// Of the last [`FAILURE_LOOKBACK`] deployments, the newest `n` with a failed target (failed, timed out,
@@ -216,26 +203,15 @@ impl Deployment {
         n: i64,
     ) -> QueryResult<Vec<(Deployment, Counts)>> {
         use diesel::dsl::sql;
-        use diesel::sql_types::{BigInt, Bool, Jsonb, Nullable};
-        let mut q = d::table
+        use diesel::sql_types::{BigInt, Bool};
+        let q = d::table
             .filter(d::id.ge(sql::<BigInt>(&format!(
                 "(SELECT coalesce(min(x.id), 0) FROM (SELECT id FROM deployments ORDER BY id DESC LIMIT \
                  {FAILURE_LOOKBACK}) x)"
             ))))
             .filter(sql::<Bool>(FAILED_TARGET_SQL))
             .into_boxed();
-        if let Scope::GroupsOf(user) = scope {
-            q = q.filter(visible_to_user(user));
-        }
-        let rows: Vec<(Deployment, Option<serde_json::Value>)> = q
-            .order(d::id.desc())
-            .limit(n)
-            .select((Deployment::as_select(), sql::<Nullable<Jsonb>>(COUNTS_SQL)))
-            .load(conn)?;
-        Ok(rows
-            .into_iter()
-            .map(|(dep, counts)| (dep, counts_of(counts)))
-            .collect())
+        newest_with_counts(conn, q, scope, n)
     }
 
     /// Targets of deployment `id` counted by state.
@@ -323,6 +299,32 @@ impl Deployment {
             .select((Target::as_select(), Deployment::as_select()))
             .load(conn)
     }
+}
+
+/// The deployments `q` selects that `scope` may see, newest first, at most `limit`, each with its targets
+/// counted by state (one statement).
+fn newest_with_counts(
+    conn: &mut PgConnection,
+    mut q: d::BoxedQuery<'static, diesel::pg::Pg>,
+    scope: Scope,
+    limit: i64,
+) -> QueryResult<Vec<(Deployment, Counts)>> {
+    use diesel::sql_types::{Jsonb, Nullable};
+    if let Scope::GroupsOf(user) = scope {
+        q = q.filter(visible_to_user(user));
+    }
+    let rows: Vec<(Deployment, Option<serde_json::Value>)> = q
+        .order(d::id.desc())
+        .limit(limit)
+        .select((
+            Deployment::as_select(),
+            diesel::dsl::sql::<Nullable<Jsonb>>(COUNTS_SQL),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(dep, counts)| (dep, counts_of(counts)))
+        .collect())
 }
 
 /// How many of the newest deployments the Dashboard's failed list looks at.
